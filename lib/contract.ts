@@ -1,0 +1,88 @@
+/**
+ * Names shared by the Pulumi program and the three workloads: environment variables,
+ * buckets, object keys and ports. Both sides import them from here, so a rename cannot
+ * leave a Deployment's env pointing at a variable the code no longer reads.
+ */
+
+/** Environment variables the workloads read. */
+export const ENV = {
+  logLevel: "LOG_LEVEL",
+  port: "PORT",
+  s3Endpoint: "S3_ENDPOINT",
+  s3Port: "S3_PORT",
+  s3UseSsl: "S3_USE_SSL",
+  s3AccessKey: "S3_ACCESS_KEY",
+  s3SecretKey: "S3_SECRET_KEY",
+  s3Region: "S3_REGION",
+  mlflowTrackingUri: "MLFLOW_TRACKING_URI",
+  drifterUrl: "DRIFTER_URL",
+  modelApiUrl: "MODEL_API_URL",
+  githubToken: "GITHUB_TOKEN",
+  githubRepository: "GITHUB_REPOSITORY",
+  githubApiUrl: "GITHUB_API_URL",
+  // drifter (the legacy contract's names and bounds are kept: DRIFT_PROB, DRIFT_ROWS 100..10000, DRIFT_COLS 2..30)
+  driftProb: "DRIFT_PROB",
+  driftRows: "DRIFT_ROWS",
+  driftCols: "DRIFT_COLS",
+  driftScenario: "DRIFT_SCENARIO",
+  driftMagnitude: "DRIFT_MAGNITUDE",
+  driftSchema: "DRIFT_SCHEMA",
+  // model API
+  modelPath: "MODEL_PATH",
+  requestLogFlushRows: "REQUEST_LOG_FLUSH_ROWS",
+  requestLogFlushSeconds: "REQUEST_LOG_FLUSH_SECONDS",
+  // drift check CronJob
+  driftWindowMinutes: "DRIFT_WINDOW_MINUTES",
+  driftCurrentSource: "DRIFT_CURRENT_SOURCE",
+  driftStattest: "DRIFT_STATTEST",
+  driftThreshold: "DRIFT_THRESHOLD",
+  driftShare: "DRIFT_SHARE",
+  retrainPsiThreshold: "RETRAIN_PSI_THRESHOLD",
+  retrainDriftedShare: "RETRAIN_DRIFTED_SHARE",
+  retrainCooldownMinutes: "RETRAIN_COOLDOWN_MINUTES",
+  // traffic CronJob
+  trafficRows: "TRAFFIC_ROWS",
+  trafficBatchSize: "TRAFFIC_BATCH_SIZE",
+  trafficScenario: "TRAFFIC_SCENARIO",
+} as const;
+
+/** Buckets created by the MinIO init Job. */
+export const BUCKETS = {
+  datasets: "datasets",
+  mlflow: "mlflow",
+  reports: "reports",
+  requests: "requests",
+} as const;
+
+export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
+
+/** Object keys with a fixed meaning. */
+export const KEYS = {
+  /** The current drift reference (the champion model's training data), in `datasets`. */
+  reference: "reference/current.csv",
+  /** Metadata of the current reference (model version, row count, created at), in `datasets`. */
+  referenceMeta: "reference/current.json",
+  /** Durable state of the retrain trigger (cooldown), in `reports`. */
+  retrainState: "state/retrain-trigger.json",
+} as const;
+
+/** Container ports. */
+export const PORTS = {
+  drifter: 8000,
+  modelApi: 8080,
+  mlflow: 5000,
+  minio: 9000,
+  minioConsole: 9001,
+  postgres: 5432,
+} as const;
+
+/** The MLflow experiment the drift check logs to, and the registered model name. */
+export const MLFLOW = {
+  driftExperiment: "drift-monitoring",
+  trainingExperiment: "training",
+  registeredModel: "drift-loop-classifier",
+  championAlias: "champion",
+} as const;
+
+/** The repository_dispatch event type that asks for retraining. */
+export const DRIFT_EVENT_TYPE = "drift-detected";
