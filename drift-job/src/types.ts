@@ -1,0 +1,91 @@
+/**
+ * The boundary between the drift statistics (pure functions in `stats/`) and the I/O
+ * around them (CLI, in-cluster job, reports). Field names of the report follow
+ * ../../shared/docs/drift-methods.md and Evidently.
+ */
+
+export type StatTestId = "ks" | "chisquare" | "z" | "wasserstein" | "psi" | "kl_div" | "jensenshannon" | "hellinger";
+
+export const STATTEST_IDS: readonly StatTestId[] = ["ks", "chisquare", "z", "wasserstein", "psi", "kl_div", "jensenshannon", "hellinger"];
+
+export type ColumnType = "num" | "cat";
+
+/**
+ * One column of one side, as read from a file. A reader stores a column as `num` when
+ * every non-empty value on that side parses as a number (NaN marks a missing value;
+ * +-Infinity is kept and cleaned by the statistics), otherwise as `cat` (null = missing).
+ * The statistics decide the final type from both sides (drift-methods.md).
+ */
+export type Column = { kind: "num"; values: Float64Array } | { kind: "cat"; values: (string | null)[] };
+
+export interface Dataset {
+  rows: number;
+  columns: Record<string, Column>;
+}
+
+export interface MethodChoice {
+  stattest?: StatTestId;
+  threshold?: number;
+}
+
+export interface DriftOptions extends MethodChoice {
+  /** Per column type; overrides the global choice. */
+  perType?: Partial<Record<ColumnType, MethodChoice>>;
+  /** Per column; overrides per type and global. */
+  perColumn?: Record<string, MethodChoice>;
+  /** Dataset drift when share of drifted columns >= this. Default 0.5. */
+  driftShare?: number;
+  /** Columns to compare; default: every column present on both sides. */
+  columns?: string[];
+}
+
+export interface Histogram {
+  /** Bin labels: "[a, b)" for numeric bins, the value for categorical ones. */
+  bins: string[];
+  /** Numeric bin edges (bins.length + 1 of them), absent for categorical bins. */
+  edges?: number[];
+  referenceCounts: number[];
+  currentCounts: number[];
+  /** Shares of each side's non-missing values. */
+  reference: number[];
+  current: number[];
+}
+
+export interface SideSummary {
+  /** Rows of the side (missing included). */
+  count: number;
+  /** Missing values (empty, null, NaN, +-Infinity). */
+  missing: number;
+  /** Numeric columns only. */
+  mean?: number;
+  std?: number;
+  min?: number;
+  max?: number;
+  /** Categorical columns only: distinct values. */
+  distinct?: number;
+}
+
+export interface ColumnDrift {
+  column_type: ColumnType;
+  stattest_name: StatTestId;
+  stattest_threshold: number;
+  /** p-value for ks/chisquare/z, distance otherwise; null when the column could not be compared. */
+  drift_score: number | null;
+  drift_detected: boolean;
+  /** PSI on this column's bins, always computed (for the retrain policy). Null on error. */
+  psi: number | null;
+  reference: SideSummary;
+  current: SideSummary;
+  histogram: Histogram;
+  /** Set when the column could not be compared (e.g. a side is empty after cleaning). */
+  error?: string;
+}
+
+export interface DatasetDrift {
+  dataset_drift: boolean;
+  drift_share: number;
+  number_of_columns: number;
+  number_of_drifted_columns: number;
+  share_of_drifted_columns: number;
+  columns: Record<string, ColumnDrift>;
+}
