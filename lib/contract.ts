@@ -86,3 +86,9 @@ export const MLFLOW = {
 
 /** The repository_dispatch event type that asks for retraining. */
 export const DRIFT_EVENT_TYPE = "drift-detected";
+
+/**
+ * The initial reference dataset: written to MinIO by the init Job and used to train the
+ * model baked into the first model-api image, so both start from the same data.
+ */
+export const INITIAL_REFERENCE = { seed: 20261121, rows: 5000 } as const;
