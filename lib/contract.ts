@@ -92,3 +92,32 @@ export const DRIFT_EVENT_TYPE = "drift-detected";
  * model baked into the first model-api image, so both start from the same data.
  */
 export const INITIAL_REFERENCE = { seed: 20261121, rows: 5000 } as const;
+
+/** Stack config keys that code outside the Pulumi program sets (retraining). */
+export const STACK_CONFIG = {
+  /** The model API image tag; a retrain sets it to a new tag and runs `pulumi up`. */
+  modelImageTag: "drift-loop:modelImageTag",
+} as const;
+
+/** Where the model file is baked into the model-api image. */
+export const BAKED_MODEL_PATH = "/app/model/model.json";
+
+/**
+ * `client_payload` of the `drift-detected` repository_dispatch, sent by the drift check and
+ * read by the retrain workflow. GitHub allows at most 10 top-level keys.
+ */
+export interface DriftDispatchPayload {
+  /** Why the retrain policy fired, one line for people. */
+  reason: string;
+  /** s3://reports/<time>/report.json of the run that fired. */
+  report: string;
+  /** MLflow run id of the drift run. */
+  mlflow_run_id: string;
+  share_of_drifted_columns: number;
+  max_psi: number;
+  drifted_columns: string[];
+  window_start: string;
+  window_end: string;
+  /** The model version the drifted traffic was served by. */
+  model_version: string;
+}
