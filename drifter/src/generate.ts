@@ -45,6 +45,8 @@ export interface GenerateOptions {
   scenario?: Scenario | readonly Scenario[] | string;
   /** 0..1, see SCENARIO_INFO. Default 0.5. */
   magnitude?: number;
+  /** Probability that a column drifts under `drift_prob`, 0..1 (default: magnitude). */
+  driftProb?: number;
   /** Legacy table only: number of feat columns, 2..30 (default 12). */
   cols?: number;
   /** Credit table only: include the ground-truth label column `default` (default true). */
@@ -61,6 +63,7 @@ export interface ResolvedOptions {
   seed: number;
   scenarios: Scenario[];
   magnitude: number;
+  driftProb: number;
   cols: number;
   label: boolean;
 }
@@ -73,10 +76,13 @@ export function resolveOptions(o: GenerateOptions): ResolvedOptions {
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > MAX_SEED) throw new ScenarioError("seed", `seed must be an integer from 0 to ${MAX_SEED}`);
   const magnitude = o.magnitude ?? 0.5;
   if (typeof magnitude !== "number" || !Number.isFinite(magnitude) || magnitude < 0 || magnitude > 1) throw new ScenarioError("magnitude", "magnitude must be a number from 0 to 1");
+  const driftProb = o.driftProb ?? magnitude;
+  if (typeof driftProb !== "number" || !Number.isFinite(driftProb) || driftProb < 0 || driftProb > 1) throw new ScenarioError("driftProb", "driftProb must be a number from 0 to 1");
   const cols = o.cols ?? LEGACY_COLS.default;
   if (!Number.isInteger(cols) || cols < LEGACY_COLS.min || cols > LEGACY_COLS.max) throw new ScenarioError("cols", `cols must be an integer from ${LEGACY_COLS.min} to ${LEGACY_COLS.max}`);
-  const scenarios = parseScenarios(o.scenario === undefined ? "none" : (o.scenario as string | readonly string[]), schema);
-  return { schema, rows: o.rows, seed: o.seed, scenarios, magnitude, cols, label: schema === "credit" && o.label !== false };
+  const given = o.scenario as string | readonly string[] | undefined;
+  const scenarios = parseScenarios(given === undefined || (Array.isArray(given) && given.length === 0) ? "none" : given, schema);
+  return { schema, rows: o.rows, seed: o.seed, scenarios, magnitude, driftProb, cols, label: schema === "credit" && o.label !== false };
 }
 
 /** Column names of the batch, in output order. */
@@ -93,6 +99,11 @@ export function columnsOf(o: GenerateOptions | ResolvedOptions): string[] {
 export interface RowSource {
   readonly columns: readonly string[];
   readonly options: ResolvedOptions;
+  /**
+   * Per column: every number in it is a multiple of 10^-decimals (so it can be printed
+   * without the shortest-round-trip search), or -1 for a text column.
+   */
+  readonly decimals: Int8Array;
   /** Batch-level choices (e.g. which columns drift_prob moved), for logs and headers. */
   readonly details: Record<string, unknown>;
   next(out: Cell[]): void;
@@ -133,6 +144,9 @@ export function* generateChunks(options: GenerateOptions, size = 1000): Generato
 // Streams: base features, per-row drift decisions, batch-level choices.
 
 const DRIFT_STREAM = 0x6a09e667;
+/** Decimals of the legacy featN floats (values are rounded to micro-units as published). */
+export const LEGACY_DECIMALS = 6;
+const LEGACY_SCALE = 1e6; // 10^LEGACY_DECIMALS
 const SETUP_STREAM = 0xbb67ae85;
 
 /** Batch-level: which columns drift under drift_prob, and by how much (SDs in [0, 1)). */
@@ -142,7 +156,7 @@ function driftProbShifts(o: ResolvedOptions, names: readonly string[]): { shifts
   if (!o.scenarios.includes("drift_prob")) return { shifts, drifted };
   const rng = new Rng((o.seed ^ SETUP_STREAM) >>> 0);
   names.forEach((name, i) => {
-    const hit = rng.uniform() < o.magnitude;
+    const hit = rng.uniform() < o.driftProb;
     const value = rng.uniform();
     if (hit) {
       shifts[i] = value;
@@ -154,6 +168,7 @@ function driftProbShifts(o: ResolvedOptions, names: readonly string[]): { shifts
 
 class LegacySource implements RowSource {
   readonly columns: string[];
+  readonly decimals: Int8Array;
   readonly details: Record<string, unknown>;
   private readonly rng: Rng;
   private readonly drift: Rng;
@@ -164,6 +179,7 @@ class LegacySource implements RowSource {
   constructor(readonly options: ResolvedOptions) {
     const o = options;
     this.columns = legacyColumns(o.cols);
+    this.decimals = new Int8Array(o.cols).fill(LEGACY_DECIMALS);
     this.rng = new Rng(o.seed);
     this.drift = new Rng((o.seed ^ DRIFT_STREAM) >>> 0);
     const has = (s: Scenario) => o.scenarios.includes(s);
@@ -178,7 +194,7 @@ class LegacySource implements RowSource {
   next(out: Cell[]): void {
     const n = this.columns.length;
     for (let j = 0; j < n; j++) {
-      const v = this.rng.normal() * this.scale + this.shift[j];
+      const v = Math.round((this.rng.normal() * this.scale + this.shift[j]) * LEGACY_SCALE) / LEGACY_SCALE;
       out[j] = this.missing > 0 && this.drift.uniform() < this.missing ? null : v;
     }
   }
@@ -187,7 +203,10 @@ class LegacySource implements RowSource {
 // ---------------------------------------------------------------------------------------
 // The credit-risk world. Each numeric feature is a transform of one latent N(0, 1) draw;
 // mean_shift / scale_change / drift_prob act on the latent, so clipping to the schema's
-// physical bounds and the dependencies between features stay realistic.
+// physical bounds and the dependencies between features stay realistic. Values are
+// rounded as they are published (money to cents, ratios to 4 decimals, counts to
+// integers) before the label is computed, so the label is a function of what a consumer
+// reads.
 
 /** Reference category shares, in lib/schema.ts category order. */
 const CATEGORY_SHARES: Readonly<Record<string, readonly number[]>> = {
@@ -208,8 +227,25 @@ const SHIFT_DIRECTION: Readonly<Record<string, number>> = {
   num_open_accounts: 1,
 };
 
+/** Decimals each published number has (a number column's values are multiples of 10^-d). */
+const DECIMALS: Readonly<Record<string, number>> = {
+  age: 0,
+  income: 2,
+  loan_amount: 2,
+  credit_score: 0,
+  debt_to_income: 4,
+  months_employed: 0,
+  num_open_accounts: 0,
+  [LABEL]: 0,
+};
+
 const INCOME_FACTOR: Readonly<Record<string, number>> = { salaried: 1, self_employed: 1.15, contractor: 0.95, unemployed: 0.3 };
 const LOAN_FACTOR: Readonly<Record<string, number>> = { car: 1, home: 3, education: 1.2, business: 1.8, medical: 0.6 };
+
+const LN_INCOME = Math.log(52000);
+const LN_LOAN = Math.log(12000);
+const LN_DTI = Math.log(0.3);
+const LN_MONTHS = Math.log(48);
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const round4 = (x: number) => Math.round(x * 10000) / 10000;
@@ -226,11 +262,44 @@ function cumulative(p: readonly number[]): Float64Array {
 
 const NUM = NUMERIC_FEATURES.map((f) => f.name);
 const CAT = CATEGORICAL_FEATURES.map((f) => f.name);
-for (const name of NUM) if (!(name in SHIFT_DIRECTION)) throw new Error(`generator: no generator for numeric feature ${name} of lib/schema.ts`);
-for (const name of CAT) if (!(name in CATEGORY_SHARES)) throw new Error(`generator: no generator for categorical feature ${name} of lib/schema.ts`);
+const EXPECTED_NUM = ["age", "income", "loan_amount", "credit_score", "debt_to_income", "months_employed", "num_open_accounts"];
+const EXPECTED_CAT = ["employment_type", "home_ownership", "loan_purpose", "region"];
+if (FEATURE_NAMES.join() !== [...EXPECTED_NUM, ...EXPECTED_CAT].join()) {
+  throw new Error(`generator: lib/schema.ts features changed (numeric ${NUM.join()}, categorical ${CAT.join()}); update drifter/src/generate.ts`);
+}
+for (const name of CAT) {
+  if (CATEGORY_SHARES[name].length !== CATEGORICAL_FEATURES[CAT.indexOf(name)].categories.length) throw new Error(`generator: category shares of ${name} do not match lib/schema.ts`);
+}
+
+/** Per categorical feature: category strings and the factor a category applies. */
+const EMPLOYMENT = CATEGORICAL_FEATURES[0].categories;
+const HOME = CATEGORICAL_FEATURES[1].categories;
+const PURPOSE = CATEGORICAL_FEATURES[2].categories;
+const REGION = CATEGORICAL_FEATURES[3].categories;
+const EMPLOYMENT_INCOME = Float64Array.from(EMPLOYMENT, (c) => INCOME_FACTOR[c] ?? 1);
+const PURPOSE_LOAN = Float64Array.from(PURPOSE, (c) => LOAN_FACTOR[c] ?? 1);
+const UNEMPLOYED = EMPLOYMENT.indexOf("unemployed");
+
+/** One applicant; created with every key so it keeps one shape (labelOf reads it). */
+function emptyApplicant(): Row {
+  return {
+    age: 0,
+    income: 0,
+    loan_amount: 0,
+    credit_score: 0,
+    debt_to_income: 0,
+    months_employed: 0,
+    num_open_accounts: 0,
+    employment_type: "",
+    home_ownership: "",
+    loan_purpose: "",
+    region: "",
+  };
+}
 
 class CreditSource implements RowSource {
   readonly columns: string[];
+  readonly decimals: Int8Array;
   readonly details: Record<string, unknown>;
   private readonly rng: Rng;
   private readonly drift: Rng;
@@ -239,27 +308,24 @@ class CreditSource implements RowSource {
   private readonly scale: Float64Array;
   /** Cumulative category shares per categorical feature (CAT order). */
   private readonly cum: Float64Array[];
-  private readonly categories: (readonly string[])[];
   private readonly newCatShare: number;
   private readonly missing: number;
   private readonly keepNegative: number;
   private readonly conceptShare: number;
-  /** Output index of each named column. */
-  private readonly at: Record<string, number>;
-  private readonly row: Row = {};
+  private readonly withLabel: boolean;
+  private readonly row: Row = emptyApplicant();
 
   constructor(readonly options: ResolvedOptions) {
     const o = options;
     const m = o.magnitude;
     const has = (s: Scenario) => o.scenarios.includes(s);
     this.columns = columnsOf(o);
-    this.at = Object.fromEntries(this.columns.map((c, i) => [c, i]));
+    this.decimals = Int8Array.from(this.columns, (c) => DECIMALS[c] ?? -1);
     this.rng = new Rng(o.seed);
     this.drift = new Rng((o.seed ^ DRIFT_STREAM) >>> 0);
     const { shifts, drifted } = driftProbShifts(o, NUM);
     this.loc = Float64Array.from(NUM, (name, i) => SHIFT_DIRECTION[name] * ((has("mean_shift") ? 2 * m : 0) + shifts[i]));
     this.scale = Float64Array.from(NUM, () => (has("scale_change") ? 1 + 2 * m : 1));
-    this.categories = CATEGORICAL_FEATURES.map((f) => f.categories);
     this.cum = CAT.map((name) => {
       const p = CATEGORY_SHARES[name];
       if (!has("category_mix")) return cumulative(p);
@@ -270,7 +336,13 @@ class CreditSource implements RowSource {
     this.missing = has("missing_spike") ? m : 0;
     this.keepNegative = has("label_prior") ? 1 - 0.8 * m : 1;
     this.conceptShare = has("concept") ? m : 0;
+    this.withLabel = o.label;
     this.details = has("drift_prob") ? { driftedColumns: drifted } : {};
+  }
+
+  /** A category: the new one under new_category (drift stream), else the drawn one. */
+  private cat(k: number, drawn: string): string {
+    return this.newCatShare > 0 && this.drift.uniform() < this.newCatShare ? NEW_CATEGORIES[CAT[k]] : drawn;
   }
 
   /** Draws one applicant (features only) into this.row from the base stream. */
@@ -279,13 +351,12 @@ class CreditSource implements RowSource {
     const row = this.row;
     const loc = this.loc;
     const sc = this.scale;
-    // Categories first (fixed number of draws per row keeps the stream aligned across scenarios).
-    for (let k = 0; k < CAT.length; k++) {
-      let v = this.categories[k][r.pick(this.cum[k])];
-      if (this.newCatShare > 0 && this.drift.uniform() < this.newCatShare) v = NEW_CATEGORIES[CAT[k]];
-      row[CAT[k]] = v;
-    }
-    // Latents in NUM order: age, income, loan_amount, credit_score, debt_to_income, months_employed, num_open_accounts.
+    const cum = this.cum;
+    // A fixed number of base draws per row keeps the stream aligned across scenarios.
+    const iEmp = r.pick(cum[0]);
+    const iHome = r.pick(cum[1]);
+    const iPurpose = r.pick(cum[2]);
+    const iRegion = r.pick(cum[3]);
     const zAge = r.normal() * sc[0] + loc[0];
     const zIncome = r.normal() * sc[1] + loc[1];
     const zLoan = r.normal() * sc[2] + loc[2];
@@ -295,22 +366,18 @@ class CreditSource implements RowSource {
     const zAccounts = r.normal() * sc[6] + loc[6];
 
     const age = clip(Math.round(42 + 12 * zAge), 18, 100);
-    const emp = row.employment_type as string;
     const ageFactor = 1 + 0.008 * (Math.min(age, 65) - 42);
-    const income = clip(round2(Math.exp(Math.log(52000) + 0.45 * zIncome) * (INCOME_FACTOR[emp] ?? 1) * ageFactor), 0, 10_000_000);
-    const loan = clip(round2(Math.exp(Math.log(12000) + 0.6 * zLoan) * (LOAN_FACTOR[row.loan_purpose as string] ?? 1)), 0, 5_000_000);
-    const credit = clip(Math.round(680 + 55 * zCredit + 0.8 * (age - 42)), 300, 850);
-    const dti = clip(round4(Math.exp(Math.log(0.3) + 0.45 * zDti)), 0, 10);
-    const maxMonths = Math.min(960, (age - 16) * 12);
-    const months = emp === "unemployed" ? 0 : clip(Math.round(Math.exp(Math.log(48) + 0.9 * zMonths)), 0, maxMonths);
-    const accounts = clip(Math.round(6 + 3 * zAccounts), 0, 200);
     row.age = age;
-    row.income = income;
-    row.loan_amount = loan;
-    row.credit_score = credit;
-    row.debt_to_income = dti;
-    row.months_employed = months;
-    row.num_open_accounts = accounts;
+    row.income = clip(round2(Math.exp(LN_INCOME + 0.45 * zIncome) * EMPLOYMENT_INCOME[iEmp] * ageFactor), 0, 10_000_000);
+    row.loan_amount = clip(round2(Math.exp(LN_LOAN + 0.6 * zLoan) * PURPOSE_LOAN[iPurpose]), 0, 5_000_000);
+    row.credit_score = clip(Math.round(680 + 55 * zCredit + 0.8 * (age - 42)), 300, 850);
+    row.debt_to_income = clip(round4(Math.exp(LN_DTI + 0.45 * zDti)), 0, 10);
+    row.months_employed = iEmp === UNEMPLOYED ? 0 : clip(Math.round(Math.exp(LN_MONTHS + 0.9 * zMonths)), 0, Math.min(960, (age - 16) * 12));
+    row.num_open_accounts = clip(Math.round(6 + 3 * zAccounts), 0, 200);
+    row.employment_type = this.cat(0, EMPLOYMENT[iEmp]);
+    row.home_ownership = this.cat(1, HOME[iHome]);
+    row.loan_purpose = this.cat(2, PURPOSE[iPurpose]);
+    row.region = this.cat(3, REGION[iRegion]);
   }
 
   next(out: Cell[]): void {
@@ -323,11 +390,19 @@ class CreditSource implements RowSource {
       label = labelOf(row, shifted ? "shifted" : "base");
       if (label === 1 || this.keepNegative >= 1 || this.drift.uniform() < this.keepNegative) break;
     }
-    const cols = this.columns;
-    const n = FEATURE_NAMES.length;
-    for (let j = 0; j < n; j++) {
-      out[j] = this.missing > 0 && this.drift.uniform() < this.missing ? null : row[cols[j]];
-    }
-    if (this.options.label) out[this.at[LABEL]] = label;
+    // Output order is lib/schema.ts FEATURES order, then the label.
+    out[0] = row.age;
+    out[1] = row.income;
+    out[2] = row.loan_amount;
+    out[3] = row.credit_score;
+    out[4] = row.debt_to_income;
+    out[5] = row.months_employed;
+    out[6] = row.num_open_accounts;
+    out[7] = row.employment_type;
+    out[8] = row.home_ownership;
+    out[9] = row.loan_purpose;
+    out[10] = row.region;
+    if (this.missing > 0) for (let j = 0; j < 11; j++) if (this.drift.uniform() < this.missing) out[j] = null;
+    if (this.withLabel) out[11] = label;
   }
 }

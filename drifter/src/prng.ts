@@ -1,6 +1,6 @@
 /**
  * A small, fast, seeded pseudo-random generator: xoshiro128** (Blackman & Vigna), seeded
- * through splitmix32, with Box-Muller normals. Pure JavaScript integer arithmetic, so the
+ * through splitmix32, with normals by Marsaglia's polar method. Pure JavaScript integer arithmetic, so the
  * same seed gives the same stream on every platform and Node version.
  */
 
@@ -51,20 +51,24 @@ export class Rng {
     return this.nextU32() / TWO_POW_32;
   }
 
-  /** Standard normal N(0, 1), Box-Muller (both values of a pair are used). */
+  /** Standard normal N(0, 1): Marsaglia's polar method (both values of a pair are used). */
   normal(): number {
     if (this.hasSpare) {
       this.hasSpare = false;
       return this.spare;
     }
-    // (0, 1]: never log(0).
-    const u1 = (this.nextU32() + 1) / TWO_POW_32;
-    const u2 = this.nextU32() / TWO_POW_32;
-    const r = Math.sqrt(-2 * Math.log(u1));
-    const theta = 2 * Math.PI * u2;
-    this.spare = r * Math.sin(theta);
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = (this.nextU32() / TWO_POW_32) * 2 - 1;
+      v = (this.nextU32() / TWO_POW_32) * 2 - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spare = v * f;
     this.hasSpare = true;
-    return r * Math.cos(theta);
+    return u * f;
   }
 
   /** An index drawn from cumulative weights `cum` (last entry 1). */
