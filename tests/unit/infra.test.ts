@@ -5,47 +5,22 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, PORTS } from "../../lib/contract";
-import { cronProblem, objectSource, parseConfig, type PlatformConfig } from "../../infra/config";
+import { cronProblem } from "../../infra/config";
 import { ACCESS } from "../../components/shared/labels";
 import {
+  SECRETS,
   byKind,
+  cloudConfig,
   containersOf,
   makeRepoFixture,
   manifests,
+  minikubeConfig,
   runPlatform,
   selects,
   workloads,
   type Run,
   type Workload,
 } from "../helpers/pulumi";
-
-export const SECRETS = {
-  dispatchToken: "ghp_dispatchTOKEN0123456789abcdefXYZ",
-  registryToken: "ghcr_registryTOKEN0123456789abcdef",
-  kubeconfig: "apiVersion: v1\nkind: Config\nusers: [{name: ci, user: {token: kubeTOKEN0123456789}}]\n",
-  passphrase: "correct-horse-battery-staple-0123",
-};
-
-export function minikubeConfig(extra: Record<string, string> = {}): PlatformConfig {
-  return parseConfig(objectSource({ profile: "minikube", ...extra }));
-}
-
-export function cloudConfig(extra: Record<string, string> = {}): PlatformConfig {
-  return parseConfig(
-    objectSource({
-      profile: "cloud",
-      imageRegistry: "ghcr.io/acme",
-      ingressDomain: "ml.example.com",
-      githubRepository: "acme/drift-loop",
-      githubDispatchToken: SECRETS.dispatchToken,
-      registryUsername: "acme-bot",
-      registryToken: SECRETS.registryToken,
-      pipelineKubeconfig: SECRETS.kubeconfig,
-      pulumiConfigPassphrase: SECRETS.passphrase,
-      ...extra,
-    }),
-  );
-}
 
 /** Kinds and how many of each the program declares, per profile. */
 const EXPECTED: Record<"minikube" | "cloud", Record<string, number>> = {
