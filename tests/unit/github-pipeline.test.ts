@@ -3,6 +3,7 @@ import { createHash, randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as mod from "../../components/github/pipeline";
 import type * as PipelineModule from "../../components/github/pipeline";
+import { parse } from "yaml";
 import { SECRETS, VARIABLES, renderWorkflows } from "../../components/github/workflows";
 
 interface Registered {
@@ -132,7 +133,7 @@ describe("GithubPipeline (Pulumi mocks)", () => {
     assert.ok(pipeline);
     await settled(pipeline);
     const files = mocks.ofType("github:index/repositoryFile:RepositoryFile");
-    const generated = renderWorkflows();
+    const generated = renderWorkflows({ branch: "platform-pipeline" });
     assert.deepEqual(files.map((f) => f.inputs.file).sort(), Object.keys(generated).map((f) => `.github/workflows/${f}`).sort());
     for (const f of files) {
       assert.equal(f.inputs.branch, "platform-pipeline");
@@ -144,12 +145,24 @@ describe("GithubPipeline (Pulumi mocks)", () => {
     assert.deepEqual(Object.keys(pipeline.files).sort(), files.map((f) => String(f.inputs.file)).sort());
   });
 
-  it("leaves the branch to the repository default when none is configured", async () => {
+  it("commits to main by default, and makes the workflows trigger on the configured branch", async () => {
     const { branch: _branch, ...settings } = fullSettings();
     const pipeline = mod.githubPipeline("gh", settings);
     assert.ok(pipeline);
     await settled(pipeline);
-    for (const f of mocks.ofType("github:index/repositoryFile:RepositoryFile")) assert.equal(f.inputs.branch, undefined);
+    for (const f of mocks.ofType("github:index/repositoryFile:RepositoryFile")) assert.equal(f.inputs.branch, "main");
+    mocks.registered.splice(0);
+
+    const release = mod.githubPipeline("gh-release", { ...settings, branch: "release/v2" });
+    assert.ok(release);
+    await settled(release);
+    const files = Object.fromEntries(mocks.ofType("github:index/repositoryFile:RepositoryFile").map((f) => [String(f.inputs.file), f]));
+    const deploy = parse(String(files[".github/workflows/deploy.yml"].inputs.content));
+    const pr = parse(String(files[".github/workflows/pr-check.yml"].inputs.content));
+    assert.deepEqual(deploy.on, { push: { branches: ["release/v2"] } });
+    assert.deepEqual(pr.on, { pull_request: { branches: ["release/v2"] } });
+    assert.equal(files[".github/workflows/deploy.yml"].inputs.branch, "release/v2");
+    assert.throws(() => mod.githubPipeline("gh-bad", { ...settings, branch: "feature/*" }), /branch "feature\/\*" is not a branch name/);
   });
 
   it("uses a GitHub provider for the repository's owner with a secret token, for every GitHub resource", async () => {
