@@ -179,6 +179,25 @@ export interface GithubSettings extends Omit<GithubPipelineArgs, "repository"> {
   repository?: string;
   /** Token for the GitHub provider; unset = the provider reads GITHUB_TOKEN from the environment. */
   token?: pulumi.Input<string>;
+  /** REST API URL (GITHUB_API_URL); unset = github.com. GitHub Enterprise: https://<host>/api/v3. */
+  apiUrl?: string;
+}
+
+/**
+ * The provider's `baseUrl` for a REST API URL: none for github.com, the host for GitHub
+ * Enterprise (`https://ghe.example.com/api/v3` -> `https://ghe.example.com/`), else the URL.
+ */
+export function providerBaseUrl(apiUrl: string | undefined): string | undefined {
+  if (apiUrl === undefined || apiUrl === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    throw new pulumi.RunError(`GitHub API URL ${JSON.stringify(apiUrl)} is not a URL; allowed: https://api.github.com or https://<host>/api/v3`);
+  }
+  if (url.hostname === "api.github.com") return undefined;
+  const path = url.pathname.replace(/\/+$/, "").replace(/\/api\/v3$/, "");
+  return `${url.origin}${path}/`;
 }
 
 /**
@@ -186,7 +205,7 @@ export interface GithubSettings extends Omit<GithubPipelineArgs, "repository"> {
  * repository is configured: then nothing GitHub-related is created at all.
  */
 export function githubPipeline(name: string, settings: GithubSettings, opts?: pulumi.ComponentResourceOptions): GithubPipeline | undefined {
-  const { repository, token, ...args } = settings;
+  const { repository, token, apiUrl, ...args } = settings;
   if (repository === undefined || repository.trim() === "") return undefined;
   let owner: string | undefined;
   try {
@@ -197,7 +216,11 @@ export function githubPipeline(name: string, settings: GithubSettings, opts?: pu
   if (owner === undefined) {
     throw new pulumi.RunError(`githubRepository ${JSON.stringify(repository)} needs the owner: "owner/name"`);
   }
-  const provider = new github.Provider(`${name}-github`, { owner, token: token === undefined ? undefined : pulumi.secret(token) }, { parent: opts?.parent });
+  const provider = new github.Provider(
+    `${name}-github`,
+    { owner, baseUrl: providerBaseUrl(apiUrl), token: token === undefined ? undefined : pulumi.secret(token) },
+    { parent: opts?.parent },
+  );
   const providers = Array.isArray(opts?.providers) ? [...opts.providers, provider] : { ...opts?.providers, github: provider };
   return new GithubPipeline(name, { ...args, repository }, { ...opts, providers });
 }

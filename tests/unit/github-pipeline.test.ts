@@ -172,10 +172,18 @@ describe("GithubPipeline (Pulumi mocks)", () => {
     const providers = mocks.ofType("pulumi:providers:github");
     assert.equal(providers.length, 1);
     assert.equal(providers[0].inputs.owner, "acme");
+    assert.equal(providers[0].inputs.baseUrl, "https://api.github.com/", "the provider's default: github.com");
     assert.ok(providers[0].secretInputs.has("token"));
     const ghResources = mocks.registered.filter((r) => r.type.startsWith("github:index/"));
     assert.equal(ghResources.length, 5 + 4 + 3);
     for (const r of ghResources) assert.match(r.provider, /pulumi:providers:github::gh-github::/, `${r.type} ${r.name}`);
+  });
+
+  it("points the provider at GitHub Enterprise's host for an /api/v3 API URL", () => {
+    assert.equal(mod.providerBaseUrl("https://api.github.com"), undefined);
+    assert.equal(mod.providerBaseUrl("https://ghe.example.com/api/v3"), "https://ghe.example.com/");
+    assert.equal(mod.providerBaseUrl("http://127.0.0.1:8123"), "http://127.0.0.1:8123/");
+    assert.throws(() => mod.providerBaseUrl("ghe.example.com"), /is not a URL; allowed: https:\/\/api.github.com/);
   });
 
   it("creates nothing when no GitHub repository is configured", async () => {
