@@ -62,6 +62,9 @@ export const PULUMI_CLI_VERSION = "3.248.0";
 /** The file the deploy workflow's smoke check runs. */
 export const SMOKE_CHECK_SCRIPT = "components/github/smoke-check.ts";
 
+/** The file that runs the retrain with the cluster's services port-forwarded. */
+export const WITH_CLUSTER_SCRIPT = "components/github/with-cluster.ts";
+
 /** `client_payload` fields of the drift dispatch the retrain passes on, and the env var for each. */
 export const RETRAIN_PAYLOAD_ENV = {
   reason: RETRAIN_ENV.reason,
@@ -331,8 +334,10 @@ export function retrainWorkflow(): Workflow {
             name: "Retrain",
             env: payloadEnv,
             run: [
+              "set -o pipefail",
               `echo "Retraining \${${RETRAIN_ENV.stack}}: \${${RETRAIN_ENV.reason}}"`,
-              "npm run retrain",
+              // MLflow, MinIO and the drifter through kubectl port-forward; the credentials only through the pipe.
+              `pulumi stack output --json --show-secrets --stack "\${${RETRAIN_ENV.stack}}" | npx tsx ${WITH_CLUSTER_SCRIPT} -- npm run retrain`,
             ].join("\n"),
           },
         ],
