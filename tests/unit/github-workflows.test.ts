@@ -249,7 +249,9 @@ describe("GitHub workflows generated from TypeScript", () => {
       assert.ok(names.indexOf("Install the Pulumi CLI") < names.indexOf("Log in to the state backend"));
       assert.ok(names.indexOf("Log in to the state backend") < names.indexOf("Retrain"));
       const step = stepNamed(job, "Retrain");
-      assert.ok(!isUsesStep(step) && /^npm run retrain$/m.test(step.run));
+      assert.ok(!isUsesStep(step));
+      assert.match(step.run, /^set -o pipefail$/m, "a failing `pulumi stack output` fails the step");
+      assert.match(step.run, /^pulumi stack output --json --show-secrets --stack "\$\{PULUMI_STACK\}" \| npx tsx components\/github\/with-cluster\.ts -- npm run retrain$/m);
       assert.equal(job.env?.[RETRAIN_ENV.stack], "${{ vars.PULUMI_STACK }}");
     });
 
