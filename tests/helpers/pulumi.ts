@@ -139,13 +139,13 @@ export interface Run {
 }
 
 /** Runs createPlatform(cfg) under fresh mocks (state shared when given) and records it all. */
-export async function runPlatform(cfg: PlatformConfig, opts: { state?: ProviderState; repoRoot?: string } = {}): Promise<Run> {
+export async function runPlatform(cfg: PlatformConfig, opts: { state?: ProviderState; repoRoot?: string; sourceMaps?: boolean } = {}): Promise<Run> {
   const mocks = new RecordingMocks(opts.state);
   await pulumi.runtime.setMocks(mocks, "drift-loop", "test", false);
   // Pulumi records a source position (a stack trace) per resource; with tsx's source maps on,
   // that alone costs ~1 s per run. Positions are not needed here: maps off while it runs.
   const maps = process.sourceMapsEnabled;
-  process.setSourceMapsEnabled(false);
+  process.setSourceMapsEnabled(opts.sourceMaps ?? false);
   const t0 = performance.now();
   let platform: Platform;
   let outputs: any;
