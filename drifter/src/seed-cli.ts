@@ -56,7 +56,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(`seed failed: ${err instanceof Error ? err.message : String(err)}`);
+    const code = (err as { code?: string }).code;
+    console.error(`seed failed: ${code ? `${code}: ` : ""}${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },
 );
