@@ -216,4 +216,31 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
     assert.ok(bad.logs.some((l) => /DRIFT_STATTEST: unknown method "anderson"; allowed: ks/.test(String(l.err))));
     assert.equal((await listKeys(s3, BUCKETS.reports, "")).length, before);
   });
+
+  it("checks a fresh drifter batch instead of request logs when DRIFT_CURRENT_SOURCE=drifter", async () => {
+    const port = await freePort();
+    const drifter = spawn(process.execPath, ["--import", "tsx", join(ROOT, "drifter/src/main.ts")], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", [ENV.port]: String(port), HOST: "127.0.0.1", [ENV.driftRows]: "800", LOG_LEVEL: "warn" },
+      stdio: "ignore",
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; ; i++) {
+        const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+        if (ok) break;
+        if (i > 150) throw new Error("drifter did not start");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const r = await runJob(envFor(W(10), { [ENV.driftCurrentSource]: "drifter", [ENV.drifterUrl]: url }));
+      assert.equal(r.code, JOB_EXIT.ok, r.stderr);
+      const report = JSON.parse(await getText(s3, BUCKETS.reports, `${folderOf(W(10))}/report.json`));
+      assert.equal(report.meta.current.rows, 800);
+      assert.match(report.meta.current.name, /api\/v1\/data/);
+      assert.ok(report.columns[LABEL], "the label is compared too (label drift) when both sides have it");
+      assert.equal(report.meta.window.source, "drifter");
+    } finally {
+      drifter.kill("SIGTERM");
+    }
+  });
 });
