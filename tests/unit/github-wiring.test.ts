@@ -8,17 +8,6 @@ import { parseConfig, objectSource, ConfigValidationError } from "../../infra/co
 import { createGithubPipeline, registryHost } from "../../infra/github";
 import { type RecordedResource, RecordingMocks, makeRepoFixture, runPlatform, settle } from "../helpers/pulumi";
 
-const SECRET_SIG = pulumi.runtime.specialSigKey;
-const isSecretInput = (v: unknown) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === pulumi.runtime.specialSecretSig;
-const plain = (v: unknown) => (isSecretInput(v) ? (v as { value: unknown }).value : v);
-/** Inputs with every secret unwrapped, nested ones too. */
-const unwrap = (v: unknown): any => {
-  const u = plain(v);
-  if (Array.isArray(u)) return u.map(unwrap);
-  if (u && typeof u === "object") return Object.fromEntries(Object.entries(u).map(([k, x]) => [k, unwrap(x)]));
-  return u;
-};
-
 /** The platform and its GitHub pipeline, as infra/index.ts declares them, under the platform's mocks. */
 async function runProgram(values: Record<string, string | number | boolean | undefined>) {
   const cfg = parseConfig(objectSource(values));
@@ -63,12 +52,12 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
     const provider = byType(github, "pulumi:providers:github");
     assert.equal(provider.length, 1);
     assert.equal(provider[0].inputs.owner, "acme");
-    assert.equal(plain(provider[0].inputs.token), "admin-token");
-    assert.ok(isSecretInput(provider[0].inputs.token));
-    const secrets: Record<string, Record<string, any>> = Object.fromEntries(byType(github, "github:index/actionsSecret:ActionsSecret").map((s) => [s.inputs.secretName, s.inputs]));
+    assert.equal(provider[0].inputs.token, "admin-token");
+    assert.deepEqual(provider[0].secretPaths, ["token"]);
+    const secrets: Record<string, RecordedResource> = Object.fromEntries(byType(github, "github:index/actionsSecret:ActionsSecret").map((s) => [s.inputs.secretName, s]));
     assert.deepEqual(Object.keys(secrets).sort(), [SECRETS.kubeconfig, SECRETS.pulumiConfigPassphrase, SECRETS.registryToken, SECRETS.stateAccessKeyId, SECRETS.stateSecretAccessKey].sort());
-    for (const s of Object.values(secrets)) assert.ok(isSecretInput(s.value), `${s.secretName} is a secret input`);
-    assert.equal(plain(secrets[SECRETS.registryToken].value), "ghcr-token");
+    for (const s of Object.values(secrets)) assert.deepEqual(s.secretPaths, ["value"], `${s.inputs.secretName}: only the value, as a secret`);
+    assert.equal(secrets[SECRETS.registryToken].inputs.value, "ghcr-token");
     const vars = Object.fromEntries(byType(github, "github:index/actionsVariable:ActionsVariable").map((v) => [v.inputs.variableName, v.inputs.value]));
     assert.deepEqual(vars, {
       [VARIABLES.stack]: "test",
@@ -83,7 +72,7 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
 
   it("gives the dispatch token only to the drift CronJob, as a Secret the retrain workflow's trigger reads", async () => {
     const { run } = await runProgram(cloudGithub);
-    const tokenSecrets = byType(run.resources, "kubernetes:core/v1:Secret").filter((s) => JSON.stringify(unwrap(s.inputs)).includes('"dispatch-token"'));
+    const tokenSecrets = byType(run.resources, "kubernetes:core/v1:Secret").filter((s) => JSON.stringify(s.inputs).includes('"dispatch-token"'));
     assert.equal(tokenSecrets.length, 1, "one Kubernetes Secret holds the dispatch token");
     const secretName = tokenSecrets[0].state.metadata.name;
     const podSpecs = run.resources
@@ -94,8 +83,9 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
     );
     assert.equal(users.length, 1, `only one workload references ${secretName}: ${users.map((u) => u.r.name).join(", ")}`);
     assert.equal(users[0].r.type, "kubernetes:batch/v1:CronJob");
-    assert.equal(unwrap(tokenSecrets[0].inputs).stringData[GITHUB_TOKEN_KEY], "dispatch-token");
-    const env = unwrap(users[0].spec).containers.flatMap((c: { env?: { name: string; valueFrom?: unknown; value?: unknown }[] }) => c.env ?? []);
+    assert.equal(tokenSecrets[0].inputs.stringData[GITHUB_TOKEN_KEY], "dispatch-token");
+    assert.ok(tokenSecrets[0].secretPaths.some((p) => p.startsWith("stringData")), "the token reaches the provider as a secret");
+    const env = users[0].spec.containers.flatMap((c: { env?: { name: string; valueFrom?: unknown; value?: unknown }[] }) => c.env ?? []);
     const token = env.find((e: { name: string }) => e.name === ENV.githubToken);
     assert.deepEqual(token?.valueFrom, { secretKeyRef: { name: secretName, key: GITHUB_TOKEN_KEY } });
     assert.equal(env.find((e: { name: string }) => e.name === ENV.githubRepository)?.value, "acme/drift-loop");
