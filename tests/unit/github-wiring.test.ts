@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ENV } from "../../lib/contract";
@@ -111,6 +112,61 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
     );
     assert.throws(() => parseConfig(objectSource({ ...cloudGithub, pipelineBackendUrl: "bucket-name" })), /pipelineBackendUrl="bucket-name" is not a state backend URL/);
     assert.throws(() => parseConfig(objectSource({ ...cloudGithub, pipelineStateSecretAccessKey: undefined })), /go together; allowed: set both or neither/);
+  });
+
+  describe("the real program (infra/index.ts)", () => {
+    const root = path.resolve(__dirname, "..", "..");
+    const programFiles = (f: string) => ["infra", "components", "stacks"].some((d) => f.startsWith(path.join(root, d) + path.sep));
+    function loadProgram(config: Record<string, string>, secretKeys: string[]): Record<string, any> {
+      pulumi.runtime.setAllConfig(config, secretKeys);
+      for (const f of Object.keys(require.cache)) if (programFiles(f)) delete require.cache[f];
+      return require("../../infra");
+    }
+    afterEach(() => pulumi.runtime.setAllConfig({}));
+    const base = { "drift-loop:profile": "minikube", "drift-loop:buildImages": "false" };
+
+    it("declares the pipeline, with its own provider, when githubRepository is set", async () => {
+      const mocks = new RecordingMocks();
+      await pulumi.runtime.setMocks(mocks, "drift-loop", "dev", false);
+      const secretKeys = ["drift-loop:githubDispatchToken", "drift-loop:githubToken", "drift-loop:pulumiConfigPassphrase"];
+      const program = loadProgram(
+        {
+          ...base,
+          "drift-loop:githubRepository": "acme/drift-loop",
+          "drift-loop:githubDispatchToken": "dispatch-token",
+          "drift-loop:githubToken": "admin-token",
+          "drift-loop:pipelineBackendUrl": "s3://acme-pulumi-state",
+          "drift-loop:pulumiConfigPassphrase": "passphrase",
+        },
+        secretKeys,
+      );
+      await settle();
+      assert.equal(
+        program.githubPipeline,
+        "acme/drift-loop (branch main): workflows .github/workflows/pr-check.yml, .github/workflows/deploy.yml, .github/workflows/retrain.yml; secrets PULUMI_CONFIG_PASSPHRASE; variables PULUMI_STACK, PULUMI_BACKEND_URL",
+      );
+      const types = mocks.resources.filter((r) => r.type.includes("github")).map((r) => r.type).sort();
+      assert.deepEqual(types, [
+        "drift-loop:github:GithubPipeline",
+        "github:index/actionsSecret:ActionsSecret",
+        "github:index/actionsVariable:ActionsVariable",
+        "github:index/actionsVariable:ActionsVariable",
+        "github:index/repositoryFile:RepositoryFile",
+        "github:index/repositoryFile:RepositoryFile",
+        "github:index/repositoryFile:RepositoryFile",
+        "pulumi:providers:github",
+      ]);
+    });
+
+    it("declares nothing on GitHub when githubRepository is empty", async () => {
+      const mocks = new RecordingMocks();
+      await pulumi.runtime.setMocks(mocks, "drift-loop", "dev", false);
+      const program = loadProgram(base, []);
+      await settle();
+      assert.equal(program.githubPipeline, "off (drift-loop:githubRepository is empty)");
+      assert.ok(mocks.resources.length > 20, "the platform itself is declared");
+      assert.deepEqual(mocks.resources.filter((r) => /github/i.test(r.type)).map((r) => r.type), []);
+    });
   });
 
   it("finds the registry host of an image prefix", () => {
