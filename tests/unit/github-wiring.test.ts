@@ -75,6 +75,8 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
     const { run } = await runProgram(cloudGithub);
     const tokenSecrets = byType(run.resources, "kubernetes:core/v1:Secret").filter((s) => JSON.stringify(s.inputs).includes('"dispatch-token"'));
     assert.equal(tokenSecrets.length, 1, "one Kubernetes Secret holds the dispatch token");
+    const elsewhere = run.resources.filter((r) => r !== tokenSecrets[0] && JSON.stringify(r.inputs).includes("dispatch-token"));
+    assert.deepEqual(elsewhere.map((r) => `${r.type} ${r.name}`), [], "the token is in no other resource (no ConfigMap, no plain env, no output)");
     const secretName = tokenSecrets[0].state.metadata.name;
     const podSpecs = run.resources
       .filter((r) => /kubernetes:(apps\/v1:(Deployment|StatefulSet)|batch\/v1:(CronJob|Job))/.test(r.type))
