@@ -29,5 +29,5 @@ export const postgresPassword = o.credentials.postgresPassword;
 export const minioRootUser = o.credentials.minioRootUser;
 export const minioRootPassword = o.credentials.minioRootPassword;
 export const githubPipeline = pipeline
-  ? `${Object.keys(pipeline.files).length} workflow files, ${Object.keys(pipeline.secrets).length} Actions secrets and ${Object.keys(pipeline.variables).length} variables in ${cfg.github.repository} (branch ${cfg.github.branch})`
+  ? `${cfg.github.repository} (branch ${cfg.github.branch}): workflows ${Object.keys(pipeline.files).join(", ")}; secrets ${Object.keys(pipeline.secrets).join(", ")}; variables ${Object.keys(pipeline.variables).join(", ")}`
   : "off (drift-loop:githubRepository is empty)";

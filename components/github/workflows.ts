@@ -2,15 +2,16 @@
  * drift-loop's three GitHub Actions workflows, built from the typed model in ./model:
  *
  *   pr-check.yml  pull request -> npm test, then `pulumi preview` posted as a PR comment
- *   deploy.yml    push to main -> npm test, then `pulumi up`, then a smoke check of the URLs
+ *   deploy.yml    push to the branch -> npm test, then `pulumi up`, then a smoke check of the URLs
  *   retrain.yml   repository_dispatch `drift-detected` or by hand -> `npm run retrain`
  *
- * The files do not depend on any stack's settings: the stack name, state backend and
- * registry come from Actions variables and the credentials from Actions secrets, all of
- * which the GithubPipeline component declares (names in SECRETS and VARIABLES). So the
- * copies committed under .github/workflows/ are exactly what the program writes.
+ * The only setting the files depend on is the branch deployments come from (main by
+ * default): the stack name, state backend and registry come from Actions variables and
+ * the credentials from Actions secrets, which the GithubPipeline component declares
+ * (names in SECRETS and VARIABLES). So the copies committed under .github/workflows/ are
+ * exactly what the program writes for main.
  */
-import { DRIFT_EVENT_TYPE, RETRAIN_ENV } from "../../lib/contract";
+import { DRIFT_EVENT_TYPE, type DriftDispatchPayload, RETRAIN_ENV } from "../../lib/contract";
 import { type Job, type PinnedAction, type Step, type Workflow, renderWorkflow } from "./model";
 
 /**
@@ -71,7 +72,7 @@ export const RETRAIN_PAYLOAD_ENV = {
   report: RETRAIN_ENV.report,
   mlflow_run_id: RETRAIN_ENV.mlflowRunId,
   model_version: RETRAIN_ENV.modelVersion,
-} as const;
+} as const satisfies Partial<Record<keyof DriftDispatchPayload, string>>;
 
 /** Header of every generated file. */
 export const GENERATED_HEADER = [

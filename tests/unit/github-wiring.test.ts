@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ENV } from "../../lib/contract";
@@ -7,17 +8,6 @@ import { SECRETS, VARIABLES } from "../../components/github/workflows";
 import { parseConfig, objectSource, ConfigValidationError } from "../../infra/config";
 import { createGithubPipeline, registryHost } from "../../infra/github";
 import { type RecordedResource, RecordingMocks, makeRepoFixture, runPlatform, settle } from "../helpers/pulumi";
-
-const SECRET_SIG = pulumi.runtime.specialSigKey;
-const isSecretInput = (v: unknown) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === pulumi.runtime.specialSecretSig;
-const plain = (v: unknown) => (isSecretInput(v) ? (v as { value: unknown }).value : v);
-/** Inputs with every secret unwrapped, nested ones too. */
-const unwrap = (v: unknown): any => {
-  const u = plain(v);
-  if (Array.isArray(u)) return u.map(unwrap);
-  if (u && typeof u === "object") return Object.fromEntries(Object.entries(u).map(([k, x]) => [k, unwrap(x)]));
-  return u;
-};
 
 /** The platform and its GitHub pipeline, as infra/index.ts declares them, under the platform's mocks. */
 async function runProgram(values: Record<string, string | number | boolean | undefined>) {
@@ -63,12 +53,12 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
     const provider = byType(github, "pulumi:providers:github");
     assert.equal(provider.length, 1);
     assert.equal(provider[0].inputs.owner, "acme");
-    assert.equal(plain(provider[0].inputs.token), "admin-token");
-    assert.ok(isSecretInput(provider[0].inputs.token));
-    const secrets: Record<string, Record<string, any>> = Object.fromEntries(byType(github, "github:index/actionsSecret:ActionsSecret").map((s) => [s.inputs.secretName, s.inputs]));
+    assert.equal(provider[0].inputs.token, "admin-token");
+    assert.deepEqual(provider[0].secretPaths, ["token"]);
+    const secrets: Record<string, RecordedResource> = Object.fromEntries(byType(github, "github:index/actionsSecret:ActionsSecret").map((s) => [s.inputs.secretName, s]));
     assert.deepEqual(Object.keys(secrets).sort(), [SECRETS.kubeconfig, SECRETS.pulumiConfigPassphrase, SECRETS.registryToken, SECRETS.stateAccessKeyId, SECRETS.stateSecretAccessKey].sort());
-    for (const s of Object.values(secrets)) assert.ok(isSecretInput(s.value), `${s.secretName} is a secret input`);
-    assert.equal(plain(secrets[SECRETS.registryToken].value), "ghcr-token");
+    for (const s of Object.values(secrets)) assert.deepEqual(s.secretPaths, ["value"], `${s.inputs.secretName}: only the value, as a secret`);
+    assert.equal(secrets[SECRETS.registryToken].inputs.value, "ghcr-token");
     const vars = Object.fromEntries(byType(github, "github:index/actionsVariable:ActionsVariable").map((v) => [v.inputs.variableName, v.inputs.value]));
     assert.deepEqual(vars, {
       [VARIABLES.stack]: "test",
@@ -83,8 +73,10 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
 
   it("gives the dispatch token only to the drift CronJob, as a Secret the retrain workflow's trigger reads", async () => {
     const { run } = await runProgram(cloudGithub);
-    const tokenSecrets = byType(run.resources, "kubernetes:core/v1:Secret").filter((s) => JSON.stringify(unwrap(s.inputs)).includes('"dispatch-token"'));
+    const tokenSecrets = byType(run.resources, "kubernetes:core/v1:Secret").filter((s) => JSON.stringify(s.inputs).includes('"dispatch-token"'));
     assert.equal(tokenSecrets.length, 1, "one Kubernetes Secret holds the dispatch token");
+    const elsewhere = run.resources.filter((r) => r !== tokenSecrets[0] && JSON.stringify(r.inputs).includes("dispatch-token"));
+    assert.deepEqual(elsewhere.map((r) => `${r.type} ${r.name}`), [], "the token is in no other resource (no ConfigMap, no plain env, no output)");
     const secretName = tokenSecrets[0].state.metadata.name;
     const podSpecs = run.resources
       .filter((r) => /kubernetes:(apps\/v1:(Deployment|StatefulSet)|batch\/v1:(CronJob|Job))/.test(r.type))
@@ -94,8 +86,9 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
     );
     assert.equal(users.length, 1, `only one workload references ${secretName}: ${users.map((u) => u.r.name).join(", ")}`);
     assert.equal(users[0].r.type, "kubernetes:batch/v1:CronJob");
-    assert.equal(unwrap(tokenSecrets[0].inputs).stringData[GITHUB_TOKEN_KEY], "dispatch-token");
-    const env = unwrap(users[0].spec).containers.flatMap((c: { env?: { name: string; valueFrom?: unknown; value?: unknown }[] }) => c.env ?? []);
+    assert.equal(tokenSecrets[0].inputs.stringData[GITHUB_TOKEN_KEY], "dispatch-token");
+    assert.ok(tokenSecrets[0].secretPaths.some((p) => p.startsWith("stringData")), "the token reaches the provider as a secret");
+    const env = users[0].spec.containers.flatMap((c: { env?: { name: string; valueFrom?: unknown; value?: unknown }[] }) => c.env ?? []);
     const token = env.find((e: { name: string }) => e.name === ENV.githubToken);
     assert.deepEqual(token?.valueFrom, { secretKeyRef: { name: secretName, key: GITHUB_TOKEN_KEY } });
     assert.equal(env.find((e: { name: string }) => e.name === ENV.githubRepository)?.value, "acme/drift-loop");
@@ -121,6 +114,61 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
     );
     assert.throws(() => parseConfig(objectSource({ ...cloudGithub, pipelineBackendUrl: "bucket-name" })), /pipelineBackendUrl="bucket-name" is not a state backend URL/);
     assert.throws(() => parseConfig(objectSource({ ...cloudGithub, pipelineStateSecretAccessKey: undefined })), /go together; allowed: set both or neither/);
+  });
+
+  describe("the real program (infra/index.ts)", () => {
+    const root = path.resolve(__dirname, "..", "..");
+    const programFiles = (f: string) => ["infra", "components", "stacks"].some((d) => f.startsWith(path.join(root, d) + path.sep));
+    function loadProgram(config: Record<string, string>, secretKeys: string[]): Record<string, any> {
+      pulumi.runtime.setAllConfig(config, secretKeys);
+      for (const f of Object.keys(require.cache)) if (programFiles(f)) delete require.cache[f];
+      return require("../../infra");
+    }
+    afterEach(() => pulumi.runtime.setAllConfig({}));
+    const base = { "drift-loop:profile": "minikube", "drift-loop:buildImages": "false" };
+
+    it("declares the pipeline, with its own provider, when githubRepository is set", async () => {
+      const mocks = new RecordingMocks();
+      await pulumi.runtime.setMocks(mocks, "drift-loop", "dev", false);
+      const secretKeys = ["drift-loop:githubDispatchToken", "drift-loop:githubToken", "drift-loop:pulumiConfigPassphrase"];
+      const program = loadProgram(
+        {
+          ...base,
+          "drift-loop:githubRepository": "acme/drift-loop",
+          "drift-loop:githubDispatchToken": "dispatch-token",
+          "drift-loop:githubToken": "admin-token",
+          "drift-loop:pipelineBackendUrl": "s3://acme-pulumi-state",
+          "drift-loop:pulumiConfigPassphrase": "passphrase",
+        },
+        secretKeys,
+      );
+      await settle();
+      assert.equal(
+        program.githubPipeline,
+        "acme/drift-loop (branch main): workflows .github/workflows/pr-check.yml, .github/workflows/deploy.yml, .github/workflows/retrain.yml; secrets PULUMI_CONFIG_PASSPHRASE; variables PULUMI_STACK, PULUMI_BACKEND_URL",
+      );
+      const types = mocks.resources.filter((r) => r.type.includes("github")).map((r) => r.type).sort();
+      assert.deepEqual(types, [
+        "drift-loop:github:GithubPipeline",
+        "github:index/actionsSecret:ActionsSecret",
+        "github:index/actionsVariable:ActionsVariable",
+        "github:index/actionsVariable:ActionsVariable",
+        "github:index/repositoryFile:RepositoryFile",
+        "github:index/repositoryFile:RepositoryFile",
+        "github:index/repositoryFile:RepositoryFile",
+        "pulumi:providers:github",
+      ]);
+    });
+
+    it("declares nothing on GitHub when githubRepository is empty", async () => {
+      const mocks = new RecordingMocks();
+      await pulumi.runtime.setMocks(mocks, "drift-loop", "dev", false);
+      const program = loadProgram(base, []);
+      await settle();
+      assert.equal(program.githubPipeline, "off (drift-loop:githubRepository is empty)");
+      assert.ok(mocks.resources.length > 20, "the platform itself is declared");
+      assert.deepEqual(mocks.resources.filter((r) => /github/i.test(r.type)).map((r) => r.type), []);
+    });
   });
 
   it("finds the registry host of an image prefix", () => {
