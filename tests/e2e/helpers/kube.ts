@@ -128,3 +128,65 @@ export function conditionStatus(obj: KubeObject, type: string): string | undefin
   const conds = (obj.status?.conditions ?? []) as Array<{ type: string; status: string }>;
   return conds.find((c) => c.type === type)?.status;
 }
+
+interface ApiResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+/** Maps apiVersion + kind to REST paths, from the API server's discovery documents. */
+export class ResourcePaths {
+  private readonly cache = new Map<string, ApiResource[]>();
+
+  constructor(private readonly client: KubeClient) {}
+
+  private async resources(apiVersion: string): Promise<ApiResource[]> {
+    let list = this.cache.get(apiVersion);
+    if (!list) {
+      const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      const doc = await this.client.get<{ resources: ApiResource[] }>(base);
+      list = doc.resources.filter((r) => !r.name.includes("/"));
+      this.cache.set(apiVersion, list);
+    }
+    return list;
+  }
+
+  /** REST path of one object, e.g. ("apps/v1", "Deployment", "ns", "web"). */
+  async objectPath(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<string> {
+    const res = (await this.resources(apiVersion)).find((r) => r.kind === kind);
+    if (!res) throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
+    const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const ns = res.namespaced ? `/namespaces/${namespace ?? "default"}` : "";
+    return `${base}${ns}/${res.name}/${name}`;
+  }
+}
+
+/**
+ * Whether a workload object has converged the way `kubectl rollout status` and Pulumi's
+ * await logic see it; undefined for kinds without a readiness notion (ConfigMap, Secret...).
+ */
+export function readiness(obj: KubeObject): { ready: boolean; why: string } | undefined {
+  const s = obj.status ?? {};
+  switch (obj.kind) {
+    case "Deployment": {
+      const want = obj.spec?.replicas ?? 1;
+      const ok = s.observedGeneration >= obj.metadata.generation && s.updatedReplicas === want && s.availableReplicas === want;
+      return { ready: ok, why: `available ${s.availableReplicas ?? 0}/${want}, updated ${s.updatedReplicas ?? 0}` };
+    }
+    case "StatefulSet": {
+      const want = obj.spec?.replicas ?? 1;
+      return { ready: s.readyReplicas === want && s.currentRevision === s.updateRevision, why: `ready ${s.readyReplicas ?? 0}/${want}` };
+    }
+    case "Job":
+      return { ready: conditionStatus(obj, "Complete") === "True", why: `conditions ${JSON.stringify(s.conditions ?? [])}` };
+    case "PersistentVolumeClaim":
+      return { ready: s.phase === "Bound", why: `phase ${s.phase}` };
+    case "Pod":
+      return { ready: conditionStatus(obj, "Ready") === "True", why: `phase ${s.phase}` };
+    case "Namespace":
+      return { ready: s.phase === "Active", why: `phase ${s.phase}` };
+    default:
+      return undefined;
+  }
+}
