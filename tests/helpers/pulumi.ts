@@ -264,6 +264,7 @@ export function cloudConfig(extra: Record<string, string> = {}): PlatformConfig 
       registryToken: SECRETS.registryToken,
       pipelineKubeconfig: SECRETS.kubeconfig,
       pulumiConfigPassphrase: SECRETS.passphrase,
+      pipelineBackendUrl: "s3://acme-pulumi-state",
       ...extra,
     }),
   );

@@ -189,6 +189,7 @@ describe("stack config", () => {
           "drift-loop:buildImages": "false",
           "drift-loop:githubRepository": "acme/drift-loop",
           "drift-loop:githubDispatchToken": "ghp_secretvalue",
+          "drift-loop:pipelineBackendUrl": "file:///var/lib/pulumi-state",
           "drift-loop:modelImageTag": "model-7",
         },
         ["drift-loop:githubDispatchToken"],
