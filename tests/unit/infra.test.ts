@@ -244,7 +244,7 @@ for (const profile of ["minikube", "cloud"] as const) {
       const mlflow = partWorkload(ms, "mlflow");
       const env = envOf(mlflow);
       const uri = env.MLFLOW_BACKEND_STORE_URI.value as string;
-      const m = /^postgresql:\/\/\$\(PGUSER\):\$\(PGPASSWORD\)@([^:/]+):(\d+)\/(\w+)$/.exec(uri);
+      const m = /^postgresql\+psycopg2:\/\/\$\(PGUSER\):\$\(PGPASSWORD\)@([^:/]+):(\d+)\/(\w+)$/.exec(uri);
       assert.ok(m, `backend store URI ${uri} must take user and password from env`);
       const pg = serviceForHost(ms, m[1]!);
       assert.equal(workloadBehind(ms, pg).podLabels["app.kubernetes.io/name"], "postgres");
