@@ -7,7 +7,7 @@ import type { Client } from "minio";
 import { BUCKETS, KEYS, MLFLOW } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import type { MlflowClient, MlflowRun } from "../../lib/mlflow";
-import { getText, objectExists, putText } from "../../lib/s3";
+import { ensureBucket, getText, objectExists, putText } from "../../lib/s3";
 import { FEATURE_NAMES, LABEL } from "../../lib/schema";
 import { sha256, toCsv } from "./dataset";
 import { parseModelFile, type ModelFile, type ModelMetrics } from "./model";
@@ -176,6 +176,7 @@ export async function runTraining(o: TrainingOptions, deps: TrainingDeps): Promi
     if (decision.promoted) {
       // Reference first (under its own versioned key, the previous one archived), then the
       // alias, then the `current` keys: a failure part-way leaves the old pair consistent.
+      await ensureBucket(s3, BUCKETS.datasets);
       archivedReference = await archiveCurrentReference(s3, log);
       const meta = referenceMeta(model, o, runId, dataSha256);
       const versionKey = `reference/versions/model-v${mv.version}`;
