@@ -44,7 +44,9 @@ BY_DISPLAY = {t.display_name: name for name, t in STATTESTS.items()}
 
 def load(spec):
     if spec["kind"] == "num":
-        return pd.Series(np.fromfile(spec["file"], dtype="<f8"), dtype="float64")
+        values = np.fromfile(spec["file"], dtype="<f8")
+        # "int64": the column as pandas reads a CSV of whole numbers without gaps.
+        return pd.Series(values.astype(spec["dtype"]) if "dtype" in spec else values)
     with open(spec["file"]) as f:
         return pd.Series(json.load(f), dtype="object")
 
