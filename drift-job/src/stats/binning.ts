@@ -5,6 +5,8 @@
  * reference values, otherwise one bin per distinct value of the union.
  */
 
+import { ColumnError } from "./prepare.js";
+
 /** Evidently switches from one-bin-per-value to Sturges bins above this many distinct reference values. */
 export const MAX_VALUE_BINS = 20;
 
@@ -17,8 +19,10 @@ export const MAX_VALUE_BINS = 20;
 export function sturgesEdges(min: number, max: number, size: number, isIntegerData?: () => boolean): Float64Array {
   let first = min;
   let last = max;
-  if (!Number.isFinite(first) || !Number.isFinite(last)) throw new Error("sturges: range must be finite");
   const ptp = max - min;
+  if (!Number.isFinite(ptp)) {
+    throw new ColumnError(`has values from ${min} to ${max}, a range too wide for equal-width bins (max - min is not a finite number)`);
+  }
   if (first === last) {
     first -= 0.5;
     last += 0.5;

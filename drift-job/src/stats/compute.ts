@@ -238,16 +238,23 @@ export function columnDrift(name: string, col: PreparedColumn, options: DriftOpt
   if (empty.length > 0) {
     return failedColumn(type, method, threshold, `column "${name}" has no values in the ${empty.join(" and the ")} after dropping missing values (empty, null, NaN, +-Infinity)`, col.referenceSummary, col.currentSummary);
   }
-  const binned = binColumn(col);
-  const histogram = reportHistogram(col, binned);
-  if (!METHODS[method].types.includes(type)) {
-    const allowed = (Object.keys(METHODS) as StatTestId[]).filter((m) => METHODS[m].types.includes(type));
-    return failedColumn(type, method, threshold, `stattest "${method}" cannot be used on the ${type === "num" ? "numeric" : "categorical"} column "${name}"; allowed: ${allowed.join(", ")}`, col.referenceSummary, col.currentSummary, histogram);
-  }
-  const psi = scoreColumn("psi", col, binned);
-  const score = method === "psi" ? psi : scoreColumn(method, col, binned);
-  if (!Number.isFinite(score) || !Number.isFinite(psi)) {
-    return failedColumn(type, method, threshold, `column "${name}": ${method} gave no finite score (${score}); psi ${psi}`, col.referenceSummary, col.currentSummary, histogram);
+  let binned: Binned;
+  let histogram: Histogram | undefined;
+  let psi: number;
+  let score: number;
+  try {
+    binned = binColumn(col);
+    histogram = reportHistogram(col, binned);
+    if (!METHODS[method].types.includes(type)) {
+      const allowed = (Object.keys(METHODS) as StatTestId[]).filter((m) => METHODS[m].types.includes(type));
+      throw new ColumnError(`cannot use stattest "${method}": it is not defined for ${type === "num" ? "numeric" : "categorical"} columns; allowed: ${allowed.join(", ")}`);
+    }
+    psi = scoreColumn("psi", col, binned);
+    score = method === "psi" ? psi : scoreColumn(method, col, binned);
+    if (!Number.isFinite(score) || !Number.isFinite(psi)) throw new ColumnError(`gave no finite score (${method} ${score}, psi ${psi})`);
+  } catch (err) {
+    if (!(err instanceof ColumnError)) throw err;
+    return failedColumn(type, method, threshold, `column "${name}" ${err.message}`, col.referenceSummary, col.currentSummary, histogram);
   }
   return {
     column_type: type,
