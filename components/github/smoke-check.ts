@@ -110,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`expected at most one argument (a JSON file of stack outputs), got ${argv.length}\n\n${HELP}`);
     return 2;
   }
-  const source = argv[0] ?? "/dev/stdin";
+  const source = argv[0] ?? 0;
   let outputs: unknown;
   try {
     outputs = JSON.parse(readFileSync(source, "utf8"));

@@ -84,7 +84,7 @@ export class Images extends pulumi.ComponentResource {
     const workload = (key: WorkloadImage): pulumi.Output<string> => {
       const dir = WORKLOAD_IMAGES[key];
       if (!args.build) return pulumi.output(`${repo(dir)}:${args.tag}`);
-      const dockerfile = path.join(dir, "Dockerfile");
+      const dockerfile = `${dir}/Dockerfile`;
       if (!fs.existsSync(path.join(args.repoRoot, dockerfile))) {
         throw new pulumi.ResourceError(
           `${dockerfile} not found under ${args.repoRoot}: cannot build the ${dir} image; set drift-loop:buildImages=false to deploy published tags instead`,
@@ -102,13 +102,14 @@ export class Images extends pulumi.ComponentResource {
     this.model = args.modelTag ? pulumi.output(`${this.modelRepository}:${args.modelTag}`) : this.modelApiPlatform;
 
     const v = this.versions;
-    const imagesDir = path.relative(args.repoRoot, __dirname) || ".";
+    // Relative to the project root (the program's working directory), where this folder lives.
+    const imagesDir = path.relative(path.resolve(__dirname, "..", ".."), __dirname).split(path.sep).join("/");
     const serverImage = (id: "mlflow" | "minio", override: string, version: string, buildArgs: Record<string, string>): pulumi.Output<string> => {
       if (override) return pulumi.output(override);
       if (!args.build) return pulumi.output(`${repo(id)}:${version}`);
       const dockerfile = `${id}.Dockerfile`;
       const hash = contextHash(__dirname, [dockerfile], JSON.stringify(buildArgs)).slice(0, 12);
-      return build(id, `${repo(id)}:${version}-${hash}`, imagesDir, path.join(imagesDir, dockerfile), buildArgs);
+      return build(id, `${repo(id)}:${version}-${hash}`, imagesDir, `${imagesDir}/${dockerfile}`, buildArgs);
     };
     this.mlflow = serverImage("mlflow", args.mlflowImage, v.mlflow, {
       MLFLOW_VERSION: v.mlflow,

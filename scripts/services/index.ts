@@ -14,7 +14,7 @@ import { startMinio } from "./minio";
 import { startMlflow } from "./mlflow";
 import { freePorts } from "./ports";
 import { dumpDatabase, restoreDatabase, startPostgres } from "./postgres";
-import { ServiceStartError, signalGroup, stopProcess, type ManagedProcess } from "./proc";
+import { ServiceStartError, logTail, signalGroup, stopProcess, type ManagedProcess } from "./proc";
 import { startReaper } from "./reaper";
 import type { Services } from "./types";
 
@@ -33,14 +33,28 @@ export interface StartServicesOptions {
   mlflowWorkers?: number;
   /** Per-server start timeout (default 120 s; MLflow migrates its schema on first start). */
   timeoutMs?: number;
+  /**
+   * Restore MLflow's migrated schema from the cached template (and save one when missing)
+   * instead of letting MLflow migrate an empty database (default true).
+   */
+  schemaTemplate?: boolean;
 }
 
 export interface RunningServices {
   readonly services: Services;
   /** Where the servers keep their data and logs (removed by stop()). */
   readonly runDir: string;
+  /** MinIO's web console (log in with the S3 access and secret key). */
+  readonly minioConsoleUrl: string;
+  /** Process ids of the servers (each leads its own process group). */
+  readonly pids: Record<"postgres" | "minio" | "mlflow", number>;
   /** Environment variables a workload or a person needs to reach the servers. */
   env(): Record<string, string>;
+  /**
+   * Resolves when one of the servers exits before stop() was called, with its name and the
+   * tail of its log.
+   */
+  readonly crashed: Promise<{ name: string; message: string }>;
   /** Stops MLflow, then MinIO and Postgres, and removes the data. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -123,7 +137,8 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
     ]);
     log(`PostgreSQL and MinIO ready after ${((Date.now() - started) / 1000).toFixed(1)}s; starting MLflow on 127.0.0.1:${mlflowPort}`);
     let fromTemplate = false;
-    if (existsSync(bins.mlflowSchemaTemplate)) {
+    const useTemplate = opts.schemaTemplate ?? true;
+    if (useTemplate && existsSync(bins.mlflowSchemaTemplate)) {
       try {
         await restoreDatabase(bins.postgresBin, pg.settings, bins.mlflowSchemaTemplate, env);
         fromTemplate = true;
@@ -147,7 +162,7 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
       timeoutMs,
       onStart,
     });
-    if (!fromTemplate) {
+    if (useTemplate && !fromTemplate) {
       // MLflow has just migrated an empty database and nothing else has written to it yet.
       const tmp = `${bins.mlflowSchemaTemplate}.${process.pid}.tmp`;
       try {
@@ -161,11 +176,21 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
     }
     log(`all three ready after ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
+    const crashed = new Promise<{ name: string; message: string }>((resolve) => {
+      for (const p of [pg.proc, minio.proc, mlflow.proc]) {
+        void p.exited.then(({ code, signal }) => {
+          if (!stopped) resolve({ name: p.name, message: `${p.name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}). Last lines of ${p.logFile}:\n${logTail(p.logFile)}` });
+        });
+      }
+    });
     const services: Services = { s3: minio.settings, mlflowUrl: mlflow.url, postgres: pg.settings };
     return {
       services,
       runDir,
+      minioConsoleUrl: `http://127.0.0.1:${consolePort}`,
+      pids: { postgres: pg.proc.pid, minio: minio.proc.pid, mlflow: mlflow.proc.pid },
       stop,
+      crashed,
       env: () => servicesEnv(services),
     };
   } catch (err) {

@@ -10,6 +10,7 @@ import {
   ACTIONS,
   GENERATED_HEADER,
   NODE_VERSION,
+  PULUMI_CLI_VERSION,
   SECRETS,
   VARIABLES,
   WORKFLOWS_DIR,
@@ -99,6 +100,14 @@ describe("GitHub workflows generated from TypeScript", () => {
         assert.deepEqual(parse(content), JSON.parse(JSON.stringify(toPlain(wf[file]))), file);
         assert.doesNotMatch(content, /^\s*[&*]a\d/m, `${file} uses no YAML anchors`);
       }
+    });
+
+    it("installs the Pulumi CLI of the same release as the pinned @pulumi/pulumi SDK", () => {
+      const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+      assert.equal(PULUMI_CLI_VERSION, pkg.dependencies["@pulumi/pulumi"]);
+      const pulumiSteps = Object.values(wf).flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps)).filter((s) => isUsesStep(s) && s.uses === ACTIONS.pulumi);
+      assert.equal(pulumiSteps.length, 3);
+      for (const s of pulumiSteps) assert.ok(isUsesStep(s) && s.with?.["pulumi-version"] === PULUMI_CLI_VERSION);
     });
 
     it("pins every action to a full commit SHA with its release as a comment", () => {
@@ -249,7 +258,9 @@ describe("GitHub workflows generated from TypeScript", () => {
       assert.ok(names.indexOf("Install the Pulumi CLI") < names.indexOf("Log in to the state backend"));
       assert.ok(names.indexOf("Log in to the state backend") < names.indexOf("Retrain"));
       const step = stepNamed(job, "Retrain");
-      assert.ok(!isUsesStep(step) && /^npm run retrain$/m.test(step.run));
+      assert.ok(!isUsesStep(step));
+      assert.match(step.run, /^set -o pipefail$/m, "a failing `pulumi stack output` fails the step");
+      assert.match(step.run, /^pulumi stack output --json --show-secrets --stack "\$\{PULUMI_STACK\}" \| npx tsx components\/github\/with-cluster\.ts -- npm run retrain$/m);
       assert.equal(job.env?.[RETRAIN_ENV.stack], "${{ vars.PULUMI_STACK }}");
     });
 
