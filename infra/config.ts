@@ -20,23 +20,14 @@ import {
   type ServiceType,
   type Size,
 } from "../stacks/profiles";
+import { SCENARIOS, SCHEMAS } from "../drifter/src/scenarios";
 
 /** The config namespace (the project name in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "drift-loop";
 
-/** Drift scenarios the drifter understands (drifter/src/scenarios.ts). */
-export const DRIFT_SCENARIOS = [
-  "none",
-  "mean_shift",
-  "scale_change",
-  "category_mix",
-  "new_category",
-  "missing_spike",
-  "label_prior",
-  "concept",
-  "drift_prob",
-] as const;
-export const DRIFT_SCHEMAS = ["credit", "legacy"] as const;
+/** Drift scenarios and tables the drifter understands: its own lists, not a copy. */
+export const DRIFT_SCENARIOS = SCENARIOS;
+export const DRIFT_SCHEMAS = SCHEMAS;
 export const CURRENT_SOURCES = ["requests", "drifter"] as const;
 export const STATTESTS = ["auto", "ks", "chisquare", "z", "wasserstein", "psi", "kl_div", "jensenshannon", "hellinger"] as const;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;

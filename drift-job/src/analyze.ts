@@ -54,9 +54,6 @@ export interface DriftReport extends DatasetDrift {
     /** What happened about it: set by the caller (CLI: "local run, no dispatch"; job: the trigger's outcome). */
     action: string;
   };
-  /** Columns present on one side only (not compared). */
-  only_in_reference: string[];
-  only_in_current: string[];
   /** Columns that could not be compared (e.g. empty on a side), with the reason. */
   column_errors: Record<string, string>;
   meta: {
@@ -178,8 +175,9 @@ export function analyze(input: AnalyzeInput, settings: AnalysisSettings, compute
     prediction_drift: predictionDrift(reference, current, settings, compute),
     performance: performanceDrift(reference, current, settings.model.label, settings.model.prediction),
     retrain: { ...decision, action: "" },
-    only_in_reference: refCols.filter((c) => !(c in current.columns) && !modelCols.has(c)),
-    only_in_current: curCols.filter((c) => !(c in reference.columns) && !modelCols.has(c)),
+    // One-sided columns, without the model's own columns (reported as prediction drift / quality).
+    columns_only_in_reference: refCols.filter((c) => !(c in current.columns) && !modelCols.has(c)),
+    columns_only_in_current: curCols.filter((c) => !(c in reference.columns) && !modelCols.has(c)),
     column_errors,
     meta: {
       generated_at: new Date(now()).toISOString(),

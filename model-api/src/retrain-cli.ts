@@ -49,7 +49,7 @@ export async function retrainCommand(argv: string[], env: Record<string, string 
   const stackName = typeof v.stack === "string" ? v.stack : (optionalStringEnv(env, "PULUMI_STACK") ?? "dev");
   if (!/^[A-Za-z0-9_.\-/]{1,100}$/.test(stackName)) throw new UsageError(`--stack=${JSON.stringify(stackName)} is not a stack name`);
   const workDir = typeof v["work-dir"] === "string" ? v["work-dir"] : findRepoRoot();
-  const log = createLogger("retrain");
+  const log = createLogger("retrain", env.LOG_LEVEL ?? "info");
   const onOutput = (out: string) => process.stderr.write(out);
   const mlflow = new MlflowClient(urlEnv(env, ENV.mlflowTrackingUri), log);
   const s3 = s3Client(s3SettingsFromEnv(env));
@@ -76,7 +76,7 @@ export async function retrainCommand(argv: string[], env: Record<string, string 
     print(JSON.stringify({ deployed: result.deployed, reason: result.reason, version: result.training?.version ?? null, promoted: result.training?.decision.promoted ?? null, tag: result.deploy?.tag ?? null, previous_tag: result.deploy?.previousTag ?? null, changes: result.deploy?.changes ?? null }));
     return 0;
   }
-  if (result.training) printOutcome(result.training, false);
+  if (result.training) printOutcome(result.training, false, print);
   if (result.deploy) {
     const d = result.deploy;
     print(`stack           ${stackName}: ${STACK_CONFIG.modelImageTag} ${d.previousTag ?? "(unset)"} -> ${d.tag}`);

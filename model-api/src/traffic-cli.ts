@@ -3,7 +3,8 @@
  * model API as simulated production traffic. Exits 1 when any request failed.
  */
 import { ENV } from "../../lib/contract";
-import { enumEnv, intEnv, optionalStringEnv, urlEnv } from "../../lib/env";
+import { ConfigError, intEnv, optionalStringEnv, urlEnv } from "../../lib/env";
+import { parseScenarios } from "../../drifter/src/scenarios";
 import { createLogger } from "../../lib/logger";
 import { parseFlags, runCli } from "./cli-args";
 import { fetchDrifterBatch, postTraffic } from "./traffic";
@@ -18,7 +19,8 @@ check). Configured by the environment (the traffic CronJob sets it):
   ${ENV.modelApiUrl}       model API base URL (required), e.g. http://model-api:8080
   ${ENV.trafficRows}        rows per run, 1..100000 (default 1000)
   ${ENV.trafficBatchSize}  rows per request, 1..1000 (default 100)
-  ${ENV.trafficScenario}    drifter scenario(s), e.g. none, mean_shift, concept (default none)
+  ${ENV.trafficScenario}    drifter scenario(s), e.g. none, mean_shift, concept (default: the
+                    drifter's configured DRIFT_SCENARIO)
   TRAFFIC_CONCURRENCY requests in flight, 1..16 (default 2)
 
 Logs one summary line; exit code 1 when any request failed, 2 on bad configuration.`;
@@ -31,8 +33,14 @@ async function main(): Promise<number> {
   }
   const env = process.env;
   const log = createLogger("traffic");
-  const scenario = optionalStringEnv(env, ENV.trafficScenario) ?? "none";
-  if (!/^[a-z_]+(,[a-z_]+)*$/.test(scenario)) enumEnv(env, ENV.trafficScenario, ["none", "mean_shift", "scale_change", "category_mix", "new_category", "missing_spike", "label_prior", "concept"]);
+  const scenario = optionalStringEnv(env, ENV.trafficScenario);
+  if (scenario !== undefined) {
+    try {
+      parseScenarios(scenario, "credit");
+    } catch (err) {
+      throw new ConfigError(`${ENV.trafficScenario}: ${(err as Error).message}`);
+    }
+  }
   const o = {
     drifterUrl: urlEnv(env, ENV.drifterUrl),
     modelApiUrl: urlEnv(env, ENV.modelApiUrl),
@@ -45,7 +53,7 @@ async function main(): Promise<number> {
   };
   const rows = await fetchDrifterBatch(o);
   const s = await postTraffic(rows, o);
-  const line = { rows: s.rows, requests: s.requests, ok_requests: s.okRequests, failed_requests: s.failedRequests, ok_rows: s.okRows, failed_rows: s.failedRows, predicted_positive_rate: s.okRows ? s.positives / s.okRows : null, model_versions: s.modelVersions, scenario, ms: s.ms, errors: s.errors };
+  const line = { rows: s.rows, requests: s.requests, ok_requests: s.okRequests, failed_requests: s.failedRequests, ok_rows: s.okRows, failed_rows: s.failedRows, predicted_positive_rate: s.okRows ? s.positives / s.okRows : null, model_versions: s.modelVersions, scenario: scenario ?? "(drifter default)", ms: s.ms, errors: s.errors };
   if (s.failedRequests) log.error(line, "traffic run finished with failed requests");
   else log.info(line, "traffic run finished");
   return s.failedRequests ? 1 : 0;

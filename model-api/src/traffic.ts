@@ -11,7 +11,8 @@ export interface TrafficOptions {
   modelApiUrl: string;
   rows: number;
   batchSize: number;
-  scenario: string;
+  /** Drifter scenario(s); undefined = the drifter's configured world. */
+  scenario?: string;
   /** Requests in flight at once. */
   concurrency: number;
   /** Attempts per request batch (503 and network errors are retried). */
@@ -41,7 +42,7 @@ export async function fetchDrifterBatch(o: Pick<TrafficOptions, "drifterUrl" | "
   url.searchParams.set("format", "ndjson");
   url.searchParams.set("schema", "credit");
   url.searchParams.set("rows", String(o.rows));
-  if (o.scenario && o.scenario !== "none") url.searchParams.set("scenario", o.scenario);
+  if (o.scenario) url.searchParams.set("scenario", o.scenario);
   const f = o.fetchImpl ?? fetch;
   let res: Response;
   try {

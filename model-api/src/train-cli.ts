@@ -81,13 +81,13 @@ async function main(): Promise<number> {
   return 0;
 }
 
-export function printOutcome(o: TrainingOutcome, json: boolean): void {
+export function printOutcome(o: TrainingOutcome, json: boolean, print: (s: string) => void = console.log): void {
   if (json) {
-    console.log(JSON.stringify({ run_id: o.runId, version: o.version ?? null, promoted: o.decision.promoted, decision: o.decision, metrics: o.model.metrics, archived_reference: o.archivedReference ?? null }));
+    print(JSON.stringify({ run_id: o.runId, version: o.version ?? null, promoted: o.decision.promoted, decision: o.decision, metrics: o.model.metrics, archived_reference: o.archivedReference ?? null }));
     return;
   }
   const m = o.model.metrics;
-  console.log(
+  print(
     [
       `MLflow run      ${o.runId}`,
       `model version   ${o.version ?? "(dry run: not registered)"}`,

@@ -33,6 +33,11 @@ export interface StartServicesOptions {
   mlflowWorkers?: number;
   /** Per-server start timeout (default 120 s; MLflow migrates its schema on first start). */
   timeoutMs?: number;
+  /**
+   * Restore MLflow's migrated schema from the cached template (and save one when missing)
+   * instead of letting MLflow migrate an empty database (default true).
+   */
+  schemaTemplate?: boolean;
 }
 
 export interface RunningServices {
@@ -132,7 +137,8 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
     ]);
     log(`PostgreSQL and MinIO ready after ${((Date.now() - started) / 1000).toFixed(1)}s; starting MLflow on 127.0.0.1:${mlflowPort}`);
     let fromTemplate = false;
-    if (existsSync(bins.mlflowSchemaTemplate)) {
+    const useTemplate = opts.schemaTemplate ?? true;
+    if (useTemplate && existsSync(bins.mlflowSchemaTemplate)) {
       try {
         await restoreDatabase(bins.postgresBin, pg.settings, bins.mlflowSchemaTemplate, env);
         fromTemplate = true;
@@ -156,7 +162,7 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
       timeoutMs,
       onStart,
     });
-    if (!fromTemplate) {
+    if (useTemplate && !fromTemplate) {
       // MLflow has just migrated an empty database and nothing else has written to it yet.
       const tmp = `${bins.mlflowSchemaTemplate}.${process.pid}.tmp`;
       try {

@@ -60,6 +60,9 @@ export async function startMlflow(o: MlflowOptions): Promise<{ proc: ManagedProc
       },
       logFile: join(o.dir, "..", "mlflow.log"),
       cwd: o.dir,
+      // uvicorn stops within a second; the `mlflow server` wrapper then spends seconds of CPU
+      // tearing down its interpreter, which nothing needs.
+      graceMs: 1500,
     },
   );
   o.onStart?.(proc);

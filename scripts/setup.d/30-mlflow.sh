@@ -48,8 +48,10 @@ fi
 
 rm -f "$marker"
 log "installing ${pins[*]} (pip; a few minutes on a cold machine)"
-"$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q "${constrain[@]}" "${pins[@]}" \
-  || die "pip install ${pins[*]} failed (see above)"
+if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off "${constrain[@]}" "${pins[@]}" 2>&1 \
+  | { grep -vE '^\s*(Requirement already satisfied|Using cached|Downloading)' || true; } | sed 's/^/    /'; then
+  die "pip install ${pins[*]} failed (see above)"
+fi
 "$venv/bin/python" - "$MLFLOW_VERSION" <<'PY' || die "the virtualenv at $venv does not import mlflow/psycopg2/boto3 at the pinned versions"
 import sys, importlib.metadata as md
 import mlflow, psycopg2, boto3  # noqa: F401

@@ -54,8 +54,11 @@ export function datasetDrift(columns: Record<string, ColumnDrift>, driftShare = 
     number_of_columns: n,
     number_of_drifted_columns: d,
     share_of_drifted_columns: d / n,
+    number_of_failed_columns: Object.values(columns).filter((c) => c.error).length,
+    columns_only_in_reference: [],
+    columns_only_in_current: [],
     columns,
-  } as DatasetDrift;
+  };
 }
 
 export function sampleReport(overrides: Partial<DriftReport> = {}): DriftReport {
@@ -88,8 +91,8 @@ export function sampleReport(overrides: Partial<DriftReport> = {}): DriftReport 
       notes: ['reference has no prediction column "prediction"'],
     },
     retrain: { ...evaluatePolicy(drift, DEFAULT_POLICY), action: "retrain requested (repository_dispatch to acme/loop)" },
-    only_in_reference: ["default"],
-    only_in_current: ["request_id"],
+    columns_only_in_reference: ["default"],
+    columns_only_in_current: ["request_id"],
     column_errors: { credit_score: "no values on the current side after removing missing values" },
     meta: {
       generated_at: "2026-11-21T12:00:00.000Z",

@@ -139,13 +139,13 @@ export interface Run {
 }
 
 /** Runs createPlatform(cfg) under fresh mocks (state shared when given) and records it all. */
-export async function runPlatform(cfg: PlatformConfig, opts: { state?: ProviderState; repoRoot?: string } = {}): Promise<Run> {
+export async function runPlatform(cfg: PlatformConfig, opts: { state?: ProviderState; repoRoot?: string; sourceMaps?: boolean } = {}): Promise<Run> {
   const mocks = new RecordingMocks(opts.state);
   await pulumi.runtime.setMocks(mocks, "drift-loop", "test", false);
   // Pulumi records a source position (a stack trace) per resource; with tsx's source maps on,
   // that alone costs ~1 s per run. Positions are not needed here: maps off while it runs.
   const maps = process.sourceMapsEnabled;
-  process.setSourceMapsEnabled(false);
+  process.setSourceMapsEnabled(opts.sourceMaps ?? false);
   const t0 = performance.now();
   let platform: Platform;
   let outputs: any;
@@ -258,5 +258,34 @@ export function cloudConfig(extra: Record<string, string> = {}): PlatformConfig 
       ...extra,
     }),
   );
+}
+
+
+/** Paths where two JSON values differ. */
+export function diffPaths(a: unknown, b: unknown, at = ""): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  if (a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+    return [...keys].flatMap((k) => diffPaths((a as any)[k], (b as any)[k], Array.isArray(a) ? `${at}[${k}]` : at ? `${at}.${k}` : k));
+  }
+  return [at || "."];
+}
+
+/** Resource key -> paths that changed between two runs (added/removed resources included). */
+export function changes(before: Run, after: Run): Record<string, string[]> {
+  const index = (rs: RecordedResource[]) => new Map(rs.map((r) => [`${r.type}::${r.name}`, r]));
+  const a = index(before.resources);
+  const b = index(after.resources);
+  const out: Record<string, string[]> = {};
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const ra = a.get(key);
+    const rb = b.get(key);
+    if (!ra || !rb) out[key] = [ra ? "(deleted)" : "(created)"];
+    else {
+      const d = diffPaths(ra.inputs, rb.inputs);
+      if (d.length > 0) out[key] = d;
+    }
+  }
+  return out;
 }
 

@@ -55,3 +55,21 @@ export async function realClients(): Promise<{ svc: Services; s3: Client; mlflow
   const log = createLogger("test", process.env.TEST_LOG_LEVEL ?? "silent");
   return { svc, s3, mlflow: new MlflowClient(svc.mlflowUrl, log), log };
 }
+
+import { spawn } from "node:child_process";
+
+/** Runs a TypeScript entry point as a child process without blocking this event loop (in-process servers keep answering). */
+export function runTs(script: string, args: string[], env: Record<string, string | undefined>, cwd: string, timeoutMs = 60_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}

@@ -197,7 +197,7 @@ describe("stack config", () => {
       const out = (o: any) => new Promise<any>((r) => pulumi.output(o).apply(r));
       assert.equal(await out(program.namespace), "drift-loop");
       assert.equal(await out(program.modelImage), "drift-loop/model-api:model-7");
-      assert.equal(program.modelImageTag, "model-7");
+      assert.equal(await out(program.modelImageTag), "model-7");
       assert.equal((await out(program.images)).drifter, "drift-loop/drifter:0.1.0");
       assert.equal(await pulumi.isSecret(program.postgresPassword), true);
       assert.match(program.githubDispatch, /acme\/drift-loop/);

@@ -5,35 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { objectSource, parseConfig } from "../../infra/config";
-import { ProviderState, makeRepoFixture, runPlatform, type RecordedResource, type Run } from "../helpers/pulumi";
-
-/** Paths where two JSON values differ. */
-export function diffPaths(a: unknown, b: unknown, at = ""): string[] {
-  if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  if (a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b)) {
-    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
-    return [...keys].flatMap((k) => diffPaths((a as any)[k], (b as any)[k], Array.isArray(a) ? `${at}[${k}]` : at ? `${at}.${k}` : k));
-  }
-  return [at || "."];
-}
-
-/** Resource key -> paths that changed between two runs (added/removed resources included). */
-export function changes(before: Run, after: Run): Record<string, string[]> {
-  const index = (rs: RecordedResource[]) => new Map(rs.map((r) => [`${r.type}::${r.name}`, r]));
-  const a = index(before.resources);
-  const b = index(after.resources);
-  const out: Record<string, string[]> = {};
-  for (const key of new Set([...a.keys(), ...b.keys()])) {
-    const ra = a.get(key);
-    const rb = b.get(key);
-    if (!ra || !rb) out[key] = [ra ? "(deleted)" : "(created)"];
-    else {
-      const d = diffPaths(ra.inputs, rb.inputs);
-      if (d.length > 0) out[key] = d;
-    }
-  }
-  return out;
-}
+import { ProviderState, changes, makeRepoFixture, runPlatform, type Run } from "../helpers/pulumi";
 
 describe("retraining as a stack update", () => {
   const repoRoot = makeRepoFixture();

@@ -28,6 +28,14 @@ export async function validateManifest(m: Record<string, any>): Promise<void> {
 }
 
 describe("Kubernetes OpenAPI schema (kubernetes-models 5.1.0)", () => {
+  it("is the schema of a recent Kubernetes (v1.36 per the package's 5.0 changelog; at least v1.34 by its content)", async () => {
+    // resource.k8s.io/v1 (DRA) went GA in v1.34; PodSpec.hostnameOverride appeared in v1.34.
+    await modelClass("resource.k8s.io/v1", "ResourceClaim");
+    const { Pod } = (await import("kubernetes-models/v1/Pod")) as any;
+    new Pod({ metadata: { name: "p" }, spec: { hostnameOverride: "h", containers: [{ name: "c", image: "i:1" }] } }).validate();
+    await assert.rejects(validateManifest({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { hostnameOverride: 5, containers: [] } }), /hostnameOverride must be string/);
+  });
+
   it("rejects a malformed object (the validator is live)", async () => {
     const bad = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { replicas: "two", selector: {}, template: { spec: { containers: [{ name: "a", image: "a:1" }] } } } };
     await assert.rejects(validateManifest(bad), /replicas must be integer/);

@@ -402,6 +402,8 @@ for (const profile of ["minikube", "cloud"] as const) {
         assert.equal(o.minio.console, "http://minio.ml.example.com");
       }
       assert.equal(o.modelImage, run.outputs.images.modelApi);
+      assert.equal(o.modelImageTag, o.modelImage.split(":").pop());
+      assert.match(o.modelImageTag, /^0\.1\.0-[0-9a-f]{12}$/, "until a retrain, the platform build's tag");
       const creds = run.platform.outputs.credentials;
       for (const [k, v] of Object.entries(creds)) assert.equal(await pulumi.isSecret(v), true, `${k} must be a secret output`);
       for (const [k, v] of Object.entries({ ns: run.platform.outputs.namespace, url: run.platform.outputs.mlflow.url, image: run.platform.outputs.modelImage })) {

@@ -30,6 +30,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
 .card.alert{border-left:5px solid var(--bad)}.card.fine{border-left:5px solid var(--ok)}
 table{width:100%;border-collapse:collapse;background:#fff;border:1px solid var(--line);border-radius:8px;overflow:hidden}
 th,td{padding:6px 9px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
+th.n{text-align:right}
 th{background:#eef1f5;font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.drift td:first-child{border-left:4px solid var(--bad)}
@@ -116,7 +117,7 @@ function columnRows(cols: Record<string, ColumnDrift & { reference_column?: stri
     .join("\n");
 }
 
-const TABLE_HEAD = `<thead><tr><th>Column</th><th>Type</th><th>Method</th><th>Score</th><th>Drift when</th><th>Result</th><th>PSI</th><th>Missing (ref → cur)</th><th>Centre (ref → cur)</th><th>Distribution <span class="sw" style="background:var(--ref)"></span>ref<span class="sw" style="background:var(--cur)"></span>cur</th></tr></thead>`;
+const TABLE_HEAD = `<thead><tr><th>Column</th><th>Type</th><th>Method</th><th class="n">Score</th><th class="n">Drift when</th><th>Result</th><th class="n">PSI</th><th class="n">Missing (ref → cur)</th><th class="n">Centre (ref → cur)</th><th>Distribution <span class="sw" style="background:var(--ref)"></span>ref<span class="sw" style="background:var(--cur)"></span>cur</th></tr></thead>`;
 
 function card(k: string, v: string, d: string, tone: "alert" | "fine" | "" = "", vClass = ""): string {
   return `<div class="card ${tone}"><div class="k">${esc(k)}</div><div class="v ${vClass}">${v}</div><div class="d">${d}</div></div>`;
@@ -167,14 +168,14 @@ export function renderHtml(r: DriftReport): string {
   const notes: string[] = [];
   if (rt.fired) for (const reason of rt.reasons) notes.push(`Retrain policy: ${esc(reason)}`);
   for (const [c, e] of Object.entries(r.column_errors)) notes.push(`<b>${esc(c)}</b> not compared: ${esc(e)}`);
-  if (r.only_in_reference.length) notes.push(`Only in the reference (not compared): ${r.only_in_reference.map((c) => `<code>${esc(c)}</code>`).join(", ")}`);
-  if (r.only_in_current.length) notes.push(`Only in the current data (not compared): ${r.only_in_current.map((c) => `<code>${esc(c)}</code>`).join(", ")}`);
+  if (r.columns_only_in_reference.length) notes.push(`Only in the reference (not compared): ${r.columns_only_in_reference.map((c) => `<code>${esc(c)}</code>`).join(", ")}`);
+  if (r.columns_only_in_current.length) notes.push(`Only in the current data (not compared): ${r.columns_only_in_current.map((c) => `<code>${esc(c)}</code>`).join(", ")}`);
   for (const n of r.prediction_drift?.notes ?? []) notes.push(esc(n));
   for (const n of r.performance?.notes ?? []) notes.push(esc(n));
 
   const perf = r.performance;
   const perfTable = perf
-    ? `<h2>Model quality</h2><table><thead><tr><th>Side</th><th>Labelled rows</th><th>Accuracy</th><th>Precision</th><th>Recall</th><th>F1</th></tr></thead><tbody>` +
+    ? `<h2>Model quality</h2><table><thead><tr><th>Side</th><th class="n">Labelled rows</th><th class="n">Accuracy</th><th class="n">Precision</th><th class="n">Recall</th><th class="n">F1</th></tr></thead><tbody>` +
       (
         [
           ["reference", perf.reference],

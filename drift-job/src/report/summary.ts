@@ -58,7 +58,7 @@ export function renderSummary(r: DriftReport, opts: SummaryOptions = {}): string
   for (const reason of rt.reasons) out.push(`  - ${reason}`);
   const errs = Object.keys(r.column_errors);
   if (errs.length) out.push(yellow(`${errs.length} column(s) could not be compared: ${errs.join(", ")}`));
-  if (r.only_in_reference.length) out.push(dim(`only in reference (not compared): ${r.only_in_reference.join(", ")}`));
-  if (r.only_in_current.length) out.push(dim(`only in current (not compared): ${r.only_in_current.join(", ")}`));
+  if (r.columns_only_in_reference.length) out.push(dim(`only in reference (not compared): ${r.columns_only_in_reference.join(", ")}`));
+  if (r.columns_only_in_current.length) out.push(dim(`only in current (not compared): ${r.columns_only_in_current.join(", ")}`));
   return out.join("\n");
 }

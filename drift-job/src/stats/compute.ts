@@ -54,7 +54,7 @@ function sizes(col: PreparedColumn): [number, number] {
 /** The psi / kl_div / jensenshannon binning of a prepared column (Evidently `get_binned_data`). */
 export function binColumn(col: PreparedColumn): Binned {
   const [nRef, nCur] = sizes(col);
-  if (col.kind === "num" && distinctSorted(col.reference) > MAX_VALUE_BINS) {
+  if (col.kind === "num" && distinctSorted(col.reference, MAX_VALUE_BINS + 1) > MAX_VALUE_BINS) {
     const min = Math.min(col.reference[0], col.current[0]);
     const max = Math.max(col.reference[nRef - 1], col.current[nCur - 1]);
     const edges = sturgesEdges(min, max, nRef + nCur);
@@ -188,8 +188,9 @@ function countNonZero(a: Float64Array): number {
   return n;
 }
 
+/** Distinct values of both sides together; counting stops at 6 (the default selection only asks "> 5?"). */
 function nValuesOf(col: PreparedColumn): number {
-  if (col.kind === "num") return distinctUnionSorted(col.reference, col.current);
+  if (col.kind === "num") return distinctUnionSorted(col.reference, col.current, 6);
   let n = col.reference.size;
   for (const k of col.current.keys()) if (!col.reference.has(k)) n++;
   return n;

@@ -5,6 +5,7 @@
  * fails. Inputs of the *Sorted functions must be sorted ascending without NaN.
  */
 import { kstwoSf } from "./kolmogorov.js";
+import { sortFloat64 } from "./sort.js";
 
 export const KS_MAX_EXACT_N = 10000;
 
@@ -150,7 +151,7 @@ export function sortedFinite(x: ArrayLike<number>): Float64Array {
     const v = x[i];
     if (Number.isFinite(v)) out[k++] = v;
   }
-  return out.sort();
+  return sortFloat64(out);
 }
 
 /** Two-sample two-sided KS test (scipy ks_2samp, method "auto"); NaN and +-Inf are dropped. */
