@@ -34,6 +34,8 @@ export const ENV = {
   // drift check CronJob
   driftWindowMinutes: "DRIFT_WINDOW_MINUTES",
   driftCurrentSource: "DRIFT_CURRENT_SOURCE",
+  /** Optional ISO time: end of the window to check (backfills, tests); default now, rounded down to the window length. */
+  driftWindowEnd: "DRIFT_WINDOW_END",
   driftStattest: "DRIFT_STATTEST",
   driftThreshold: "DRIFT_THRESHOLD",
   driftShare: "DRIFT_SHARE",
@@ -121,3 +123,32 @@ export interface DriftDispatchPayload {
   /** The model version the drifted traffic was served by. */
   model_version: string;
 }
+
+/**
+ * Every key of `DriftDispatchPayload`, as a value: tests check that each
+ * `github.event.client_payload.<key>` the retrain workflow reads is one of these.
+ */
+export const DRIFT_DISPATCH_PAYLOAD_KEYS = [
+  "reason",
+  "report",
+  "mlflow_run_id",
+  "share_of_drifted_columns",
+  "max_psi",
+  "drifted_columns",
+  "window_start",
+  "window_end",
+  "model_version",
+] as const satisfies readonly (keyof DriftDispatchPayload)[];
+
+/**
+ * Environment the retrain workflow gives `npm run retrain`: the stack to update and the
+ * dispatch payload fields it passes on (empty when retraining is started by hand).
+ */
+export const RETRAIN_ENV = {
+  /** The Pulumi stack whose model image tag the retrain updates. */
+  stack: "PULUMI_STACK",
+  reason: "DRIFT_REASON",
+  report: "DRIFT_REPORT",
+  mlflowRunId: "DRIFT_MLFLOW_RUN_ID",
+  modelVersion: "DRIFT_MODEL_VERSION",
+} as const;

@@ -60,17 +60,21 @@ export type Row = Record<string, number | string | null>;
 /** Which label function is in force: `base`, or `shifted` under concept drift. */
 export type Concept = "base" | "shifted";
 
+/** A numeric value, or `fallback` when missing (module level: the label is computed per generated row). */
+function num(v: number | string | null | undefined, fallback: number): number {
+  return typeof v === "number" ? v : fallback;
+}
+
 /**
  * The log-odds of default: a fixed, learnable function of the features. Missing values
  * count as the reference mean (so the label is always defined).
  */
 export function defaultLogit(row: Row, concept: Concept = "base"): number {
-  const num = (k: string, fallback: number) => (typeof row[k] === "number" ? (row[k] as number) : fallback);
-  const credit = (num("credit_score", 680) - 680) / 60;
-  const dti = (num("debt_to_income", 0.35) - 0.35) / 0.15;
-  const loanToIncome = num("loan_amount", 15000) / Math.max(num("income", 55000), 1000);
-  const tenure = Math.min(num("months_employed", 60), 240) / 60;
-  const age = (num("age", 42) - 42) / 12;
+  const credit = (num(row.credit_score, 680) - 680) / 60;
+  const dti = (num(row.debt_to_income, 0.35) - 0.35) / 0.15;
+  const loanToIncome = num(row.loan_amount, 15000) / Math.max(num(row.income, 55000), 1000);
+  const tenure = Math.min(num(row.months_employed, 60), 240) / 60;
+  const age = (num(row.age, 42) - 42) / 12;
   const emp = row.employment_type;
   const purpose = row.loan_purpose;
   let z = -1.2 - 1.1 * credit + 0.9 * dti + 2.2 * (loanToIncome - 0.3) - 0.35 * tenure - 0.15 * age;

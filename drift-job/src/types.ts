@@ -37,6 +37,11 @@ export interface DriftOptions extends MethodChoice {
   driftShare?: number;
   /** Columns to compare; default: every column present on both sides. */
   columns?: string[];
+  /**
+   * Force a column's type (e.g. "cat" for integer-coded categories). By default a column
+   * is numeric when every non-missing value on both sides is a number.
+   */
+  columnTypes?: Record<string, ColumnType>;
 }
 
 export interface Histogram {
@@ -87,5 +92,10 @@ export interface DatasetDrift {
   number_of_columns: number;
   number_of_drifted_columns: number;
   share_of_drifted_columns: number;
+  /** Columns that could not be compared (they count as not drifted). */
+  number_of_failed_columns: number;
+  /** Columns present on one side only (not compared). */
+  columns_only_in_reference: string[];
+  columns_only_in_current: string[];
   columns: Record<string, ColumnDrift>;
 }

@@ -1,0 +1,242 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ENV } from "../../lib/contract";
+import { accessLabels, appLabels } from "../shared/labels";
+import { NODE_UID, containerSecurityContext, plainEnv, podSecurityContext, scratch, secretEnv, serviceAccount } from "../shared/pod";
+import { resourcesFor } from "../shared/resources";
+import type { Size } from "../../stacks/profiles";
+
+/** Key of the GitHub token Secret read by the drift CronJob (and only by it). */
+export const GITHUB_TOKEN_KEY = "token";
+
+export interface DriftCheckSettings {
+  /** Cron schedule of the drift check (the old Airflow DAG's schedule). */
+  schedule: string;
+  /** DRIFT_WINDOW_MINUTES: the window of production requests compared to the reference. */
+  windowMinutes: number;
+  /** DRIFT_CURRENT_SOURCE: requests (logged traffic) or drifter (a fresh batch). */
+  currentSource: string;
+  /** DRIFT_STATTEST: a method id, or auto (Evidently's per-column defaults). */
+  stattest: string;
+  /** DRIFT_THRESHOLD: undefined = the method's default. */
+  threshold?: number;
+  /** DRIFT_SHARE: dataset drift when at least this share of columns drifted. */
+  driftShare: number;
+  /** RETRAIN_PSI_THRESHOLD: retrain when any column's PSI exceeds this. */
+  retrainPsiThreshold: number;
+  /** RETRAIN_DRIFTED_SHARE: ... or when more than this share of columns drifted. */
+  retrainDriftedShare: number;
+  /** RETRAIN_COOLDOWN_MINUTES: one drift episode asks for one retrain. */
+  retrainCooldownMinutes: number;
+  /** activeDeadlineSeconds of one run. */
+  deadlineSeconds: number;
+}
+
+export interface TrafficSettings {
+  /** Cron schedule of the simulated production traffic. */
+  schedule: string;
+  /** TRAFFIC_ROWS per run. */
+  rows: number;
+  /** TRAFFIC_BATCH_SIZE rows per request. */
+  batchSize: number;
+  /** TRAFFIC_SCENARIO asked of the drifter. */
+  scenario: string;
+  /** activeDeadlineSeconds of one run. */
+  deadlineSeconds: number;
+}
+
+export interface DriftMonitorArgs {
+  /** Namespace to deploy into. */
+  namespace: pulumi.Input<string>;
+  /** drift-job image (drift-job/Dockerfile). */
+  driftJobImage: pulumi.Input<string>;
+  /** Image that runs the traffic CLI: the platform model-api image (not the retrained model tag). */
+  trafficImage: pulumi.Input<string>;
+  /** imagePullPolicy. */
+  imagePullPolicy: pulumi.Input<string>;
+  /** Requests/limits scale. */
+  size: Size;
+  /** LOG_LEVEL. */
+  logLevel: string;
+  /** S3_* env (MinIO component's s3Env). */
+  s3Env: k8s.types.input.core.v1.EnvVar[];
+  /** MLFLOW_TRACKING_URI. */
+  mlflowUrl: pulumi.Input<string>;
+  /** DRIFTER_URL. */
+  drifterUrl: pulumi.Input<string>;
+  /** MODEL_API_URL. */
+  modelApiUrl: pulumi.Input<string>;
+  /** Drift check settings. */
+  drift: DriftCheckSettings;
+  /** Traffic settings. */
+  traffic: TrafficSettings;
+  /** When set, the drift check sends repository_dispatch drift-detected to this repository. */
+  github?: { repository: string; apiUrl: string; token: pulumi.Input<string> };
+}
+
+/**
+ * The CronJobs that replace the Airflow DAG: the drift check (drift-job/src/main.ts, which
+ * writes reports, logs to MLflow and asks GitHub for a retrain) and the traffic generator
+ * (model-api/src/traffic-cli.ts). Never two runs at once, bounded run time, short history.
+ */
+export class DriftMonitor extends pulumi.ComponentResource {
+  public readonly driftCronJob: k8s.batch.v1.CronJob;
+  public readonly trafficCronJob: k8s.batch.v1.CronJob;
+  /** The Secret with the dispatch token (only when GitHub is configured). */
+  public readonly githubSecret?: k8s.core.v1.Secret;
+
+  constructor(name: string, args: DriftMonitorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("drift-loop:drift-monitor:DriftMonitor", name, {}, opts);
+    const d = args.drift;
+    const t = args.traffic;
+
+    const driftLabels = appLabels("drift-job", name);
+    const driftPodLabels = { ...driftLabels, ...accessLabels("minio", "mlflow", "drifter") };
+    const driftSa = serviceAccount(`${name}-drift-sa`, args.namespace, driftLabels, { parent: this });
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+      plainEnv(ENV.logLevel, args.logLevel),
+      ...args.s3Env,
+      plainEnv(ENV.mlflowTrackingUri, args.mlflowUrl),
+      plainEnv(ENV.drifterUrl, args.drifterUrl),
+      plainEnv(ENV.driftWindowMinutes, d.windowMinutes),
+      plainEnv(ENV.driftCurrentSource, d.currentSource),
+      ...(d.stattest !== "auto" ? [plainEnv(ENV.driftStattest, d.stattest)] : []),
+      ...(d.threshold !== undefined ? [plainEnv(ENV.driftThreshold, d.threshold)] : []),
+      plainEnv(ENV.driftShare, d.driftShare),
+      plainEnv(ENV.retrainPsiThreshold, d.retrainPsiThreshold),
+      plainEnv(ENV.retrainDriftedShare, d.retrainDriftedShare),
+      plainEnv(ENV.retrainCooldownMinutes, d.retrainCooldownMinutes),
+    ];
+    if (args.github) {
+      this.githubSecret = new k8s.core.v1.Secret(
+        `${name}-github`,
+        { metadata: { namespace: args.namespace, labels: driftLabels }, type: "Opaque", stringData: { [GITHUB_TOKEN_KEY]: args.github.token } },
+        { parent: this },
+      );
+      env.push(
+        plainEnv(ENV.githubRepository, args.github.repository),
+        plainEnv(ENV.githubApiUrl, args.github.apiUrl),
+        secretEnv(ENV.githubToken, this.githubSecret.metadata.name, GITHUB_TOKEN_KEY),
+      );
+      // The dispatch goes to the GitHub API over HTTPS, outside the namespace.
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-github-egress`,
+        {
+          metadata: { namespace: args.namespace, labels: driftLabels },
+          spec: {
+            podSelector: { matchLabels: driftLabels },
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] }],
+          },
+        },
+        { parent: this },
+      );
+    }
+
+    this.driftCronJob = cronJob(this, `${name}-drift`, {
+      namespace: args.namespace,
+      labels: driftLabels,
+      podLabels: driftPodLabels,
+      schedule: d.schedule,
+      deadlineSeconds: d.deadlineSeconds,
+      serviceAccountName: driftSa.metadata.name,
+      container: {
+        name: "drift-check",
+        image: args.driftJobImage,
+        imagePullPolicy: args.imagePullPolicy,
+        command: ["node", "dist/drift-job/src/main.js"],
+        env,
+        resources: resourcesFor("driftJob", args.size),
+      },
+    });
+
+    const trafficLabels = appLabels("traffic", name);
+    const trafficSa = serviceAccount(`${name}-traffic-sa`, args.namespace, trafficLabels, { parent: this });
+    this.trafficCronJob = cronJob(this, `${name}-traffic`, {
+      namespace: args.namespace,
+      labels: trafficLabels,
+      podLabels: { ...trafficLabels, ...accessLabels("drifter", "modelApi") },
+      schedule: t.schedule,
+      deadlineSeconds: t.deadlineSeconds,
+      serviceAccountName: trafficSa.metadata.name,
+      container: {
+        name: "traffic",
+        image: args.trafficImage,
+        imagePullPolicy: args.imagePullPolicy,
+        command: ["node", "dist/model-api/src/traffic-cli.js"],
+        env: [
+          plainEnv(ENV.logLevel, args.logLevel),
+          plainEnv(ENV.drifterUrl, args.drifterUrl),
+          plainEnv(ENV.modelApiUrl, args.modelApiUrl),
+          plainEnv(ENV.trafficRows, t.rows),
+          plainEnv(ENV.trafficBatchSize, t.batchSize),
+          plainEnv(ENV.trafficScenario, t.scenario),
+        ],
+        resources: resourcesFor("traffic", args.size),
+      },
+    });
+
+    this.registerOutputs({});
+  }
+}
+
+interface CronJobSpec {
+  namespace: pulumi.Input<string>;
+  labels: Record<string, string>;
+  podLabels: Record<string, string>;
+  schedule: string;
+  deadlineSeconds: number;
+  serviceAccountName: pulumi.Input<string>;
+  container: {
+    name: string;
+    image: pulumi.Input<string>;
+    imagePullPolicy: pulumi.Input<string>;
+    command: string[];
+    env: k8s.types.input.core.v1.EnvVar[];
+    resources: k8s.types.input.core.v1.ResourceRequirements;
+  };
+}
+
+function cronJob(parent: pulumi.Resource, name: string, s: CronJobSpec): k8s.batch.v1.CronJob {
+  const tmp = scratch("tmp", "/tmp", "512Mi");
+  return new k8s.batch.v1.CronJob(
+    name,
+    {
+      metadata: { namespace: s.namespace, labels: s.labels },
+      spec: {
+        schedule: s.schedule,
+        concurrencyPolicy: "Forbid",
+        // A run that could not start within this many seconds of its slot is skipped.
+        startingDeadlineSeconds: 300,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels: s.labels },
+          spec: {
+            backoffLimit: 1,
+            activeDeadlineSeconds: s.deadlineSeconds,
+            ttlSecondsAfterFinished: 86400,
+            template: {
+              metadata: { labels: s.podLabels },
+              spec: {
+                restartPolicy: "Never",
+                serviceAccountName: s.serviceAccountName,
+                automountServiceAccountToken: false,
+                securityContext: podSecurityContext(NODE_UID),
+                containers: [
+                  {
+                    ...s.container,
+                    securityContext: containerSecurityContext(NODE_UID),
+                    volumeMounts: [tmp.mount],
+                  },
+                ],
+                volumes: [tmp.volume],
+              },
+            },
+          },
+        },
+      },
+    },
+    { parent },
+  );
+}

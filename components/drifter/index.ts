@@ -1,0 +1,145 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ENV, PORTS } from "../../lib/contract";
+import { appLabels } from "../shared/labels";
+import { allowIngress, exposeIngress } from "../shared/network";
+import { NODE_UID, containerSecurityContext, httpProbes, plainEnv, podSecurityContext, scratch, serviceAccount, serviceHost } from "../shared/pod";
+import { resourcesFor } from "../shared/resources";
+import type { ServiceType, Size } from "../../stacks/profiles";
+
+export interface DrifterSettings {
+  /** DRIFT_PROB: per-column drift probability of the drift_prob scenario (0..1). */
+  driftProb: number;
+  /** DRIFT_ROWS: default rows per batch (100..10000). */
+  rows: number;
+  /** DRIFT_COLS: legacy feature columns (2..30). */
+  cols: number;
+  /** DRIFT_SCENARIO: default scenario(s), comma-separated. */
+  scenario: string;
+  /** DRIFT_MAGNITUDE: strength of the scenario (0..1). */
+  magnitude: number;
+  /** DRIFT_SCHEMA: the default table (credit or legacy). */
+  schema: string;
+}
+
+export interface DrifterArgs {
+  /** Namespace to deploy into. */
+  namespace: pulumi.Input<string>;
+  /** Drifter image (drifter/Dockerfile). */
+  image: pulumi.Input<string>;
+  /** imagePullPolicy. */
+  imagePullPolicy: pulumi.Input<string>;
+  /** Replicas. */
+  replicas: pulumi.Input<number>;
+  /** Requests/limits scale. */
+  size: Size;
+  /** Service type. */
+  serviceType: ServiceType;
+  /** LOG_LEVEL. */
+  logLevel: string;
+  /** The DRIFT_* settings. */
+  settings: DrifterSettings;
+  /** Expose through an Ingress at this host, when set. */
+  ingress?: { host: string; className: string; controllerNamespace: string };
+}
+
+/** The data generator (drifter/src/main.ts): a Deployment and a Service on PORTS.drifter. */
+export class Drifter extends pulumi.ComponentResource {
+  public readonly service: k8s.core.v1.Service;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly configMap: k8s.core.v1.ConfigMap;
+  public readonly host: pulumi.Output<string>;
+  public readonly port: number = PORTS.drifter;
+  /** `http://<svc>.<ns>.svc.cluster.local:8000`, DRIFTER_URL of its clients. */
+  public readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: DrifterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("drift-loop:drifter:Drifter", name, {}, opts);
+    const labels = appLabels("drifter", name);
+    const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
+    const s = args.settings;
+
+    this.service = new k8s.core.v1.Service(
+      `${name}-svc`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        spec: { type: args.serviceType, selector: labels, ports: [{ name: "http", port: PORTS.drifter, targetPort: PORTS.drifter, protocol: "TCP" }] },
+      },
+      { parent: this },
+    );
+    this.host = serviceHost(this.service);
+    this.url = pulumi.interpolate`http://${this.host}:${PORTS.drifter}`;
+
+    // Auto-named: a settings change gets a new ConfigMap name, so the pods roll.
+    this.configMap = new k8s.core.v1.ConfigMap(
+      `${name}-settings`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        data: {
+          [ENV.port]: String(PORTS.drifter),
+          [ENV.logLevel]: args.logLevel,
+          [ENV.driftProb]: String(s.driftProb),
+          [ENV.driftRows]: String(s.rows),
+          [ENV.driftCols]: String(s.cols),
+          [ENV.driftScenario]: s.scenario,
+          [ENV.driftMagnitude]: String(s.magnitude),
+          [ENV.driftSchema]: s.schema,
+        },
+      },
+      { parent: this },
+    );
+
+    const tmp = scratch("tmp", "/tmp");
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deploy`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        spec: {
+          replicas: args.replicas,
+          selector: { matchLabels: labels },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: sa.metadata.name,
+              automountServiceAccountToken: false,
+              securityContext: podSecurityContext(NODE_UID),
+              containers: [
+                {
+                  name: "drifter",
+                  image: args.image,
+                  imagePullPolicy: args.imagePullPolicy,
+                  command: ["node", "dist/drifter/src/main.js"],
+                  ports: [{ name: "http", containerPort: PORTS.drifter }],
+                  envFrom: [{ configMapRef: { name: this.configMap.metadata.name } }],
+                  resources: resourcesFor("drifter", args.size),
+                  securityContext: containerSecurityContext(NODE_UID),
+                  ...httpProbes(PORTS.drifter),
+                  volumeMounts: [tmp.mount],
+                },
+              ],
+              volumes: [tmp.volume],
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    allowIngress(
+      `${name}-allow-clients`,
+      {
+        namespace: args.namespace,
+        podLabels: labels,
+        ports: [PORTS.drifter],
+        access: "drifter",
+        ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.drifter] } : undefined,
+      },
+      { parent: this },
+    );
+    if (args.ingress) {
+      exposeIngress(`${name}-api`, { namespace: args.namespace, service: this.service, port: PORTS.drifter, host: args.ingress.host, className: args.ingress.className, labels }, { parent: this });
+    }
+    this.registerOutputs({ url: this.url });
+  }
+}

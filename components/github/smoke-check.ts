@@ -1,0 +1,136 @@
+/**
+ * Smoke check after `pulumi up`: every http(s) URL among the stack outputs that the runner
+ * can reach must answer without a server error. In-cluster names (`*.svc`,
+ * `*.cluster.local`) and hosts that do not resolve or refuse the connection are reported
+ * as not reachable from here and skipped: a Minikube stack has no public URL, and a
+ * port-forward command is not a URL.
+ *
+ *   pulumi stack output --json | npx tsx components/github/smoke-check.ts
+ *   npx tsx components/github/smoke-check.ts outputs.json
+ */
+import { readFileSync } from "node:fs";
+
+export type SmokeStatus = "ok" | "failed" | "unreachable" | "in-cluster";
+
+export interface SmokeResult {
+  /** Stack output path, e.g. `urls.mlflow`. */
+  output: string;
+  url: string;
+  status: SmokeStatus;
+  /** HTTP status or the network error. */
+  detail: string;
+}
+
+export interface SmokeOptions {
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  /** Attempts for a URL that answers with a server error (pods may still be rolling). */
+  attempts?: number;
+  /** Wait between attempts. */
+  retryDelayMs?: number;
+}
+
+const IN_CLUSTER = /(\.svc|\.cluster\.local)$/i;
+
+/** Every http(s) URL in the stack outputs, with the output path it came from. Secrets (`[secret]`) are never read. */
+export function findUrls(outputs: unknown, path = ""): { output: string; url: string }[] {
+  if (typeof outputs === "string") {
+    if (!/^https?:\/\//i.test(outputs)) return [];
+    try {
+      return [{ output: path, url: new URL(outputs).toString() }];
+    } catch {
+      return [];
+    }
+  }
+  if (Array.isArray(outputs)) return outputs.flatMap((v, i) => findUrls(v, `${path}[${i}]`));
+  if (outputs && typeof outputs === "object") {
+    return Object.entries(outputs).flatMap(([k, v]) => findUrls(v, path ? `${path}.${k}` : k));
+  }
+  return [];
+}
+
+async function probe(url: string, timeoutMs: number): Promise<{ status?: number; error?: string }> {
+  try {
+    const res = await fetch(url, { method: "GET", redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    return { status: res.status };
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    return { error: err.cause?.code ?? err.cause?.message ?? err.name ?? String(e) };
+  }
+}
+
+/** Probes each URL once (a server error is retried); never throws. */
+export async function smokeCheck(outputs: unknown, options: SmokeOptions = {}): Promise<SmokeResult[]> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const attempts = options.attempts ?? 5;
+  const retryDelayMs = options.retryDelayMs ?? 6_000;
+  const results: SmokeResult[] = [];
+  for (const { output, url } of findUrls(outputs)) {
+    const host = new URL(url).hostname;
+    if (IN_CLUSTER.test(host)) {
+      results.push({ output, url, status: "in-cluster", detail: "in-cluster DNS name" });
+      continue;
+    }
+    let result: SmokeResult = { output, url, status: "unreachable", detail: "" };
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const { status, error } = await probe(url, timeoutMs);
+      if (status === undefined) {
+        result = { output, url, status: "unreachable", detail: error ?? "no answer" };
+        break;
+      }
+      result = { output, url, status: status >= 500 ? "failed" : "ok", detail: `HTTP ${status}` };
+      if (status < 500) break;
+      if (attempt < attempts) await new Promise((r) => setTimeout(r, retryDelayMs));
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+export function formatResults(results: SmokeResult[]): string {
+  if (results.length === 0) return "no http(s) URLs among the stack outputs";
+  const rows = [["output", "url", "result", "detail"], ...results.map((r) => [r.output, r.url, r.status, r.detail])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+const HELP = `Usage: smoke-check.ts [outputs.json]
+
+Reads stack outputs (\`pulumi stack output --json\`) from the file or stdin and checks that
+every http(s) URL the runner can reach answers without a 5xx. In-cluster and unreachable
+URLs are skipped. Exits 1 when a reachable URL keeps failing, 2 on bad input.`;
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(HELP);
+    return 0;
+  }
+  if (argv.length > 1) {
+    console.error(`expected at most one argument (a JSON file of stack outputs), got ${argv.length}\n\n${HELP}`);
+    return 2;
+  }
+  const source = argv[0] ?? 0;
+  let outputs: unknown;
+  try {
+    outputs = JSON.parse(readFileSync(source, "utf8"));
+  } catch (e) {
+    console.error(`cannot read stack outputs from ${argv[0] ?? "stdin"}: ${(e as Error).message} (expected the JSON of \`pulumi stack output --json\`)`);
+    return 2;
+  }
+  const results = await smokeCheck(outputs);
+  console.log(formatResults(results));
+  const failed = results.filter((r) => r.status === "failed");
+  if (failed.length > 0) {
+    console.error(`::error::${failed.length} URL(s) answered with a server error: ${failed.map((r) => r.output).join(", ")}`);
+    return 1;
+  }
+  if (!results.some((r) => r.status === "ok")) {
+    console.log("::notice::no stack URL is reachable from the runner; nothing to smoke check");
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

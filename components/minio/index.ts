@@ -1,0 +1,227 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ENV, PORTS } from "../../lib/contract";
+import { accessLabels, appLabels } from "../shared/labels";
+import { allowIngress, exposeIngress } from "../shared/network";
+import { NODE_UID, containerSecurityContext, plainEnv, podSecurityContext, scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
+import { resourcesFor } from "../shared/resources";
+import type { ServiceType, Size } from "../../stacks/profiles";
+
+/** Keys of the MinIO root credentials Secret. */
+export const MINIO_SECRET_KEYS = { accessKey: "root-user", secretKey: "root-password" } as const;
+
+/** uid of the MinIO image we build (components/images/minio.Dockerfile). */
+export const MINIO_UID = 10002;
+
+/** The S3 region MinIO reports. */
+export const S3_REGION = "us-east-1";
+
+export interface MinioArgs {
+  /** Namespace to deploy into. */
+  namespace: pulumi.Input<string>;
+  /** Pinned MinIO server image. */
+  image: pulumi.Input<string>;
+  /** Image that runs the init Job (the drifter image: `node dist/drifter/src/seed-cli.js`). */
+  seedImage: pulumi.Input<string>;
+  /** imagePullPolicy of both. */
+  imagePullPolicy: pulumi.Input<string>;
+  /** StorageClass of the data volume; "" = cluster default. */
+  storageClass: string;
+  /** Size of the data volume. */
+  storageSize: pulumi.Input<string>;
+  /** Requests/limits scale. */
+  size: Size;
+  /** Service type of the API/console Service. */
+  serviceType: ServiceType;
+  /** LOG_LEVEL of the init Job. */
+  logLevel: string;
+  /** Expose the console through an Ingress at this host (with this class), when set. */
+  ingress?: { host: string; className: string; controllerNamespace: string };
+}
+
+/**
+ * MinIO, the S3 store of datasets, MLflow artifacts, drift reports and request logs: a
+ * StatefulSet with a PVC, random root credentials in a Secret, and an init Job (our own code,
+ * the drifter image's seed CLI) that creates the buckets and uploads the initial reference.
+ */
+export class Minio extends pulumi.ComponentResource {
+  public readonly service: k8s.core.v1.Service;
+  public readonly secret: k8s.core.v1.Secret;
+  public readonly statefulSet: k8s.apps.v1.StatefulSet;
+  public readonly initJob: k8s.batch.v1.Job;
+  /** `<svc>.<ns>.svc.cluster.local`. */
+  public readonly host: pulumi.Output<string>;
+  public readonly apiPort: number = PORTS.minio;
+  public readonly consolePort: number = PORTS.minioConsole;
+  /** `http://<host>:9000`, the S3 endpoint for clients that take a URL (MLflow). */
+  public readonly endpointUrl: pulumi.Output<string>;
+  /** Name of the root credentials Secret (keys: MINIO_SECRET_KEYS). */
+  public readonly secretName: pulumi.Output<string>;
+  public readonly rootUser: pulumi.Output<string>;
+  public readonly rootPassword: pulumi.Output<string>;
+  /** The S3_* env (lib/s3.ts) that points a workload at this MinIO. */
+  public readonly s3Env: k8s.types.input.core.v1.EnvVar[];
+
+  constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("drift-loop:minio:Minio", name, {}, opts);
+    const labels = appLabels("minio", name);
+    const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
+
+    const user = new random.RandomPassword(`${name}-root-user`, { length: 20, special: false, upper: false }, { parent: this });
+    const password = new random.RandomPassword(`${name}-root-password`, { length: 40, special: false }, { parent: this });
+    this.rootUser = user.result;
+    this.rootPassword = password.result;
+    this.secret = new k8s.core.v1.Secret(
+      `${name}-credentials`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: { [MINIO_SECRET_KEYS.accessKey]: user.result, [MINIO_SECRET_KEYS.secretKey]: password.result },
+      },
+      { parent: this },
+    );
+    this.secretName = this.secret.metadata.name;
+
+    this.service = new k8s.core.v1.Service(
+      `${name}-svc`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        spec: {
+          type: args.serviceType,
+          selector: labels,
+          ports: [
+            { name: "s3", port: PORTS.minio, targetPort: PORTS.minio, protocol: "TCP" },
+            { name: "console", port: PORTS.minioConsole, targetPort: PORTS.minioConsole, protocol: "TCP" },
+          ],
+        },
+      },
+      { parent: this },
+    );
+    this.host = serviceHost(this.service);
+    this.endpointUrl = pulumi.interpolate`http://${this.host}:${PORTS.minio}`;
+    this.s3Env = [
+      plainEnv(ENV.s3Endpoint, this.host),
+      plainEnv(ENV.s3Port, PORTS.minio),
+      plainEnv(ENV.s3UseSsl, false),
+      plainEnv(ENV.s3Region, S3_REGION),
+      secretEnv(ENV.s3AccessKey, this.secretName, MINIO_SECRET_KEYS.accessKey),
+      secretEnv(ENV.s3SecretKey, this.secretName, MINIO_SECRET_KEYS.secretKey),
+    ];
+
+    const tmp = scratch("tmp", "/tmp", "64Mi");
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      `${name}-sts`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        spec: {
+          serviceName: this.service.metadata.name,
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: sa.metadata.name,
+              automountServiceAccountToken: false,
+              securityContext: podSecurityContext(MINIO_UID, MINIO_UID),
+              containers: [
+                {
+                  name: "minio",
+                  image: args.image,
+                  imagePullPolicy: args.imagePullPolicy,
+                  command: ["minio"],
+                  args: ["server", "/data", "--address", `:${PORTS.minio}`, "--console-address", `:${PORTS.minioConsole}`, "--certs-dir", "/tmp/certs"],
+                  ports: [
+                    { name: "s3", containerPort: PORTS.minio },
+                    { name: "console", containerPort: PORTS.minioConsole },
+                  ],
+                  env: [
+                    secretEnv("MINIO_ROOT_USER", this.secretName, MINIO_SECRET_KEYS.accessKey),
+                    secretEnv("MINIO_ROOT_PASSWORD", this.secretName, MINIO_SECRET_KEYS.secretKey),
+                    { name: "HOME", value: "/tmp" },
+                  ],
+                  resources: resourcesFor("minio", args.size),
+                  securityContext: containerSecurityContext(MINIO_UID),
+                  livenessProbe: { httpGet: { path: "/minio/health/live", port: PORTS.minio }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+                  readinessProbe: { httpGet: { path: "/minio/health/ready", port: PORTS.minio }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                  startupProbe: { httpGet: { path: "/minio/health/live", port: PORTS.minio }, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 60 },
+                  volumeMounts: [{ name: "data", mountPath: "/data" }, tmp.mount],
+                },
+              ],
+              volumes: [tmp.volume],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "data", labels },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                ...(args.storageClass ? { storageClassName: args.storageClass } : {}),
+                resources: { requests: { storage: args.storageSize } },
+              },
+            },
+          ],
+        },
+      },
+      { parent: this },
+    );
+
+    // Buckets and the initial reference dataset, written by our own seed CLI (idempotent; it
+    // never overwrites a newer reference). Auto-named, so a new drifter image re-runs it.
+    const initLabels = { ...appLabels("minio-init", name), ...accessLabels("minio") };
+    const initTmp = scratch("tmp", "/tmp", "128Mi");
+    this.initJob = new k8s.batch.v1.Job(
+      `${name}-init`,
+      {
+        metadata: { namespace: args.namespace, labels: initLabels },
+        spec: {
+          backoffLimit: 6,
+          activeDeadlineSeconds: 600,
+          template: {
+            metadata: { labels: initLabels },
+            spec: {
+              restartPolicy: "OnFailure",
+              serviceAccountName: sa.metadata.name,
+              automountServiceAccountToken: false,
+              securityContext: podSecurityContext(NODE_UID),
+              containers: [
+                {
+                  name: "seed",
+                  image: args.seedImage,
+                  imagePullPolicy: args.imagePullPolicy,
+                  command: ["node", "dist/drifter/src/seed-cli.js"],
+                  env: [...this.s3Env, plainEnv(ENV.logLevel, args.logLevel)],
+                  resources: resourcesFor("minioInit", args.size),
+                  securityContext: containerSecurityContext(NODE_UID),
+                  volumeMounts: [initTmp.mount],
+                },
+              ],
+              volumes: [initTmp.volume],
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: [this.statefulSet] },
+    );
+
+    allowIngress(
+      `${name}-allow-clients`,
+      {
+        namespace: args.namespace,
+        podLabels: labels,
+        ports: [PORTS.minio],
+        access: "minio",
+        ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.minioConsole] } : undefined,
+      },
+      { parent: this },
+    );
+    if (args.ingress) {
+      exposeIngress(
+        `${name}-console`,
+        { namespace: args.namespace, service: this.service, port: PORTS.minioConsole, host: args.ingress.host, className: args.ingress.className, labels },
+        { parent: this },
+      );
+    }
+    this.registerOutputs({ host: this.host, secretName: this.secretName });
+  }
+}

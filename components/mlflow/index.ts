@@ -1,0 +1,153 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BUCKETS, PORTS } from "../../lib/contract";
+import { accessLabels, appLabels } from "../shared/labels";
+import { allowIngress, exposeIngress } from "../shared/network";
+import { containerSecurityContext, podSecurityContext, scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
+import { resourcesFor } from "../shared/resources";
+import type { ServiceType, Size } from "../../stacks/profiles";
+
+/** uid of the MLflow image we build (components/images/mlflow.Dockerfile). */
+export const MLFLOW_UID = 10001;
+
+export interface MlflowArgs {
+  /** Namespace to deploy into. */
+  namespace: pulumi.Input<string>;
+  /** MLflow image with psycopg2 and boto3. */
+  image: pulumi.Input<string>;
+  /** imagePullPolicy. */
+  imagePullPolicy: pulumi.Input<string>;
+  /** Requests/limits scale. */
+  size: Size;
+  /** Service type. */
+  serviceType: ServiceType;
+  /** Backend store: Postgres host (Service DNS), port, database, and the Secret with user/password. */
+  postgres: { host: pulumi.Input<string>; port: number; database: string; secretName: pulumi.Input<string>; userKey: string; passwordKey: string };
+  /** Artifact store: MinIO endpoint URL and the Secret with its credentials. */
+  s3: { endpointUrl: pulumi.Input<string>; secretName: pulumi.Input<string>; accessKeyKey: string; secretKeyKey: string };
+  /** Expose the UI through an Ingress at this host, when set. */
+  ingress?: { host: string; className: string; controllerNamespace: string };
+}
+
+/**
+ * The MLflow tracking server: Postgres backend store, artifacts proxied to MinIO
+ * (`--serve-artifacts --artifacts-destination s3://mlflow`), and `--allowed-hosts` limited to
+ * its Service DNS names, localhost (port-forward) and the Ingress host.
+ */
+export class Mlflow extends pulumi.ComponentResource {
+  public readonly service: k8s.core.v1.Service;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly host: pulumi.Output<string>;
+  public readonly port: number = PORTS.mlflow;
+  /** `http://<svc>.<ns>.svc.cluster.local:5000`, MLFLOW_TRACKING_URI of in-cluster clients. */
+  public readonly url: pulumi.Output<string>;
+  /** The hosts MLflow accepts (the Host header check against DNS rebinding). */
+  public readonly allowedHosts: pulumi.Output<string[]>;
+
+  constructor(name: string, args: MlflowArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("drift-loop:mlflow:Mlflow", name, {}, opts);
+    const labels = appLabels("mlflow", name);
+    const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
+    const podLabels = { ...labels, ...accessLabels("postgres", "minio") };
+
+    this.service = new k8s.core.v1.Service(
+      `${name}-svc`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        spec: { type: args.serviceType, selector: labels, ports: [{ name: "http", port: PORTS.mlflow, targetPort: PORTS.mlflow, protocol: "TCP" }] },
+      },
+      { parent: this },
+    );
+    this.host = serviceHost(this.service);
+    this.url = pulumi.interpolate`http://${this.host}:${PORTS.mlflow}`;
+    this.allowedHosts = pulumi.all([this.service.metadata.name, this.service.metadata.namespace]).apply(([svc, ns]) => {
+      const names = [svc, `${svc}.${ns}`, `${svc}.${ns}.svc`, `${svc}.${ns}.svc.cluster.local`, "localhost", "127.0.0.1"];
+      if (args.ingress) names.push(args.ingress.host);
+      return names.flatMap((h) => [h, `${h}:${PORTS.mlflow}`]);
+    });
+
+    const tmp = scratch("tmp", "/tmp", "512Mi");
+    // The password reaches the URI through Kubernetes' $(VAR) expansion of an env var that
+    // comes from the Secret: it is never in the pod spec, the args, or the stack's config.
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+      secretEnv("PGUSER", args.postgres.secretName, args.postgres.userKey),
+      secretEnv("PGPASSWORD", args.postgres.secretName, args.postgres.passwordKey),
+      {
+        name: "MLFLOW_BACKEND_STORE_URI",
+        // The driver is named: SQLAlchemy 2.1 (pulled by mlflow 3.17) maps a bare postgresql:// to
+        // psycopg 3, which the image does not have (it ships psycopg2-binary): MLflow would crash.
+        value: pulumi.interpolate`postgresql+psycopg2://$(PGUSER):$(PGPASSWORD)@${args.postgres.host}:${args.postgres.port}/${args.postgres.database}`,
+      },
+      secretEnv("AWS_ACCESS_KEY_ID", args.s3.secretName, args.s3.accessKeyKey),
+      secretEnv("AWS_SECRET_ACCESS_KEY", args.s3.secretName, args.s3.secretKeyKey),
+      { name: "AWS_DEFAULT_REGION", value: "us-east-1" },
+      { name: "MLFLOW_S3_ENDPOINT_URL", value: args.s3.endpointUrl },
+      { name: "MLFLOW_SERVER_ALLOWED_HOSTS", value: this.allowedHosts.apply((h) => h.join(",")) },
+      { name: "HOME", value: "/tmp" },
+      { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+    ];
+    const healthGet = { path: "/health", port: PORTS.mlflow, httpHeaders: [{ name: "Host", value: `localhost:${PORTS.mlflow}` }] };
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deploy`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels: podLabels },
+            spec: {
+              serviceAccountName: sa.metadata.name,
+              automountServiceAccountToken: false,
+              securityContext: podSecurityContext(MLFLOW_UID),
+              containers: [
+                {
+                  name: "mlflow",
+                  image: args.image,
+                  imagePullPolicy: args.imagePullPolicy,
+                  command: ["mlflow"],
+                  args: [
+                    "server",
+                    "--host", "0.0.0.0",
+                    "--port", String(PORTS.mlflow),
+                    "--workers", "2",
+                    "--backend-store-uri", "$(MLFLOW_BACKEND_STORE_URI)",
+                    "--serve-artifacts",
+                    "--artifacts-destination", `s3://${BUCKETS.mlflow}`,
+                    "--allowed-hosts", "$(MLFLOW_SERVER_ALLOWED_HOSTS)",
+                  ],
+                  ports: [{ name: "http", containerPort: PORTS.mlflow }],
+                  env,
+                  resources: resourcesFor("mlflow", args.size),
+                  securityContext: containerSecurityContext(MLFLOW_UID),
+                  startupProbe: { httpGet: healthGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
+                  livenessProbe: { httpGet: healthGet, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
+                  readinessProbe: { httpGet: healthGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                  volumeMounts: [tmp.mount],
+                },
+              ],
+              volumes: [tmp.volume],
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    allowIngress(
+      `${name}-allow-clients`,
+      {
+        namespace: args.namespace,
+        podLabels: labels,
+        ports: [PORTS.mlflow],
+        access: "mlflow",
+        ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.mlflow] } : undefined,
+      },
+      { parent: this },
+    );
+    if (args.ingress) {
+      exposeIngress(`${name}-ui`, { namespace: args.namespace, service: this.service, port: PORTS.mlflow, host: args.ingress.host, className: args.ingress.className, labels }, { parent: this });
+    }
+    this.registerOutputs({ url: this.url });
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * NetworkPolicy helpers. The namespace denies all traffic by default (components/namespace);
+ * each server part admits its port from pods with its access label, and from the ingress
+ * controller's namespace when it is exposed through an Ingress.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ACCESS, type AccessTarget } from "./labels";
+
+export interface AllowIngressArgs {
+  namespace: pulumi.Input<string>;
+  /** Pods the policy protects. */
+  podLabels: Record<string, string>;
+  /** Ports opened to clients with the access label. */
+  ports: number[];
+  /** The access label clients carry. */
+  access: AccessTarget;
+  /** Also admit these ports from the ingress controller's namespace. */
+  ingressFrom?: { namespace: string; ports: number[] };
+}
+
+export function allowIngress(name: string, args: AllowIngressArgs, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy {
+  const rules: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [
+    {
+      from: [{ podSelector: { matchLabels: { [ACCESS[args.access]]: "true" } } }],
+      ports: args.ports.map((port) => ({ protocol: "TCP", port })),
+    },
+  ];
+  if (args.ingressFrom) {
+    rules.push({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressFrom.namespace } } }],
+      ports: args.ingressFrom.ports.map((port) => ({ protocol: "TCP", port })),
+    });
+  }
+  return new k8s.networking.v1.NetworkPolicy(
+    name,
+    {
+      metadata: { namespace: args.namespace, labels: args.podLabels },
+      spec: { podSelector: { matchLabels: args.podLabels }, policyTypes: ["Ingress"], ingress: rules },
+    },
+    opts,
+  );
+}
+
+export interface ExposeArgs {
+  namespace: pulumi.Input<string>;
+  service: k8s.core.v1.Service;
+  port: number;
+  host: string;
+  className: string;
+  labels: Record<string, string>;
+}
+
+/** An Ingress routing `host` to a Service port. */
+export function exposeIngress(name: string, args: ExposeArgs, opts: pulumi.CustomResourceOptions): k8s.networking.v1.Ingress {
+  return new k8s.networking.v1.Ingress(
+    name,
+    {
+      metadata: { namespace: args.namespace, labels: args.labels },
+      spec: {
+        ingressClassName: args.className,
+        rules: [
+          {
+            host: args.host,
+            http: {
+              paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: args.service.metadata.name, port: { number: args.port } } } }],
+            },
+          },
+        ],
+      },
+    },
+    opts,
+  );
+}

@@ -1,0 +1,408 @@
+/**
+ * The pure data generator: seeded, incremental, no I/O. The HTTP server streams its rows,
+ * the MinIO init Job writes the initial reference with it, and the trainer and tests
+ * import it in-process.
+ *
+ *   for (const row of generateRows({ schema: "credit", rows: 1000, seed: 7, scenario: "mean_shift", magnitude: 0.5 })) ...
+ *
+ * Reproducibility: the same options give the same rows, byte for byte, on any machine.
+ * Rows come one at a time (never the whole batch in memory), and a batch of n rows is the
+ * first n rows of any longer batch with the same options. Three independent streams keep
+ * scenarios comparable: the base features come from one stream, the per-row drift
+ * decisions from a second and batch-level choices from a third, so with magnitude 0 every
+ * scenario gives exactly the `none` batch, and a mean shift moves the very same applicants.
+ */
+import {
+  CATEGORICAL_FEATURES,
+  FEATURE_NAMES,
+  LABEL,
+  NUMERIC_FEATURES,
+  labelOf,
+  legacyColumns,
+  type Row,
+} from "../../lib/schema";
+import { Rng } from "./prng";
+import { NEW_CATEGORIES, SCENARIOS, SCHEMAS, ScenarioError, parseScenarios, type Scenario, type SchemaName } from "./scenarios";
+
+export { SCENARIOS, SCENARIO_INFO, SCHEMAS, NEW_CATEGORIES, ScenarioError, parseScenarios } from "./scenarios";
+export type { Scenario, SchemaName, ScenarioInfo } from "./scenarios";
+export type { Row } from "../../lib/schema";
+
+/** Per-request ceiling of rows (streamed, so memory does not depend on it). */
+export const MAX_ROWS = 1_000_000;
+/** Legacy table width bounds (the DRIFT_COLS contract). */
+export const LEGACY_COLS = { min: 2, max: 30, default: 12 } as const;
+export const MAX_SEED = 4294967295;
+
+export interface GenerateOptions {
+  /** `credit` (default): the credit-risk table of lib/schema.ts; `legacy`: feat0..featN-1. */
+  schema?: SchemaName;
+  /** Number of rows, 1..MAX_ROWS. */
+  rows: number;
+  /** Integer 0..2^32-1; the same seed gives the same batch. */
+  seed: number;
+  /** One scenario, a list applied together, or a comma-separated string. Default `none`. */
+  scenario?: Scenario | readonly Scenario[] | string;
+  /** 0..1, see SCENARIO_INFO. Default 0.5. */
+  magnitude?: number;
+  /** Probability that a column drifts under `drift_prob`, 0..1 (default: magnitude). */
+  driftProb?: number;
+  /** Legacy table only: number of feat columns, 2..30 (default 12). */
+  cols?: number;
+  /** Credit table only: include the ground-truth label column `default` (default true). */
+  label?: boolean;
+}
+
+/** A value of one cell: number, category, or null when missing. */
+export type Cell = number | string | null;
+
+/** Options after validation, with defaults filled in. */
+export interface ResolvedOptions {
+  schema: SchemaName;
+  rows: number;
+  seed: number;
+  scenarios: Scenario[];
+  magnitude: number;
+  driftProb: number;
+  cols: number;
+  label: boolean;
+}
+
+/** Validates options; the error names the parameter and the allowed values. */
+export function resolveOptions(o: GenerateOptions): ResolvedOptions {
+  const schema = o.schema ?? "credit";
+  if (!(SCHEMAS as readonly string[]).includes(schema)) throw new ScenarioError("schema", `schema ${JSON.stringify(schema)} is unknown; allowed: ${SCHEMAS.join(", ")}`);
+  if (!Number.isInteger(o.rows) || o.rows < 1 || o.rows > MAX_ROWS) throw new ScenarioError("rows", `rows must be an integer from 1 to ${MAX_ROWS}`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > MAX_SEED) throw new ScenarioError("seed", `seed must be an integer from 0 to ${MAX_SEED}`);
+  const magnitude = o.magnitude ?? 0.5;
+  if (typeof magnitude !== "number" || !Number.isFinite(magnitude) || magnitude < 0 || magnitude > 1) throw new ScenarioError("magnitude", "magnitude must be a number from 0 to 1");
+  const driftProb = o.driftProb ?? magnitude;
+  if (typeof driftProb !== "number" || !Number.isFinite(driftProb) || driftProb < 0 || driftProb > 1) throw new ScenarioError("driftProb", "driftProb must be a number from 0 to 1");
+  const cols = o.cols ?? LEGACY_COLS.default;
+  if (!Number.isInteger(cols) || cols < LEGACY_COLS.min || cols > LEGACY_COLS.max) throw new ScenarioError("cols", `cols must be an integer from ${LEGACY_COLS.min} to ${LEGACY_COLS.max}`);
+  const given = o.scenario as string | readonly string[] | undefined;
+  const scenarios = parseScenarios(given === undefined || (Array.isArray(given) && given.length === 0) ? "none" : given, schema);
+  return { schema, rows: o.rows, seed: o.seed, scenarios, magnitude, driftProb, cols, label: schema === "credit" && o.label !== false };
+}
+
+/** Column names of the batch, in output order. */
+export function columnsOf(o: GenerateOptions | ResolvedOptions): string[] {
+  const schema = o.schema ?? "credit";
+  if (schema === "legacy") return legacyColumns(o.cols ?? LEGACY_COLS.default);
+  return o.label === false ? [...FEATURE_NAMES] : [...FEATURE_NAMES, LABEL];
+}
+
+/**
+ * Makes one batch's rows into a reusable array, one row per call (the allocation-free
+ * path the server's serializers use). `next(out)` fills `out` in `columns` order.
+ */
+export interface RowSource {
+  readonly columns: readonly string[];
+  readonly options: ResolvedOptions;
+  /**
+   * Per column: every number in it is a multiple of 10^-decimals (so it can be printed
+   * without the shortest-round-trip search), or -1 for a text column.
+   */
+  readonly decimals: Int8Array;
+  /** Batch-level choices (e.g. which columns drift_prob moved), for logs and headers. */
+  readonly details: Record<string, unknown>;
+  next(out: Cell[]): void;
+}
+
+export function createRowSource(options: GenerateOptions): RowSource {
+  const o = resolveOptions(options);
+  return o.schema === "legacy" ? new LegacySource(o) : new CreditSource(o);
+}
+
+/** The batch as row objects (column name -> value), produced lazily. */
+export function* generateRows(options: GenerateOptions): Generator<Row, void, undefined> {
+  const src = createRowSource(options);
+  const cols = src.columns;
+  const buf: Cell[] = new Array(cols.length).fill(null);
+  for (let i = 0; i < src.options.rows; i++) {
+    src.next(buf);
+    const row: Row = {};
+    for (let j = 0; j < cols.length; j++) row[cols[j]] = buf[j];
+    yield row;
+  }
+}
+
+/** The batch in chunks of up to `size` row objects (for consumers that work per chunk). */
+export function* generateChunks(options: GenerateOptions, size = 1000): Generator<Row[], void, undefined> {
+  let chunk: Row[] = [];
+  for (const row of generateRows(options)) {
+    chunk.push(row);
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
+// ---------------------------------------------------------------------------------------
+// Streams: base features, per-row drift decisions, batch-level choices.
+
+const DRIFT_STREAM = 0x6a09e667;
+/** Decimals of the legacy featN floats (values are rounded to micro-units as published). */
+export const LEGACY_DECIMALS = 6;
+const LEGACY_SCALE = 1e6; // 10^LEGACY_DECIMALS
+const SETUP_STREAM = 0xbb67ae85;
+
+/** Batch-level: which columns drift under drift_prob, and by how much (SDs in [0, 1)). */
+function driftProbShifts(o: ResolvedOptions, names: readonly string[]): { shifts: number[]; drifted: Record<string, number> } {
+  const shifts = names.map(() => 0);
+  const drifted: Record<string, number> = {};
+  if (!o.scenarios.includes("drift_prob")) return { shifts, drifted };
+  const rng = new Rng((o.seed ^ SETUP_STREAM) >>> 0);
+  names.forEach((name, i) => {
+    const hit = rng.uniform() < o.driftProb;
+    const value = rng.uniform();
+    if (hit) {
+      shifts[i] = value;
+      drifted[name] = Math.round(value * 1e6) / 1e6;
+    }
+  });
+  return { shifts, drifted };
+}
+
+class LegacySource implements RowSource {
+  readonly columns: string[];
+  readonly decimals: Int8Array;
+  readonly details: Record<string, unknown>;
+  private readonly rng: Rng;
+  private readonly drift: Rng;
+  private readonly shift: Float64Array;
+  private readonly scale: number;
+  private readonly missing: number;
+
+  constructor(readonly options: ResolvedOptions) {
+    const o = options;
+    this.columns = legacyColumns(o.cols);
+    this.decimals = new Int8Array(o.cols).fill(LEGACY_DECIMALS);
+    this.rng = new Rng(o.seed);
+    this.drift = new Rng((o.seed ^ DRIFT_STREAM) >>> 0);
+    const has = (s: Scenario) => o.scenarios.includes(s);
+    const { shifts, drifted } = driftProbShifts(o, this.columns);
+    const mean = has("mean_shift") ? 2 * o.magnitude : 0;
+    this.shift = Float64Array.from(shifts, (s) => s + mean);
+    this.scale = has("scale_change") ? 1 + 2 * o.magnitude : 1;
+    this.missing = has("missing_spike") ? o.magnitude : 0;
+    this.details = has("drift_prob") ? { driftedColumns: drifted } : {};
+  }
+
+  next(out: Cell[]): void {
+    const n = this.columns.length;
+    for (let j = 0; j < n; j++) {
+      const v = Math.round((this.rng.normal() * this.scale + this.shift[j]) * LEGACY_SCALE) / LEGACY_SCALE;
+      out[j] = this.missing > 0 && this.drift.uniform() < this.missing ? null : v;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The credit-risk world. Each numeric feature is a transform of one latent N(0, 1) draw;
+// mean_shift / scale_change / drift_prob act on the latent, so clipping to the schema's
+// physical bounds and the dependencies between features stay realistic. Values are
+// rounded as they are published (money to cents, ratios to 4 decimals, counts to
+// integers) before the label is computed, so the label is a function of what a consumer
+// reads.
+
+/** Reference category shares, in lib/schema.ts category order. */
+const CATEGORY_SHARES: Readonly<Record<string, readonly number[]>> = {
+  employment_type: [0.62, 0.15, 0.15, 0.08], // salaried, self_employed, contractor, unemployed
+  home_ownership: [0.42, 0.18, 0.4], // rent, own, mortgage
+  loan_purpose: [0.3, 0.2, 0.15, 0.15, 0.2], // car, home, education, business, medical
+  region: [0.25, 0.3, 0.2, 0.25], // north, south, east, west
+};
+
+/** Direction of the mean shift per numeric feature: a downturn makes scores worse. */
+const SHIFT_DIRECTION: Readonly<Record<string, number>> = {
+  age: 1,
+  income: 1,
+  loan_amount: 1,
+  credit_score: -1,
+  debt_to_income: 1,
+  months_employed: 1,
+  num_open_accounts: 1,
+};
+
+/** Decimals each published number has (a number column's values are multiples of 10^-d). */
+const DECIMALS: Readonly<Record<string, number>> = {
+  age: 0,
+  income: 2,
+  loan_amount: 2,
+  credit_score: 0,
+  debt_to_income: 4,
+  months_employed: 0,
+  num_open_accounts: 0,
+  [LABEL]: 0,
+};
+
+const INCOME_FACTOR: Readonly<Record<string, number>> = { salaried: 1, self_employed: 1.15, contractor: 0.95, unemployed: 0.3 };
+const LOAN_FACTOR: Readonly<Record<string, number>> = { car: 1, home: 3, education: 1.2, business: 1.8, medical: 0.6 };
+
+const LN_INCOME = Math.log(52000);
+const LN_LOAN = Math.log(12000);
+const LN_DTI = Math.log(0.3);
+const LN_MONTHS = Math.log(48);
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const round4 = (x: number) => Math.round(x * 10000) / 10000;
+const clip = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
+
+function cumulative(p: readonly number[]): Float64Array {
+  const c = new Float64Array(p.length);
+  let s = 0;
+  const total = p.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < p.length; i++) c[i] = s += p[i] / total;
+  c[p.length - 1] = 1;
+  return c;
+}
+
+const NUM = NUMERIC_FEATURES.map((f) => f.name);
+const CAT = CATEGORICAL_FEATURES.map((f) => f.name);
+const EXPECTED_NUM = ["age", "income", "loan_amount", "credit_score", "debt_to_income", "months_employed", "num_open_accounts"];
+const EXPECTED_CAT = ["employment_type", "home_ownership", "loan_purpose", "region"];
+if (FEATURE_NAMES.join() !== [...EXPECTED_NUM, ...EXPECTED_CAT].join()) {
+  throw new Error(`generator: lib/schema.ts features changed (numeric ${NUM.join()}, categorical ${CAT.join()}); update drifter/src/generate.ts`);
+}
+for (const name of CAT) {
+  if (CATEGORY_SHARES[name].length !== CATEGORICAL_FEATURES[CAT.indexOf(name)].categories.length) throw new Error(`generator: category shares of ${name} do not match lib/schema.ts`);
+}
+
+/** Per categorical feature: category strings and the factor a category applies. */
+const EMPLOYMENT = CATEGORICAL_FEATURES[0].categories;
+const HOME = CATEGORICAL_FEATURES[1].categories;
+const PURPOSE = CATEGORICAL_FEATURES[2].categories;
+const REGION = CATEGORICAL_FEATURES[3].categories;
+const EMPLOYMENT_INCOME = Float64Array.from(EMPLOYMENT, (c) => INCOME_FACTOR[c] ?? 1);
+const PURPOSE_LOAN = Float64Array.from(PURPOSE, (c) => LOAN_FACTOR[c] ?? 1);
+const UNEMPLOYED = EMPLOYMENT.indexOf("unemployed");
+
+/** One applicant; created with every key so it keeps one shape (labelOf reads it). */
+function emptyApplicant(): Row {
+  return {
+    age: 0,
+    income: 0,
+    loan_amount: 0,
+    credit_score: 0,
+    debt_to_income: 0,
+    months_employed: 0,
+    num_open_accounts: 0,
+    employment_type: "",
+    home_ownership: "",
+    loan_purpose: "",
+    region: "",
+  };
+}
+
+class CreditSource implements RowSource {
+  readonly columns: string[];
+  readonly decimals: Int8Array;
+  readonly details: Record<string, unknown>;
+  private readonly rng: Rng;
+  private readonly drift: Rng;
+  /** Latent location and scale per numeric feature (NUM order). */
+  private readonly loc: Float64Array;
+  private readonly scale: Float64Array;
+  /** Cumulative category shares per categorical feature (CAT order). */
+  private readonly cum: Float64Array[];
+  private readonly newCatShare: number;
+  private readonly missing: number;
+  private readonly keepNegative: number;
+  private readonly conceptShare: number;
+  private readonly withLabel: boolean;
+  private readonly row: Row = emptyApplicant();
+
+  constructor(readonly options: ResolvedOptions) {
+    const o = options;
+    const m = o.magnitude;
+    const has = (s: Scenario) => o.scenarios.includes(s);
+    this.columns = columnsOf(o);
+    this.decimals = Int8Array.from(this.columns, (c) => DECIMALS[c] ?? -1);
+    this.rng = new Rng(o.seed);
+    this.drift = new Rng((o.seed ^ DRIFT_STREAM) >>> 0);
+    const { shifts, drifted } = driftProbShifts(o, NUM);
+    this.loc = Float64Array.from(NUM, (name, i) => SHIFT_DIRECTION[name] * ((has("mean_shift") ? 2 * m : 0) + shifts[i]));
+    this.scale = Float64Array.from(NUM, () => (has("scale_change") ? 1 + 2 * m : 1));
+    this.cum = CAT.map((name) => {
+      const p = CATEGORY_SHARES[name];
+      if (!has("category_mix")) return cumulative(p);
+      const rarest = p.indexOf(Math.min(...p));
+      return cumulative(p.map((x, i) => (1 - m) * x + (i === rarest ? m : 0)));
+    });
+    this.newCatShare = has("new_category") ? m : 0;
+    this.missing = has("missing_spike") ? m : 0;
+    this.keepNegative = has("label_prior") ? 1 - 0.8 * m : 1;
+    this.conceptShare = has("concept") ? m : 0;
+    this.withLabel = o.label;
+    this.details = has("drift_prob") ? { driftedColumns: drifted } : {};
+  }
+
+  /** A category: the new one under new_category (drift stream), else the drawn one. */
+  private cat(k: number, drawn: string): string {
+    return this.newCatShare > 0 && this.drift.uniform() < this.newCatShare ? NEW_CATEGORIES[CAT[k]] : drawn;
+  }
+
+  /** Draws one applicant (features only) into this.row from the base stream. */
+  private draw(): void {
+    const r = this.rng;
+    const row = this.row;
+    const loc = this.loc;
+    const sc = this.scale;
+    const cum = this.cum;
+    // A fixed number of base draws per row keeps the stream aligned across scenarios.
+    const iEmp = r.pick(cum[0]);
+    const iHome = r.pick(cum[1]);
+    const iPurpose = r.pick(cum[2]);
+    const iRegion = r.pick(cum[3]);
+    const zAge = r.normal() * sc[0] + loc[0];
+    const zIncome = r.normal() * sc[1] + loc[1];
+    const zLoan = r.normal() * sc[2] + loc[2];
+    const zCredit = r.normal() * sc[3] + loc[3];
+    const zDti = r.normal() * sc[4] + loc[4];
+    const zMonths = r.normal() * sc[5] + loc[5];
+    const zAccounts = r.normal() * sc[6] + loc[6];
+
+    const age = clip(Math.round(42 + 12 * zAge), 18, 100);
+    const ageFactor = 1 + 0.008 * (Math.min(age, 65) - 42);
+    row.age = age;
+    row.income = clip(round2(Math.exp(LN_INCOME + 0.45 * zIncome) * EMPLOYMENT_INCOME[iEmp] * ageFactor), 0, 10_000_000);
+    row.loan_amount = clip(round2(Math.exp(LN_LOAN + 0.6 * zLoan) * PURPOSE_LOAN[iPurpose]), 0, 5_000_000);
+    row.credit_score = clip(Math.round(680 + 55 * zCredit + 0.8 * (age - 42)), 300, 850);
+    row.debt_to_income = clip(round4(Math.exp(LN_DTI + 0.45 * zDti)), 0, 10);
+    row.months_employed = iEmp === UNEMPLOYED ? 0 : clip(Math.round(Math.exp(LN_MONTHS + 0.9 * zMonths)), 0, Math.min(960, (age - 16) * 12));
+    row.num_open_accounts = clip(Math.round(6 + 3 * zAccounts), 0, 200);
+    row.employment_type = this.cat(0, EMPLOYMENT[iEmp]);
+    row.home_ownership = this.cat(1, HOME[iHome]);
+    row.loan_purpose = this.cat(2, PURPOSE[iPurpose]);
+    row.region = this.cat(3, REGION[iRegion]);
+  }
+
+  next(out: Cell[]): void {
+    const row = this.row;
+    let label: 0 | 1;
+    // Prior shift by rejection: P(x | y) stays, P(y) moves.
+    for (;;) {
+      this.draw();
+      const shifted = this.conceptShare > 0 && this.drift.uniform() < this.conceptShare;
+      label = labelOf(row, shifted ? "shifted" : "base");
+      if (label === 1 || this.keepNegative >= 1 || this.drift.uniform() < this.keepNegative) break;
+    }
+    // Output order is lib/schema.ts FEATURES order, then the label.
+    out[0] = row.age;
+    out[1] = row.income;
+    out[2] = row.loan_amount;
+    out[3] = row.credit_score;
+    out[4] = row.debt_to_income;
+    out[5] = row.months_employed;
+    out[6] = row.num_open_accounts;
+    out[7] = row.employment_type;
+    out[8] = row.home_ownership;
+    out[9] = row.loan_purpose;
+    out[10] = row.region;
+    if (this.missing > 0) for (let j = 0; j < 11; j++) if (this.drift.uniform() < this.missing) out[j] = null;
+    if (this.withLabel) out[11] = label;
+  }
+}

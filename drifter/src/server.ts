@@ -1,0 +1,233 @@
+/**
+ * The drifter's HTTP API (Fastify):
+ *   GET /api/v1/data     a streamed batch (CSV by default; JSON, NDJSON)
+ *   GET /api/v1/schema   the tables, scenarios and parameters
+ *   GET /healthz         alive
+ *   GET /readyz          ready to serve (503 while shutting down)
+ *   GET /metrics         Prometheus
+ */
+import { randomInt } from "node:crypto";
+import { Readable } from "node:stream";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger } from "../../lib/logger";
+import { CATEGORICAL_FEATURES, FEATURES, LABEL, legacyColumns } from "../../lib/schema";
+import { DATA_PARAMS, dataQuerySchema, type DataParam, type DataQuery } from "./api-schema";
+import { DEFAULT_SCENARIO, ROWS_ENV_BOUNDS, type DrifterConfig } from "./config";
+import { CONTENT_TYPES, serialize, type Format } from "./format";
+import { LEGACY_COLS, MAX_ROWS, MAX_SEED, NEW_CATEGORIES, SCENARIOS, SCENARIO_INFO, ScenarioError, createRowSource, parseScenarios } from "./generate";
+import { createMetrics, type DrifterMetrics } from "./metrics";
+
+export interface ServerOptions {
+  config: DrifterConfig;
+  logger?: Logger;
+  /** Batches streamed at once; more get 503 + Retry-After (default 8). */
+  maxConcurrentBatches?: number;
+}
+
+export interface DrifterServer {
+  app: FastifyInstance;
+  metrics: DrifterMetrics;
+  /** Marks the server not ready (readyz 503), then waits for in-flight batches and closes. */
+  shutdown(): Promise<void>;
+}
+
+class BadParameter extends Error {
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function badRequest(reply: FastifyReply, parameter: string, message: string, allowed?: string) {
+  return reply.code(400).send({ statusCode: 400, error: "Bad Request", parameter, message, ...(allowed ? { allowed } : {}) });
+}
+
+/** The raw value of a query parameter as the client sent it (for error messages). */
+function rawParam(req: FastifyRequest, name: string): string | undefined {
+  const q = req.url.indexOf("?");
+  if (q < 0) return undefined;
+  const all = new URLSearchParams(req.url.slice(q + 1)).getAll(name);
+  return all.length === 0 ? undefined : all.length === 1 ? all[0] : all.join("&");
+}
+
+/** Turns Ajv's error on the query into a message that names the parameter and what it allows. */
+function describeValidation(req: FastifyRequest, err: FastifyError): { parameter: string; message: string; allowed?: string } {
+  const v = err.validation?.[0];
+  if (!v) return { parameter: "query", message: err.message };
+  const extra = (v.params as { additionalProperty?: string }).additionalProperty;
+  if (v.keyword === "additionalProperties" && extra) {
+    return { parameter: extra, message: `unknown query parameter ${JSON.stringify(extra)}; allowed parameters: ${Object.keys(DATA_PARAMS).join(", ")}` };
+  }
+  const name = v.instancePath.replace(/^\//, "").split("/")[0];
+  if (name in DATA_PARAMS) {
+    const allowed = DATA_PARAMS[name as DataParam];
+    const raw = rawParam(req, name);
+    return { parameter: name, message: `query parameter ${name}=${JSON.stringify(raw ?? "")} is invalid; allowed: ${allowed}`, allowed };
+  }
+  return { parameter: name || "query", message: `invalid query: ${v.message ?? err.message}` };
+}
+
+const boolParamPattern = /^(true|false)$/;
+
+export function buildServer(opts: ServerOptions): DrifterServer {
+  const cfg = opts.config;
+  const maxConcurrent = opts.maxConcurrentBatches ?? 8;
+  const metrics = createMetrics();
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger as FastifyBaseLogger } : { logger: false }),
+    // Each batch gets its own log line (with seed and scenario); probes and scrapes none.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: false, allErrors: false } },
+  });
+  let ready = true;
+  let inFlight = 0;
+
+  app.addHook("onResponse", async (req, reply) => {
+    // While shutting down, a keep-alive connection that just finished its response would
+    // otherwise hold close() open until the keep-alive timeout.
+    if (!ready) setImmediate(() => app.server.closeIdleConnections());
+    metrics.requests.inc({ route: req.routeOptions.url ?? "unmatched", method: req.method, status: String(reply.statusCode) });
+    if (reply.statusCode >= 500) req.log.warn({ url: req.url, status: reply.statusCode }, "request failed");
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err.validation) {
+      const d = describeValidation(req, err);
+      return badRequest(reply, d.parameter, d.message, d.allowed);
+    }
+    if (err instanceof BadParameter || err instanceof ScenarioError) {
+      const allowed = err.parameter in DATA_PARAMS ? DATA_PARAMS[err.parameter as DataParam] : undefined;
+      return badRequest(reply, err.parameter, err.message, allowed);
+    }
+    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ statusCode: err.statusCode, error: err.code ?? "Error", message: err.message });
+    req.log.error({ err }, "unhandled error");
+    return reply.code(500).send({ statusCode: 500, error: "Internal Server Error", message: "internal error; see the drifter's log" });
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ statusCode: 404, error: "Not Found", message: `no route ${req.method} ${req.url.split("?")[0]}; routes: GET /api/v1/data, GET /api/v1/schema, GET /healthz, GET /readyz, GET /metrics` }),
+  );
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => (ready ? { status: "ready" } : reply.code(503).send({ status: "shutting down" })));
+  app.get("/metrics", async (_req, reply) => {
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.get("/api/v1/schema", async () => schemaDocument(cfg));
+
+  app.get<{ Querystring: DataQuery }>("/api/v1/data", { schema: { querystring: dataQuerySchema } }, async (req, reply) => {
+    const q = req.query;
+    // Booleans: Ajv would coerce "1"/"0"/"" too; only the words are allowed.
+    const rawLabel = rawParam(req, "label");
+    if (rawLabel !== undefined && !boolParamPattern.test(rawLabel)) throw new BadParameter("label", `query parameter label=${JSON.stringify(rawLabel)} is invalid; allowed: ${DATA_PARAMS.label}`);
+    for (const p of ["rows", "seed", "magnitude", "cols"] as const) {
+      const raw = rawParam(req, p);
+      if (raw !== undefined && raw.trim() === "") throw new BadParameter(p, `query parameter ${p} is empty; allowed: ${DATA_PARAMS[p]}`);
+    }
+    const schema = q.schema ?? cfg.schema;
+    if (q.cols !== undefined && schema !== "legacy") throw new BadParameter("cols", `cols applies to schema=legacy only (this request is schema=${schema})`);
+    if (q.label !== undefined && schema !== "credit") throw new BadParameter("label", `label applies to schema=credit only (this request is schema=${schema})`);
+    const scenarios = q.scenario !== undefined ? parseScenarios(q.scenario, schema) : schema === cfg.schema ? cfg.scenario : DEFAULT_SCENARIO[schema];
+    const format: Format = q.format ?? "csv";
+    const seed = q.seed ?? randomInt(0, MAX_SEED + 1);
+    const rows = q.rows ?? cfg.rows;
+    const src = createRowSource({
+      schema,
+      rows,
+      seed,
+      scenario: scenarios,
+      magnitude: q.magnitude ?? cfg.magnitude,
+      driftProb: q.magnitude ?? cfg.driftProb,
+      cols: schema === "legacy" ? (q.cols ?? cfg.cols) : undefined,
+      label: q.label,
+    });
+    if (inFlight >= maxConcurrent) {
+      reply.header("retry-after", "1");
+      return reply.code(503).send({ statusCode: 503, error: "Service Unavailable", message: `${inFlight} batches are being streamed (limit ${maxConcurrent}); retry shortly` });
+    }
+    const scenarioLabel = scenarios.length ? scenarios.join(",") : "none";
+    const o = src.options;
+    reply
+      .header("content-type", CONTENT_TYPES[format])
+      .header("cache-control", "no-store")
+      .header("x-drift-schema", schema)
+      .header("x-drift-seed", String(seed))
+      .header("x-drift-rows", String(rows))
+      .header("x-drift-scenario", scenarioLabel)
+      .header("x-drift-magnitude", String(o.magnitude));
+    if (o.scenarios.includes("drift_prob")) {
+      reply.header("x-drift-prob", String(o.driftProb));
+      const drifted = (src.details.driftedColumns ?? {}) as Record<string, number>;
+      reply.header("x-drift-drifted-columns", Object.entries(drifted).map(([k, v]) => `${k}=${v}`).join(",") || "none");
+    }
+    const labels = { schema, scenario: scenarioLabel, format };
+    const started = process.hrtime.bigint();
+    inFlight++;
+    metrics.inFlight.inc();
+    let served = 0;
+    let finished = false;
+    const body = Readable.from(serialize(src, format, undefined, (n) => {
+      served += n;
+      metrics.rows.inc(labels, n);
+    }), { objectMode: false, highWaterMark: 64 * 1024 });
+    const done = (outcome: "complete" | "aborted" | "error") => {
+      if (finished) return;
+      finished = true;
+      if (!ready) setImmediate(() => app.server.closeIdleConnections());
+      inFlight--;
+      metrics.inFlight.dec();
+      metrics.batches.inc({ ...labels, outcome });
+      metrics.batchSeconds.observe({ format }, Number(process.hrtime.bigint() - started) / 1e9);
+      req.log.info({ schema, scenario: scenarioLabel, magnitude: o.magnitude, seed, rows, served, format, outcome }, "batch");
+    };
+    body.on("error", () => done("error"));
+    reply.raw.on("close", () => done(reply.raw.writableFinished ? "complete" : "aborted"));
+    return reply.send(body);
+  });
+
+  return {
+    app,
+    metrics,
+    async shutdown() {
+      ready = false;
+      await app.close();
+    },
+  };
+}
+
+/** The document served at /api/v1/schema: tables, scenarios, parameters and defaults. */
+export function schemaDocument(cfg: DrifterConfig) {
+  return {
+    tables: {
+      credit: {
+        description: "credit-risk applications: numeric and categorical features and the ground-truth label `default` (lib/schema.ts labelOf)",
+        columns: FEATURES.map((f) => (f.kind === "num" ? { name: f.name, type: "num", description: f.description, min: f.min, max: f.max, integer: f.integer } : { name: f.name, type: "cat", description: f.description, categories: f.categories })),
+        label: { name: LABEL, type: "num", values: [0, 1], description: "1 when the applicant defaults; a fixed function of the features (concept drift changes it)" },
+        newCategories: Object.fromEntries(CATEGORICAL_FEATURES.map((f) => [f.name, NEW_CATEGORIES[f.name]])),
+      },
+      legacy: {
+        description: "the classic drifter table: independent N(0, 1) floats feat0..featN-1",
+        columns: legacyColumns(cfg.cols).map((name) => ({ name, type: "num" })),
+        cols: { min: LEGACY_COLS.min, max: LEGACY_COLS.max, default: cfg.cols },
+      },
+    },
+    scenarios: Object.fromEntries(SCENARIOS.map((s) => [s, SCENARIO_INFO[s]])),
+    parameters: DATA_PARAMS,
+    limits: { maxRows: MAX_ROWS, envRows: ROWS_ENV_BOUNDS },
+    defaults: {
+      schema: cfg.schema,
+      rows: cfg.rows,
+      cols: cfg.cols,
+      scenario: cfg.scenario.length ? cfg.scenario.join(",") : "none",
+      magnitude: cfg.magnitude,
+      driftProb: cfg.driftProb,
+      format: "csv",
+    },
+  };
+}

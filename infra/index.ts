@@ -1,0 +1,33 @@
+/**
+ * The Pulumi program: read the stack config once, build the platform, export its outputs.
+ * Everything else lives in components/ (one part each) and stacks/ (profiles).
+ */
+import { readConfig } from "./config";
+import { createGithubPipeline } from "./github";
+import { createPlatform } from "./platform";
+
+const cfg = readConfig();
+const platform = createPlatform(cfg);
+const o = platform.outputs;
+// Only when githubRepository is set: Actions secrets/variables and the workflow files.
+const pipeline = createGithubPipeline(cfg);
+
+export const namespace = o.namespace;
+export const mlflowUrl = o.mlflow.url;
+export const mlflow = o.mlflow.external;
+export const minioEndpoint = o.minio.endpoint;
+export const minioConsole = o.minio.console;
+export const drifterUrl = o.drifter.url;
+export const drifter = o.drifter.external;
+export const modelApiUrl = o.modelApi.url;
+export const modelApi = o.modelApi.external;
+export const modelImage = o.modelImage;
+export const modelImageTag = o.modelImageTag;
+export const images = o.images;
+export const githubDispatch = o.githubDispatch;
+export const postgresPassword = o.credentials.postgresPassword;
+export const minioRootUser = o.credentials.minioRootUser;
+export const minioRootPassword = o.credentials.minioRootPassword;
+export const githubPipeline = pipeline
+  ? `${cfg.github.repository} (branch ${cfg.github.branch}): workflows ${Object.keys(pipeline.files).join(", ")}; secrets ${Object.keys(pipeline.secrets).join(", ")}; variables ${Object.keys(pipeline.variables).join(", ")}`
+  : "off (drift-loop:githubRepository is empty)";

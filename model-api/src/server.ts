@@ -1,0 +1,200 @@
+/**
+ * The model API's HTTP server (Fastify): `POST /predict`, `GET /model`, `/healthz`,
+ * `/readyz`, `/metrics`. Built from its dependencies so tests and the benchmark can start
+ * it in-process; `main.ts` wires it to the environment.
+ */
+import { randomUUID } from "node:crypto";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import type { Logger } from "../../lib/logger";
+import { LABEL } from "../../lib/schema";
+import type { ApiMetrics } from "./metrics";
+import type { CompiledModel } from "./model";
+import type { RequestLogRecord } from "./request-log";
+import { checkRow, featuresOf } from "./validate";
+
+/** Where scored rows go (the request log writer); `append` is all-or-nothing. */
+export interface RequestLogSink {
+  append(records: RequestLogRecord[]): boolean;
+  readonly healthy: boolean;
+  readonly buffered: number;
+}
+
+export interface ServerOptions {
+  model: CompiledModel;
+  log: Logger;
+  metrics: ApiMetrics;
+  /** Absent when request logging is switched off (local use only). */
+  requestLog?: RequestLogSink;
+  /** Largest accepted body in bytes (413 above). */
+  bodyLimit: number;
+  /** Most rows in one batch request (413 above). */
+  maxBatchRows: number;
+}
+
+export interface ModelApiServer {
+  app: FastifyInstance;
+  /** Makes /readyz fail (called first on SIGTERM, so the Service stops routing here). */
+  setShuttingDown(): void;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+interface Prediction {
+  prediction: 0 | 1;
+  probability: number;
+}
+
+class BadInput extends Error {
+  constructor(readonly status: number, readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+export function buildServer(o: ServerOptions): ModelApiServer {
+  let shuttingDown = false;
+  const app = Fastify({
+    loggerInstance: o.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: o.bodyLimit,
+    genReqId: (req) => {
+      const h = req.headers["x-request-id"];
+      return typeof h === "string" && REQUEST_ID.test(h) ? h : randomUUID();
+    },
+  });
+  // JSON only: a text/plain body gets 415 instead of being parsed as a string.
+  app.removeContentTypeParser("text/plain");
+  const { model, metrics } = o;
+  const version = model.file.version;
+  const threshold = model.file.threshold;
+  metrics.modelInfo.set({ version, format: model.file.format }, 1);
+
+  app.addHook("onResponse", async (req, reply) => {
+    const route = req.routeOptions.url ?? "unmatched";
+    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    metrics.latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err: FastifyError | BadInput, req, reply) => {
+    if (err instanceof BadInput) {
+      metrics.invalid.inc({ field: err.field.replace(/\[\d+\]/g, "[]").slice(0, 60) });
+      return reply.code(err.status).send({ error: err.status === 413 ? "payload too large" : "invalid input", field: err.field, message: err.message });
+    }
+    const code = (err as FastifyError).code;
+    if (code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return reply.code(413).send({ error: "payload too large", message: `the body is larger than ${o.bodyLimit} bytes; send at most ${o.maxBatchRows} rows per request` });
+    }
+    if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return reply.code(415).send({ error: "unsupported media type", message: "send Content-Type: application/json" });
+    }
+    const status = (err as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      // JSON syntax errors, empty bodies: Fastify's message says what is wrong.
+      return reply.code(status).send({ error: "invalid request", message: err.message });
+    }
+    req.log.error({ err }, "request failed");
+    return reply.code(500).send({ error: "internal error", message: "the request failed; see the server log", request_id: req.id });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: "not found", message: `${req.method} ${req.url.split("?")[0]} does not exist; routes: POST /predict, GET /model, GET /healthz, GET /readyz, GET /metrics` });
+  });
+
+  const score = (row: Record<string, unknown>): Prediction => {
+    const probability = model.probability(row as never);
+    return { prediction: probability >= threshold ? 1 : 0, probability };
+  };
+
+  app.post("/predict", async (req, reply) => {
+    const body = req.body as unknown;
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new BadInput(400, "body", 'the body must be a JSON object: one row ({"age": 42, ...}) or a batch ({"rows": [{...}, ...]})');
+    }
+    const b = body as Record<string, unknown>;
+    const batch = "rows" in b;
+    let rows: Record<string, unknown>[];
+    if (batch) {
+      const extra = Object.keys(b).filter((k) => k !== "rows");
+      if (extra.length) throw new BadInput(400, extra[0], 'unknown field next to "rows"; a batch body is {"rows": [...]} only');
+      if (!Array.isArray(b.rows)) throw new BadInput(400, "rows", "must be an array of row objects");
+      if (b.rows.length === 0) throw new BadInput(400, "rows", `must hold 1 to ${o.maxBatchRows} rows; got none`);
+      if (b.rows.length > o.maxBatchRows) throw new BadInput(413, "rows", `holds ${b.rows.length} rows; at most ${o.maxBatchRows} rows per request`);
+      rows = b.rows as Record<string, unknown>[];
+      for (let i = 0; i < rows.length; i++) {
+        const err = checkRow(rows[i], `rows[${i}]`);
+        if (err) throw new BadInput(400, err.field, err.message);
+      }
+    } else {
+      const err = checkRow(b, "");
+      if (err) throw new BadInput(400, err.field, err.message);
+      rows = [b];
+    }
+
+    const ts = new Date().toISOString();
+    const preds: Prediction[] = new Array(rows.length);
+    const records: RequestLogRecord[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const p = score(r);
+      preds[i] = p;
+      const label = r[LABEL] as 0 | 1 | null | undefined;
+      records[i] = {
+        request_id: req.id,
+        row: i,
+        ts,
+        model_version: version,
+        features: featuresOf(r),
+        prediction: p.prediction,
+        probability: p.probability,
+        ...(label !== undefined ? { label } : {}),
+      };
+    }
+    if (o.requestLog && !o.requestLog.append(records)) {
+      metrics.logRejected.inc();
+      reply.header("retry-after", "5");
+      return reply.code(503).send({ error: "unavailable", message: "the request log buffer is full (object storage unreachable); retry later - the request was not scored" });
+    }
+    metrics.rowsPerRequest.observe(rows.length);
+    let ones = 0;
+    for (const p of preds) {
+      ones += p.prediction;
+      metrics.probability.observe(p.probability);
+    }
+    if (ones) metrics.predictions.inc({ prediction: "1" }, ones);
+    if (rows.length - ones) metrics.predictions.inc({ prediction: "0" }, rows.length - ones);
+    reply.header("x-request-id", req.id);
+    if (batch) return { request_id: req.id, model_version: version, predictions: preds };
+    return { request_id: req.id, model_version: version, prediction: preds[0].prediction, probability: preds[0].probability };
+  });
+
+  app.get("/model", async () => {
+    const f = model.file;
+    return {
+      version: f.version,
+      format: f.format,
+      created_at: f.created_at,
+      threshold: f.threshold,
+      features: { numeric: f.numeric.map((n) => n.name), categorical: f.categorical.map((c) => ({ name: c.name, categories: c.categories })) },
+      training: f.training,
+      metrics: f.metrics,
+      tags: f.tags,
+    };
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  app.get("/readyz", async (_req, reply) => {
+    if (shuttingDown) return reply.code(503).send({ status: "shutting down" });
+    if (o.requestLog && !o.requestLog.healthy) {
+      return reply.code(503).send({ status: "request log backlog", buffered_rows: o.requestLog.buffered });
+    }
+    return { status: "ready", model_version: version };
+  });
+
+  app.get("/metrics", async (_req, reply) => {
+    if (o.requestLog) metrics.logBuffered.set(o.requestLog.buffered);
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return { app, setShuttingDown: () => (shuttingDown = true) };
+}

@@ -1,0 +1,94 @@
+/**
+ * Where the servers installed by `npm run setup` live, and the pinned versions
+ * (scripts/versions.env, shared with the set-up scripts and the image builds).
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const REPO_ROOT = resolve(__dirname, "..", "..");
+export const VERSIONS_FILE = join(REPO_ROOT, "scripts", "versions.env");
+
+/** The cache folder outside the repository that `npm run setup` installs into. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DRIFT_LOOP_CACHE || join(homedir(), ".cache", "drift-loop");
+}
+
+/** Parses `KEY=value` lines (comments and blank lines ignored); rejects anything else. */
+export function parseVersionsEnv(text: string, file = VERSIONS_FILE): Record<string, string> {
+  const out: Record<string, string> = {};
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) return;
+    const m = /^([A-Z][A-Z0-9_]*)=([^\s"'$`]*)$/.exec(line);
+    if (!m) throw new Error(`${file}:${i + 1}: expected KEY=value without spaces or quotes, got "${line}"`);
+    out[m[1]] = m[2];
+  });
+  return out;
+}
+
+export interface Versions {
+  minioCommit: string;
+  minioRelease: string;
+  mlflowVersion: string;
+  postgresMajor: number;
+}
+
+export function readVersions(file = VERSIONS_FILE): Versions {
+  const v = parseVersionsEnv(readFileSync(file, "utf8"), file);
+  const need = (k: string) => {
+    if (!v[k]) throw new Error(`${file} does not set ${k}`);
+    return v[k];
+  };
+  return {
+    minioCommit: need("MINIO_COMMIT"),
+    minioRelease: need("MINIO_RELEASE"),
+    mlflowVersion: need("MLFLOW_VERSION"),
+    postgresMajor: Number(need("POSTGRES_MAJOR")),
+  };
+}
+
+export interface Binaries {
+  postgresBin: string;
+  minio: string;
+  mlflow: string;
+  /**
+   * A plain-SQL dump of MLflow's freshly migrated database for this MLflow version and
+   * Postgres major, made on the first start; restoring it skips ~20 s of schema migrations.
+   */
+  mlflowSchemaTemplate: string;
+}
+
+export class NotInstalledError extends Error {
+  constructor(what: string, looked: string) {
+    super(`${what} is not installed (looked for ${looked}). Run 'npm run setup' first (installs into ${cacheRoot()}).`);
+    this.name = "NotInstalledError";
+  }
+}
+
+/** Newest /usr/lib/postgresql/<major>/bin with initdb and postgres, major >= minMajor. */
+export function findPostgresBin(minMajor: number, base = "/usr/lib/postgresql"): string | undefined {
+  if (!existsSync(base)) return undefined;
+  const majors = readdirSync(base)
+    .filter((d) => /^\d+$/.test(d) && Number(d) >= minMajor)
+    .filter((d) => existsSync(join(base, d, "bin", "initdb")) && existsSync(join(base, d, "bin", "postgres")))
+    .map(Number)
+    .sort((a, b) => b - a);
+  return majors.length ? join(base, String(majors[0]), "bin") : undefined;
+}
+
+/** The installed server binaries, or a NotInstalledError that says to run `npm run setup`. */
+export function locateBinaries(env: NodeJS.ProcessEnv = process.env): Binaries {
+  const v = readVersions();
+  const cache = cacheRoot(env);
+  const postgresBin = findPostgresBin(v.postgresMajor);
+  if (!postgresBin) throw new NotInstalledError(`PostgreSQL >= ${v.postgresMajor}`, "/usr/lib/postgresql/*/bin/initdb");
+  const minioDir = join(cache, `minio-${v.minioCommit}`);
+  const minio = join(minioDir, "bin", "minio");
+  if (!existsSync(minio) || !existsSync(join(minioDir, ".installed"))) throw new NotInstalledError(`MinIO ${v.minioRelease}`, minio);
+  const venv = join(cache, `mlflow-${v.mlflowVersion}`);
+  const mlflow = join(venv, "bin", "mlflow");
+  if (!existsSync(mlflow) || !existsSync(join(venv, ".drift-loop-installed"))) throw new NotInstalledError(`MLflow ${v.mlflowVersion}`, mlflow);
+  const major = postgresBin.split("/").at(-2);
+  return { postgresBin, minio, mlflow, mlflowSchemaTemplate: join(venv, `schema-pg${major}.sql`) };
+}

@@ -1,0 +1,220 @@
+/**
+ * Starts PostgreSQL, MinIO and MLflow on 127.0.0.1 with free ports, generated credentials
+ * and a throwaway data directory, and stops them again (also when the starting process
+ * is interrupted or killed). Used by tests/helpers/services.ts and `npm run services`.
+ */
+import { randomBytes } from "node:crypto";
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BUCKETS, ENV } from "../../lib/contract";
+import { s3Env } from "../../lib/s3";
+import { locateBinaries } from "./config";
+import { startMinio } from "./minio";
+import { startMlflow } from "./mlflow";
+import { freePorts } from "./ports";
+import { dumpDatabase, restoreDatabase, startPostgres } from "./postgres";
+import { ServiceStartError, logTail, signalGroup, stopProcess, type ManagedProcess } from "./proc";
+import { startReaper } from "./reaper";
+import type { Services } from "./types";
+
+export type { Services, PostgresSettings } from "./types";
+export { ServiceStartError } from "./proc";
+export { NotInstalledError } from "./config";
+
+export interface StartServicesOptions {
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+  /** Stop the servers when this process gets SIGINT/SIGTERM/SIGHUP (default true). */
+  handleSignals?: boolean;
+  /** Keep the data directory after stop, for debugging (default: DRIFT_LOOP_KEEP_SERVICES=1). */
+  keepData?: boolean;
+  /** MLflow server workers (default: DRIFT_LOOP_MLFLOW_WORKERS or 1). */
+  mlflowWorkers?: number;
+  /** Per-server start timeout (default 120 s; MLflow migrates its schema on first start). */
+  timeoutMs?: number;
+  /**
+   * Restore MLflow's migrated schema from the cached template (and save one when missing)
+   * instead of letting MLflow migrate an empty database (default true).
+   */
+  schemaTemplate?: boolean;
+}
+
+export interface RunningServices {
+  readonly services: Services;
+  /** Where the servers keep their data and logs (removed by stop()). */
+  readonly runDir: string;
+  /** MinIO's web console (log in with the S3 access and secret key). */
+  readonly minioConsoleUrl: string;
+  /** Process ids of the servers (each leads its own process group). */
+  readonly pids: Record<"postgres" | "minio" | "mlflow", number>;
+  /** Environment variables a workload or a person needs to reach the servers. */
+  env(): Record<string, string>;
+  /**
+   * Resolves when one of the servers exits before stop() was called, with its name and the
+   * tail of its log.
+   */
+  readonly crashed: Promise<{ name: string; message: string }>;
+  /** Stops MLflow, then MinIO and Postgres, and removes the data. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const secret = (bytes: number) => randomBytes(bytes).toString("hex");
+
+/** Every run started in this process, for the synchronous exit/signal handlers. */
+const live = new Set<ManagedProcess[]>();
+let handlersInstalled = false;
+
+function signalAllSync(): void {
+  for (const procs of live) for (const p of procs) signalGroup(p.pid, p.stopSignal);
+}
+
+function installHandlers(signals: boolean): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  // The reaper finishes the job (waits, kills, removes data) once this process is gone.
+  process.on("exit", signalAllSync);
+  if (!signals) return;
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    const onSignal = () => {
+      signalAllSync();
+      process.removeListener(sig, onSignal);
+      // Nobody else handles it: die of the signal as the default action would.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
+}
+
+export async function startServices(opts: StartServicesOptions = {}): Promise<RunningServices> {
+  const log = opts.log ?? (() => undefined);
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const keepData = opts.keepData ?? process.env.DRIFT_LOOP_KEEP_SERVICES === "1";
+  const workers = opts.mlflowWorkers ?? Number(process.env.DRIFT_LOOP_MLFLOW_WORKERS ?? 1);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new Error(`DRIFT_LOOP_MLFLOW_WORKERS must be an integer 1..16 (got "${process.env.DRIFT_LOOP_MLFLOW_WORKERS}")`);
+  const bins = locateBinaries();
+  installHandlers(opts.handleSignals ?? true);
+
+  const started = Date.now();
+  const runDir = mkdtempSync(join(tmpdir(), "drift-loop-services-"));
+  chmodSync(runDir, 0o711); // postgres (another user) must reach its sub-directory
+  const procs: ManagedProcess[] = [];
+  live.add(procs);
+  const reaper = startReaper(runDir);
+  const onStart = (p: ManagedProcess) => {
+    procs.push(p);
+    appendFileSync(join(runDir, "pgids"), `${p.pid}\n`);
+  };
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const mlflow = procs.filter((p) => p.name === "mlflow");
+    const rest = procs.filter((p) => p.name !== "mlflow");
+    await Promise.all(mlflow.map((p) => stopProcess(p)));
+    await Promise.all(rest.map((p) => stopProcess(p)));
+    live.delete(procs);
+    if (reaper > 0) {
+      try {
+        process.kill(reaper, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+    if (keepData) log(`kept data and logs in ${runDir}`);
+    else rmSync(runDir, { recursive: true, force: true });
+  };
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  try {
+    const [pgPort, minioPort, consolePort, mlflowPort] = await freePorts(4);
+    const s3Creds = { accessKey: `drift-loop-${secret(6)}`, secretKey: secret(24) };
+    log(`starting PostgreSQL on 127.0.0.1:${pgPort} and MinIO on 127.0.0.1:${minioPort} (data in ${runDir})`);
+    const [pg, minio] = await Promise.all([
+      startPostgres({ bin: bins.postgresBin, dir: join(runDir, "postgres"), port: pgPort, superPassword: secret(16), user: "mlflow", password: secret(16), database: "mlflow", env, timeoutMs, onStart }),
+      startMinio({ bin: bins.minio, dir: join(runDir, "minio"), port: minioPort, consolePort, ...s3Creds, buckets: [BUCKETS.mlflow], env, timeoutMs, onStart }),
+    ]);
+    log(`PostgreSQL and MinIO ready after ${((Date.now() - started) / 1000).toFixed(1)}s; starting MLflow on 127.0.0.1:${mlflowPort}`);
+    let fromTemplate = false;
+    const useTemplate = opts.schemaTemplate ?? true;
+    if (useTemplate && existsSync(bins.mlflowSchemaTemplate)) {
+      try {
+        await restoreDatabase(bins.postgresBin, pg.settings, bins.mlflowSchemaTemplate, env);
+        fromTemplate = true;
+        log(`restored MLflow's migrated schema from ${bins.mlflowSchemaTemplate}`);
+      } catch (err) {
+        // A damaged template: drop it (the restore ran in one transaction, so the database is
+        // still empty) and let MLflow migrate; a new template is made below.
+        log(`could not restore ${bins.mlflowSchemaTemplate} (${(err as Error).message.split("\n")[0]}); MLflow will migrate from scratch`);
+        rmSync(bins.mlflowSchemaTemplate, { force: true });
+      }
+    }
+    const mlflow = await startMlflow({
+      bin: bins.mlflow,
+      dir: join(runDir, "mlflow"),
+      port: mlflowPort,
+      postgres: pg.settings,
+      s3: minio.settings,
+      artifactBucket: BUCKETS.mlflow,
+      workers,
+      env,
+      timeoutMs,
+      onStart,
+    });
+    if (useTemplate && !fromTemplate) {
+      // MLflow has just migrated an empty database and nothing else has written to it yet.
+      const tmp = `${bins.mlflowSchemaTemplate}.${process.pid}.tmp`;
+      try {
+        await dumpDatabase(bins.postgresBin, pg.settings, tmp, env);
+        renameSync(tmp, bins.mlflowSchemaTemplate);
+        log(`saved MLflow's migrated schema to ${bins.mlflowSchemaTemplate} for faster starts`);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        log(`could not save a schema template (${(err as Error).message.split("\n")[0]}); next start migrates again`);
+      }
+    }
+    log(`all three ready after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+    const crashed = new Promise<{ name: string; message: string }>((resolve) => {
+      for (const p of [pg.proc, minio.proc, mlflow.proc]) {
+        void p.exited.then(({ code, signal }) => {
+          if (!stopped) resolve({ name: p.name, message: `${p.name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}). Last lines of ${p.logFile}:\n${logTail(p.logFile)}` });
+        });
+      }
+    });
+    const services: Services = { s3: minio.settings, mlflowUrl: mlflow.url, postgres: pg.settings };
+    return {
+      services,
+      runDir,
+      minioConsoleUrl: `http://127.0.0.1:${consolePort}`,
+      pids: { postgres: pg.proc.pid, minio: minio.proc.pid, mlflow: mlflow.proc.pid },
+      stop,
+      crashed,
+      env: () => servicesEnv(services),
+    };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    if (err instanceof ServiceStartError) throw err;
+    throw new ServiceStartError(`could not start the services: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The environment a workload (or a person's shell) needs to reach these servers. */
+export function servicesEnv(s: Services): Record<string, string> {
+  const s3Url = `${s.s3.useSSL ? "https" : "http"}://${s.s3.endPoint}:${s.s3.port}`;
+  return {
+    ...s3Env(s.s3),
+    [ENV.s3Region]: s.s3.region ?? "us-east-1",
+    [ENV.mlflowTrackingUri]: s.mlflowUrl,
+    // For Python MLflow clients that upload artifacts directly, and for the AWS CLI.
+    MLFLOW_S3_ENDPOINT_URL: s3Url,
+    AWS_ACCESS_KEY_ID: s.s3.accessKey,
+    AWS_SECRET_ACCESS_KEY: s.s3.secretKey,
+    PGHOST: s.postgres.host,
+    PGPORT: String(s.postgres.port),
+    PGUSER: s.postgres.user,
+    PGPASSWORD: s.postgres.password,
+    PGDATABASE: s.postgres.database,
+  };
+}

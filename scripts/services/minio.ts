@@ -1,0 +1,48 @@
+/** A MinIO server on loopback with a throwaway data directory and generated credentials. */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ensureBucket, s3Client, type S3Settings } from "../../lib/s3";
+import { startProcess, waitHealthy, type ManagedProcess } from "./proc";
+
+export interface MinioOptions {
+  bin: string;
+  dir: string;
+  port: number;
+  consolePort: number;
+  accessKey: string;
+  secretKey: string;
+  /** Buckets to create once the server is ready. */
+  buckets: string[];
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  onStart?: (p: ManagedProcess) => void;
+}
+
+export async function startMinio(o: MinioOptions): Promise<{ proc: ManagedProcess; settings: S3Settings }> {
+  const data = join(o.dir, "data");
+  mkdirSync(data, { recursive: true, mode: 0o700 });
+  const proc = startProcess(
+    "minio",
+    o.bin,
+    ["server", data, "--address", `127.0.0.1:${o.port}`, "--console-address", `127.0.0.1:${o.consolePort}`],
+    {
+      env: {
+        ...o.env,
+        MINIO_ROOT_USER: o.accessKey,
+        MINIO_ROOT_PASSWORD: o.secretKey,
+        MINIO_UPDATE: "off",
+        MINIO_CONFIG_ENV_FILE: "", // never pick up a user's /etc/default/minio
+        HOME: o.dir, // MinIO writes ~/.minio (certs dir) on start
+      },
+      logFile: join(o.dir, "..", "minio.log"),
+      cwd: o.dir,
+    },
+  );
+  o.onStart?.(proc);
+  const base = `http://127.0.0.1:${o.port}`;
+  await waitHealthy(proc, `${base}/minio/health/ready answering 200`, async () => (await fetch(`${base}/minio/health/ready`, { signal: AbortSignal.timeout(2000) })).ok, o.timeoutMs);
+  const settings: S3Settings = { endPoint: "127.0.0.1", port: o.port, useSSL: false, accessKey: o.accessKey, secretKey: o.secretKey, region: "us-east-1" };
+  const client = s3Client(settings);
+  for (const b of o.buckets) await ensureBucket(client, b);
+  return { proc, settings };
+}
