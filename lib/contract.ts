@@ -34,6 +34,8 @@ export const ENV = {
   // drift check CronJob
   driftWindowMinutes: "DRIFT_WINDOW_MINUTES",
   driftCurrentSource: "DRIFT_CURRENT_SOURCE",
+  /** Optional ISO time: end of the window to check (backfills, tests); default now, rounded down to the window length. */
+  driftWindowEnd: "DRIFT_WINDOW_END",
   driftStattest: "DRIFT_STATTEST",
   driftThreshold: "DRIFT_THRESHOLD",
   driftShare: "DRIFT_SHARE",

@@ -86,7 +86,7 @@ export class Mlflow extends pulumi.ComponentResource {
       { name: "HOME", value: "/tmp" },
       { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
     ];
-    const healthGet = { path: "/health", port: PORTS.mlflow, httpHeaders: [{ name: "Host", value: "localhost" }] };
+    const healthGet = { path: "/health", port: PORTS.mlflow, httpHeaders: [{ name: "Host", value: `localhost:${PORTS.mlflow}` }] };
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deploy`,
       {

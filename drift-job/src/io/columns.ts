@@ -1,0 +1,259 @@
+/**
+ * Building one column of a `Dataset` from text values, as they come from a CSV or NDJSON
+ * file. A column is stored as numbers (Float64Array, NaN = missing) while every non-missing
+ * value parses as a decimal number; its first other value turns it into a categorical
+ * column (strings, null = missing). Missing values follow pandas' `read_csv` defaults, so
+ * a file reads here the way it reads for Evidently.
+ */
+import type { Column } from "../types";
+
+/** pandas' default `na_values` (plus the empty field): these read as missing. */
+export const NA_STRINGS: ReadonlySet<string> = new Set([
+  "",
+  "#N/A",
+  "#N/A N/A",
+  "#NA",
+  "-1.#IND",
+  "-1.#QNAN",
+  "-NaN",
+  "-nan",
+  "1.#IND",
+  "1.#QNAN",
+  "<NA>",
+  "N/A",
+  "NA",
+  "NULL",
+  "NaN",
+  "None",
+  "n/a",
+  "nan",
+  "null",
+]);
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INFINITY = /^([+-]?)(?:inf|infinity)$/i;
+
+/**
+ * The number a text value stands for: a finite number, +-Infinity, NaN for a missing
+ * value, or undefined when the text is not a number (the column is categorical).
+ * Accepts decimal notation with an optional exponent (not hex, not "1_000").
+ */
+export function parseNumberText(text: string): number | undefined {
+  const t = text.trim();
+  if (NA_STRINGS.has(t)) return NaN;
+  if (DECIMAL.test(t)) return Number(t);
+  const inf = INFINITY.exec(t);
+  if (inf) return inf[1] === "-" ? -Infinity : Infinity;
+  return undefined;
+}
+
+/** 10^k for k = 0..22: exactly representable, so mantissa / 10^k is correctly rounded. */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+/**
+ * Fast path of `parseNumberText` for bytes: plain decimals with at most 15 digits
+ * ("-12.5", "0.000123", "42"). The result equals `Number(text)` exactly, because the
+ * integer mantissa and 10^k are exact doubles and one IEEE division rounds correctly.
+ * Returns undefined when the field needs the general path.
+ */
+function fastNumber(buf: Buffer, start: number, end: number): number | undefined {
+  let i = start;
+  let neg = false;
+  const c0 = buf[i];
+  if (c0 === MINUS) {
+    neg = true;
+    i++;
+  } else if (c0 === PLUS) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let frac = 0;
+  let dot = false;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c >= ZERO && c <= NINE) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      digits++;
+      if (dot) frac++;
+    } else if (c === DOT && !dot) dot = true;
+    else return undefined;
+  }
+  if (digits === 0) return undefined;
+  if (digits > 15) return longDecimal(buf, start, end);
+  const v = frac === 0 ? mantissa : mantissa / POW10[frac];
+  return neg ? -v : v;
+}
+
+/** A plain decimal with more digits than the exact fast path takes ("1378.1309361001252"). */
+function longDecimal(buf: Buffer, start: number, end: number): number {
+  return Number(buf.toString("latin1", start, end));
+}
+
+/** Known values of a low-cardinality categorical column, matched on bytes to avoid decoding. */
+const DICT_LIMIT = 64;
+
+/** Accumulates one column's values; see the module comment for the typing rule. */
+export class ColumnBuilder {
+  private nums: Float64Array;
+  private cats: (string | null)[] | undefined;
+  private n = 0;
+  /** A numeric (non-missing) value was stored before the column turned categorical. */
+  private numericBeforeCat = false;
+  private sawNumber = false;
+  private dictBytes: Uint8Array[] = [];
+  private dictStrings: string[] = [];
+  private intern = new Map<string, string>();
+
+  constructor(
+    readonly name: string,
+    capacity = 1024,
+    /** Store as categorical from the start (a re-read after a late non-numeric value). */
+    forceCat = false,
+  ) {
+    this.nums = new Float64Array(forceCat ? 0 : Math.max(16, capacity));
+    if (forceCat) this.cats = [];
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** True when the column turned categorical after numbers were stored: the text of those is lost, re-read it as categorical. */
+  get needsReread(): boolean {
+    return this.numericBeforeCat;
+  }
+
+  get isCat(): boolean {
+    return this.cats !== undefined;
+  }
+
+  /** Appends missing values until the column has `rows` values (a key absent from earlier NDJSON rows). */
+  padTo(rows: number): void {
+    while (this.n < rows) this.pushMissing();
+  }
+
+  pushMissing(): void {
+    if (this.cats) {
+      this.cats.push(null);
+      this.n++;
+    } else this.pushNum(NaN);
+  }
+
+  /** Appends the field `buf[start, end)` (already unquoted, no line terminator). */
+  addBytes(buf: Buffer, start: number, end: number): void {
+    // Trim spaces and tabs around the field, as a number parser would.
+    while (start < end && (buf[start] === SPACE || buf[start] === TAB)) start++;
+    while (end > start && (buf[end - 1] === SPACE || buf[end - 1] === TAB)) end--;
+    if (start === end) {
+      this.pushMissing();
+      return;
+    }
+    if (!this.cats) {
+      const v = fastNumber(buf, start, end);
+      if (v !== undefined) {
+        this.sawNumber = true;
+        this.pushNum(v);
+        return;
+      }
+    } else {
+      // Low-cardinality categorical columns: reuse the string of a known byte sequence.
+      const len = end - start;
+      const dict = this.dictBytes;
+      for (let d = 0; d < dict.length; d++) {
+        const b = dict[d];
+        if (b.length !== len) continue;
+        let k = 0;
+        while (k < len && b[k] === buf[start + k]) k++;
+        if (k === len) {
+          this.cats.push(this.dictStrings[d]);
+          this.n++;
+          return;
+        }
+      }
+    }
+    const text = buf.toString("utf8", start, end);
+    const pushed = this.addText(text);
+    if (pushed !== null && this.cats && this.dictBytes.length < DICT_LIMIT) {
+      this.dictBytes.push(Uint8Array.prototype.slice.call(buf, start, end)); // a copy, not a view of the chunk
+      this.dictStrings.push(pushed);
+    }
+  }
+
+  /**
+   * Appends one text value. Returns the stored string when it went into a categorical
+   * column, null otherwise.
+   */
+  addText(text: string): string | null {
+    if (!this.cats) {
+      const v = parseNumberText(text);
+      if (v !== undefined) {
+        if (!Number.isNaN(v)) this.sawNumber = true;
+        this.pushNum(v);
+        return null;
+      }
+      this.toCat();
+    }
+    const t = text.trim();
+    if (NA_STRINGS.has(t)) {
+      this.cats!.push(null);
+      this.n++;
+      return null;
+    }
+    let s = this.intern.get(t);
+    if (s === undefined) {
+      s = t;
+      if (this.intern.size < 100_000) this.intern.set(t, t);
+    }
+    this.cats!.push(s);
+    this.n++;
+    return s;
+  }
+
+  /** Appends a value that is already a number (NDJSON). */
+  addNumber(v: number): void {
+    if (this.cats) {
+      this.addText(String(v));
+      return;
+    }
+    if (!Number.isNaN(v)) this.sawNumber = true;
+    this.pushNum(v);
+  }
+
+  private pushNum(v: number): void {
+    if (this.cats) {
+      this.cats.push(Number.isNaN(v) ? null : String(v));
+      this.n++;
+      return;
+    }
+    if (this.n === this.nums.length) {
+      const grown = new Float64Array(this.nums.length * 2);
+      grown.set(this.nums);
+      this.nums = grown;
+    }
+    this.nums[this.n++] = v;
+  }
+
+  private toCat(): void {
+    if (this.sawNumber) this.numericBeforeCat = true;
+    // Earlier values are kept as their shortest number text (only used when the caller cannot re-read).
+    const cats: (string | null)[] = new Array(this.n);
+    for (let i = 0; i < this.n; i++) cats[i] = Number.isNaN(this.nums[i]) ? null : String(this.nums[i]);
+    this.cats = cats;
+    this.nums = new Float64Array(0);
+  }
+
+  /** The finished column; numeric storage is trimmed to its length. */
+  finish(): Column {
+    if (this.cats) return { kind: "cat", values: this.cats };
+    const values = this.nums.length === this.n ? this.nums : this.nums.slice(0, this.n);
+    this.nums = new Float64Array(0);
+    return { kind: "num", values };
+  }
+}

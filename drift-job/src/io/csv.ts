@@ -1,0 +1,165 @@
+/**
+ * CSV into a `Dataset`. Simple CSV (no quote characters: what pandas, Spark and most
+ * exporters write for numeric and code-like data) goes through a byte-level fast path
+ * that parses numbers without making strings. A file with a quote character anywhere is
+ * read with csv-parse instead (RFC 4180 quoting, embedded commas and newlines).
+ *
+ * Rules, for both paths: the first line is the header; blank lines are skipped; a row with
+ * a different number of fields than the header is an error naming the line; a leading
+ * UTF-8 BOM is ignored; missing values are pandas' (`NA_STRINGS`).
+ */
+import { parse } from "csv-parse";
+import type { Dataset } from "../types";
+import { ColumnBuilder } from "./columns";
+import { type ByteSource, DataError } from "./source";
+
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+
+/** Thrown inside the fast path when a quote character shows up. */
+class NeedsFullParser extends Error {}
+
+export async function readCsv(source: ByteSource): Promise<Dataset> {
+  let forceCat = new Set<string>();
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let result: { dataset: Dataset; reread: Set<string> };
+    try {
+      result = readCsvFast(source, forceCat);
+    } catch (err) {
+      if (!(err instanceof NeedsFullParser)) throw err;
+      result = await readCsvQuoted(source, forceCat);
+    }
+    if (result.reread.size === 0) return result.dataset;
+    // A column had numbers first and text later: read it again as text, so its values keep their spelling ("1.50" stays "1.50").
+    forceCat = new Set([...forceCat, ...result.reread]);
+  }
+  throw new DataError(`${source.name}: could not settle column types`);
+}
+
+function headerNames(fields: string[], source: ByteSource): string[] {
+  if (fields.length === 1 && fields[0] === "") throw new DataError(`${source.name}: the file is empty; expected a header line with column names`);
+  const names = fields.map((f, i) => {
+    const t = f.trim();
+    // pandas names an empty header cell (e.g. a saved index) this way.
+    return t === "" ? `Unnamed: ${i}` : t;
+  });
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new DataError(`${source.name}: column ${JSON.stringify(n)} appears twice in the header; column names must be unique`);
+    seen.add(n);
+  }
+  return names;
+}
+
+function finish(builders: ColumnBuilder[], rows: number): { dataset: Dataset; reread: Set<string> } {
+  const columns: Dataset["columns"] = {};
+  const reread = new Set<string>();
+  for (const b of builders) {
+    if (b.needsReread) reread.add(b.name);
+    columns[b.name] = b.finish();
+  }
+  return { dataset: { rows, columns }, reread };
+}
+
+function readCsvFast(source: ByteSource, forceCat: Set<string>): { dataset: Dataset; reread: Set<string> } {
+  let builders: ColumnBuilder[] | undefined;
+  let ncol = 0;
+  let rows = 0;
+  let line = 0; // 1-based number of the last line consumed
+  let carry: Buffer | undefined;
+
+  const parseHeader = (data: Buffer, start: number, end: number) => {
+    let text = data.toString("utf8", start, end);
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const names = headerNames(text.split(","), source);
+    ncol = names.length;
+    // Size the column buffers from the average length of the first rows (less copying as they fill).
+    const sampleEnd = Math.min(data.length, end + (1 << 20));
+    let newlines = 0;
+    for (let i = end + 1; i < sampleEnd; i++) if (data[i] === LF) newlines++;
+    const rowBytes = newlines > 0 ? (sampleEnd - end) / newlines : 64;
+    const estimate = Math.ceil(((source.size ?? data.length) / rowBytes) * 1.02) + 16;
+    const capacity = Math.min(Math.max(1024, estimate), 1 << 27);
+    builders = names.map((n) => new ColumnBuilder(n, capacity, forceCat.has(n)));
+  };
+
+  const parseLine = (data: Buffer, start: number, end: number) => {
+    line++;
+    if (end > start && data[end - 1] === CR) end--;
+    if (end === start) return; // blank line
+    if (!builders) {
+      parseHeader(data, start, end);
+      return;
+    }
+    let col = 0;
+    let fs = start;
+    for (let i = start; i < end; i++) {
+      if (data[i] === COMMA) {
+        if (col >= ncol - 1) throw fieldCountError(source, line, ncol, countFields(data, start, end));
+        builders[col++].addBytes(data, fs, i);
+        fs = i + 1;
+      }
+    }
+    if (col !== ncol - 1) throw fieldCountError(source, line, ncol, col + 1);
+    builders[col].addBytes(data, fs, end);
+    rows++;
+  };
+
+  for (const chunk of source.chunks()) {
+    if (chunk.indexOf(QUOTE) !== -1) throw new NeedsFullParser();
+    let data = chunk;
+    if (carry && carry.length) {
+      data = Buffer.concat([carry, chunk]);
+    }
+    let ls = 0;
+    for (;;) {
+      const nl = data.indexOf(LF, ls);
+      if (nl === -1) break;
+      parseLine(data, ls, nl);
+      ls = nl + 1;
+    }
+    carry = ls < data.length ? data.subarray(ls) : undefined;
+  }
+  if (carry && carry.length) parseLine(carry, 0, carry.length);
+  if (!builders) throw new DataError(`${source.name}: the file is empty; expected a header line with column names`);
+  return finish(builders, rows);
+}
+
+function countFields(data: Buffer, start: number, end: number): number {
+  let n = 1;
+  for (let i = start; i < end; i++) if (data[i] === COMMA) n++;
+  return n;
+}
+
+function fieldCountError(source: ByteSource, line: number, want: number, got: number): DataError {
+  return new DataError(`${source.name}: line ${line} has ${got} fields, the header has ${want}; every row needs one value per column (leave it empty for missing)`);
+}
+
+async function readCsvQuoted(source: ByteSource, forceCat: Set<string>): Promise<{ dataset: Dataset; reread: Set<string> }> {
+  const parser = source.stream().pipe(
+    parse({ bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: false, info: true }),
+  );
+  let builders: ColumnBuilder[] | undefined;
+  let rows = 0;
+  try {
+    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const { record, info } = rec;
+      if (!builders) {
+        const names = headerNames(record, source);
+        builders = names.map((n) => new ColumnBuilder(n, 1024, forceCat.has(n)));
+        continue;
+      }
+      if (record.length !== builders.length) throw fieldCountError(source, info.lines, builders.length, record.length);
+      for (let c = 0; c < record.length; c++) builders[c].addText(record[c]);
+      rows++;
+    }
+  } catch (err) {
+    if (err instanceof DataError) throw err;
+    const e = err as { message?: string; lines?: number };
+    throw new DataError(`${source.name}: not valid CSV${e.lines ? ` near line ${e.lines}` : ""}: ${e.message ?? String(err)}`);
+  }
+  if (!builders) throw new DataError(`${source.name}: the file is empty; expected a header line with column names`);
+  return finish(builders, rows);
+}

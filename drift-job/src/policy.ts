@@ -1,0 +1,70 @@
+/**
+ * The retrain policy: separate from the dataset drift flag (drift-methods.md). By default
+ * it fires when any column's PSI is above 0.2 or more than 30% of the columns drifted.
+ * Pure: the decision from the drift result; sending the dispatch is trigger.ts.
+ */
+import type { DatasetDrift } from "./types";
+
+export interface RetrainPolicy {
+  /** Fire when any column's PSI is strictly above this. */
+  psiThreshold: number;
+  /** Fire when the share of drifted columns is strictly above this (0..1). */
+  driftedShare: number;
+}
+
+export const DEFAULT_POLICY: RetrainPolicy = { psiThreshold: 0.2, driftedShare: 0.3 };
+
+export interface PolicyDecision {
+  fired: boolean;
+  /** One line per rule that fired, for people (empty when it did not fire). */
+  reasons: string[];
+  /** Largest PSI over the compared columns (0 when none has one). */
+  max_psi: number;
+  max_psi_column: string | null;
+  /** Columns whose PSI is above the threshold, largest first. */
+  psi_columns: string[];
+  share_of_drifted_columns: number;
+  drifted_columns: string[];
+  policy: RetrainPolicy;
+}
+
+export function evaluatePolicy(drift: DatasetDrift, policy: RetrainPolicy = DEFAULT_POLICY): PolicyDecision {
+  let maxPsi = 0;
+  let maxCol: string | null = null;
+  const over: [string, number][] = [];
+  const drifted: string[] = [];
+  for (const [name, c] of Object.entries(drift.columns)) {
+    if (c.drift_detected) drifted.push(name);
+    if (c.psi === null || !Number.isFinite(c.psi)) continue;
+    if (maxCol === null || c.psi > maxPsi) {
+      maxPsi = c.psi;
+      maxCol = name;
+    }
+    if (c.psi > policy.psiThreshold) over.push([name, c.psi]);
+  }
+  over.sort((a, b) => b[1] - a[1]);
+  const share = drift.share_of_drifted_columns;
+  const reasons: string[] = [];
+  if (over.length) {
+    const list = over.slice(0, 5).map(([n, v]) => `${n} ${v.toFixed(3)}`).join(", ");
+    reasons.push(`PSI above ${policy.psiThreshold} in ${over.length} column${over.length === 1 ? "" : "s"} (${list}${over.length > 5 ? ", ..." : ""})`);
+  }
+  if (share > policy.driftedShare) {
+    reasons.push(`${drift.number_of_drifted_columns} of ${drift.number_of_columns} columns drifted (${pct(share)} > ${pct(policy.driftedShare)})`);
+  }
+  return {
+    fired: reasons.length > 0,
+    reasons,
+    max_psi: maxPsi,
+    max_psi_column: maxCol,
+    psi_columns: over.map(([n]) => n),
+    share_of_drifted_columns: share,
+    drifted_columns: drifted,
+    policy,
+  };
+}
+
+export function pct(x: number): string {
+  const p = x * 100;
+  return `${Number.isInteger(p) ? p : p.toFixed(1)}%`;
+}
