@@ -80,6 +80,8 @@ export class ModelApi extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: sa.metadata.name,
               automountServiceAccountToken: false,
+              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
+              enableServiceLinks: false,
               securityContext: podSecurityContext(NODE_UID),
               terminationGracePeriodSeconds: 45,
               containers: [

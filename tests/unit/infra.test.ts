@@ -284,6 +284,7 @@ for (const profile of ["minikube", "cloud"] as const) {
         assert.equal(pod.securityContext?.runAsNonRoot, true, `${w.name}: pod runAsNonRoot`);
         assert.equal(pod.securityContext?.seccompProfile?.type, "RuntimeDefault", `${w.name}: pod seccomp`);
         assert.equal(pod.automountServiceAccountToken, false, `${w.name}: no API token`);
+        assert.equal(pod.enableServiceLinks, false, `${w.name}: no injected Service env vars`);
         assert.ok(pod.serviceAccountName, `${w.name}: own ServiceAccount`);
         assert.ok(!pod.hostNetwork && !pod.hostPID && !pod.hostIPC, `${w.name}: host namespaces`);
         const volumeNames = new Set([...(pod.volumes ?? []).map((v: any) => v.name), ...(w.manifest.spec.volumeClaimTemplates ?? []).map((v: any) => v.metadata.name)]);
