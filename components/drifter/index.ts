@@ -136,6 +136,7 @@ export class Drifter extends pulumi.ComponentResource {
         ports: [PORTS.drifter],
         access: "drifter",
         ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.drifter] } : undefined,
+        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.drifter],
       },
       { parent: this },
     );

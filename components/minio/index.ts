@@ -216,6 +216,7 @@ export class Minio extends pulumi.ComponentResource {
         ports: [PORTS.minio],
         access: "minio",
         ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.minioConsole] } : undefined,
+        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.minioConsole],
       },
       { parent: this },
     );

@@ -144,6 +144,7 @@ export class Mlflow extends pulumi.ComponentResource {
         ports: [PORTS.mlflow],
         access: "mlflow",
         ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.mlflow] } : undefined,
+        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.mlflow],
       },
       { parent: this },
     );

@@ -121,6 +121,7 @@ export class ModelApi extends pulumi.ComponentResource {
         ports: [PORTS.modelApi],
         access: "modelApi",
         ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.modelApi] } : undefined,
+        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.modelApi],
       },
       { parent: this },
     );

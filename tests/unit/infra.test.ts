@@ -505,3 +505,17 @@ for (const profile of ["minikube", "cloud"] as const) {
     }
   });
 }
+
+describe("the platform program with NodePort/LoadBalancer Services", () => {
+  it("admits people from outside only to the UI/API ports of the Services it exposes", async () => {
+    const open = manifests((await runPlatform(minikubeConfig({ serviceType: "LoadBalancer" }), { repoRoot: makeRepoFixture() })).resources);
+    const closed = manifests((await runPlatform(minikubeConfig(), { repoRoot: makeRepoFixture() })).resources);
+    const externalPorts = (ms: Record<string, any>[]) =>
+      byKind(ms, "NetworkPolicy")
+        .flatMap((p) => (p.spec.ingress ?? []).filter((r: any) => r.from.some((f: any) => f.ipBlock)).flatMap((r: any) => r.ports.map((pt: any) => pt.port)))
+        .sort((a: number, b: number) => a - b);
+    assert.deepEqual(externalPorts(open), [PORTS.mlflow, PORTS.drifter, PORTS.modelApi, PORTS.minioConsole].sort((a, b) => a - b));
+    assert.deepEqual(externalPorts(closed), []);
+    assert.ok(byKind(open, "Service").filter((s) => s.spec.type === "LoadBalancer").length === 4, "Postgres stays headless");
+  });
+});
