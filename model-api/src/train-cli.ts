@@ -13,7 +13,7 @@ import { sha256, toCsv } from "./dataset";
 import { writeModelFile } from "./model-io";
 import { TRAIN_FLAGS, TRAIN_HELP, resolveTraining } from "./train-options";
 import { trainModel } from "./trainer";
-import { loadTrainingRows } from "./training-data";
+import { dataInfoOf, loadTrainingRows } from "./training-data";
 import { runTraining, type TrainingOutcome } from "./training";
 
 const HELP = `Usage: npm run train -- [options]
@@ -72,7 +72,7 @@ async function main(): Promise<number> {
   const { rows, source } = await loadTrainingRows(t.source, log);
   const mlflow = new MlflowClient(urlEnv(process.env, ENV.mlflowTrackingUri), log);
   const s3 = s3Client(s3SettingsFromEnv());
-  const outcome = await runTraining({ ...t, rows, source }, { mlflow, s3, log });
+  const outcome = await runTraining({ ...t, rows, source, dataInfo: dataInfoOf(t.source) }, { mlflow, s3, log });
   if (out && outcome.decision.promoted && !t.dryRun) {
     await writeModelFile(out, outcome.model);
     log.info({ out }, "wrote the promoted model file");
