@@ -12,7 +12,7 @@
  * The peer is installed on first use into ${DRIFT_LOOP_CACHE:-~/.cache/drift-loop}/bench-drifter-venv.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
@@ -53,7 +53,7 @@ function buildOurs(): string {
   const started = Date.now();
   const r = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
   // Type errors elsewhere in the repo still emit; what matters is a fresh drifter build.
-  const fresh = existsSync(main) && require("node:fs").statSync(main).mtimeMs >= started - 1000;
+  const fresh = existsSync(main) && statSync(main).mtimeMs >= started - 1000;
   if (!fresh) throw new Error(`building the drifter failed:\n${r.stdout}${r.stderr}`);
   return main;
 }
