@@ -111,6 +111,11 @@ describe("computeDrift", () => {
     assert.throws(() => computeDrift(a, a, { perColumn: { nope: { stattest: "psi" } } }), /options\.perColumn names columns that are not compared: nope/);
   });
 
+  it("rejects a malformed column with its name and the expected shape", () => {
+    const bad = { rows: 2, columns: { x: { kind: "num", values: [1, 2] } } } as unknown as Dataset;
+    assert.throws(() => computeDrift(bad, ds({ x: num([1, 2]) })), /column "x" of the reference dataset is not a Column: expected \{ kind: "num", values: Float64Array \}/);
+  });
+
   it("compares only the columns on both sides and lists the others", () => {
     const r = computeDrift(ds({ a: num([1]), onlyRef: num([1]) }), ds({ a: num([1]), onlyCur: num([1]) }));
     assert.deepEqual(Object.keys(r.columns), ["a"]);

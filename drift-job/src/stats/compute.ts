@@ -2,7 +2,7 @@
  * computeDrift: every column of two datasets through cleaning, method choice, binning
  * and scoring, then dataset drift by share (drift-methods.md). Pure: no I/O.
  */
-import type { ColumnDrift, ColumnType, Dataset, DatasetDrift, DriftOptions, Histogram, SideSummary, StatTestId } from "../types.js";
+import type { Column, ColumnDrift, ColumnType, Dataset, DatasetDrift, DriftOptions, Histogram, SideSummary, StatTestId } from "../types.js";
 import {
   MAX_VALUE_BINS,
   distinctSorted,
@@ -269,6 +269,12 @@ export function columnDrift(name: string, col: PreparedColumn, options: DriftOpt
   };
 }
 
+/** A programming error in the caller: a column that is not a `Column` (see types.ts). */
+function checkColumn(name: string, side: string, col: Column | undefined): void {
+  const ok = col && ((col.kind === "num" && col.values instanceof Float64Array) || (col.kind === "cat" && Array.isArray(col.values)));
+  if (!ok) throw new Error(`column "${name}" of the ${side} dataset is not a Column: expected { kind: "num", values: Float64Array } or { kind: "cat", values: (string | null)[] }`);
+}
+
 /**
  * Drift of every compared column and of the dataset. Throws only for invalid options or
  * requested columns that do not exist; a column that cannot be compared gets `error`.
@@ -293,6 +299,10 @@ export function computeDrift(reference: Dataset, current: Dataset, options: Drif
   const unknownPerColumn = Object.keys(options.perColumn ?? {}).filter((c) => !names.includes(c));
   if (unknownPerColumn.length > 0) {
     throw new Error(`options.perColumn names columns that are not compared: ${unknownPerColumn.join(", ")}; compared columns: ${names.join(", ")}`);
+  }
+  for (const name of names) {
+    checkColumn(name, "reference", reference.columns[name]);
+    checkColumn(name, "current", current.columns[name]);
   }
   const columns: Record<string, ColumnDrift> = {};
   let drifted = 0;
