@@ -20,23 +20,14 @@ import {
   type ServiceType,
   type Size,
 } from "../stacks/profiles";
+import { SCENARIOS, SCHEMAS, parseScenarios } from "../drifter/src/scenarios";
 
 /** The config namespace (the project name in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "drift-loop";
 
-/** Drift scenarios the drifter understands (drifter/src/scenarios.ts). */
-export const DRIFT_SCENARIOS = [
-  "none",
-  "mean_shift",
-  "scale_change",
-  "category_mix",
-  "new_category",
-  "missing_spike",
-  "label_prior",
-  "concept",
-  "drift_prob",
-] as const;
-export const DRIFT_SCHEMAS = ["credit", "legacy"] as const;
+/** Drift scenarios and tables the drifter understands: its own lists, not a copy. */
+export const DRIFT_SCENARIOS = SCENARIOS;
+export const DRIFT_SCHEMAS = SCHEMAS;
 export const CURRENT_SOURCES = ["requests", "drifter"] as const;
 export const STATTESTS = ["auto", "ks", "chisquare", "z", "wasserstein", "psi", "kl_div", "jensenshannon", "hellinger"] as const;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
@@ -53,6 +44,13 @@ export interface GithubConfig {
   pulumiConfigPassphrase?: pulumi.Output<string>;
   pulumiAccessToken?: pulumi.Output<string>;
   registryToken?: pulumi.Output<string>;
+  /** Token of the GitHub provider that writes the pipeline's secrets and files; unset = env GITHUB_TOKEN. */
+  token?: pulumi.Output<string>;
+  /** State backend URL the workflows log in to; "" = Pulumi Cloud. */
+  backendUrl: string;
+  /** Credentials of an s3:// state backend, for the workflows. */
+  stateAccessKeyId?: pulumi.Output<string>;
+  stateSecretAccessKey?: pulumi.Output<string>;
 }
 
 export interface PlatformConfig {
@@ -175,6 +173,10 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   pipelineKubeconfig: { type: "string", secret: true },
   pulumiConfigPassphrase: { type: "string", secret: true },
   pulumiAccessToken: { type: "string", secret: true },
+  githubToken: { type: "string", secret: true },
+  pipelineBackendUrl: { type: "string", default: "" },
+  pipelineStateAccessKeyId: { type: "string", secret: true },
+  pipelineStateSecretAccessKey: { type: "string", secret: true },
 };
 
 export class ConfigValidationError extends Error {
@@ -346,14 +348,15 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     if (why) problems.push(`${key(k)}=${JSON.stringify(v)} is not a valid cron schedule: ${why}`);
     return v;
   };
-  const scenario = (k: string): string => {
+  /** Scenario list checked by the drifter's own parser (names, and which table they apply to). */
+  const scenario = (k: string, schema: (typeof DRIFT_SCHEMAS)[number]): string => {
     const v = str(k);
-    const parts = v.split(",").map((p) => p.trim());
-    const unknown = parts.filter((p) => !(DRIFT_SCENARIOS as readonly string[]).includes(p));
-    if (v === "" || unknown.length > 0) {
-      problems.push(`${key(k)}=${JSON.stringify(v)} names unknown scenario(s) ${unknown.join(", ")}; allowed: ${DRIFT_SCENARIOS.join(", ")} (or a comma-separated list)`);
+    try {
+      parseScenarios(v, schema);
+    } catch (err) {
+      problems.push(`${key(k)}=${JSON.stringify(v)}: ${(err as Error).message}`);
     }
-    return parts.join(",");
+    return v.split(",").map((p) => p.trim()).join(",");
   };
   const quantity = (k: string, fallback: string): string => matching(k, QUANTITY, "a Kubernetes quantity such as 5Gi or 500Mi", fallback);
 
@@ -382,6 +385,17 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
   if (githubRepository !== "" && dispatchToken === undefined) {
     problems.push(`${key("githubDispatchToken")} is required when ${key("githubRepository")} is set; allowed: a secret token (pulumi config set --secret githubDispatchToken ...) or leave githubRepository empty`);
   }
+  // The GitHub workflows must reach the stack's state: a backend URL or a Pulumi Cloud token.
+  const pipelineBackendUrl = str("pipelineBackendUrl");
+  if (pipelineBackendUrl !== "" && !/^(s3|gs|azblob|file|https?):\/\/\S+$/.test(pipelineBackendUrl)) {
+    problems.push(`${key("pipelineBackendUrl")}=${JSON.stringify(pipelineBackendUrl)} is not a state backend URL; allowed: s3://, gs://, azblob://, file:// or https:// URL, or empty for Pulumi Cloud`);
+  }
+  if (githubRepository !== "" && pipelineBackendUrl === "" && src.get("pulumiAccessToken") === undefined) {
+    problems.push(`${key("githubRepository")} is set but the workflows could not reach the stack's state; allowed: ${key("pipelineBackendUrl")} (e.g. s3://bucket) or ${key("pulumiAccessToken")} (Pulumi Cloud)`);
+  }
+  if ((src.get("pipelineStateAccessKeyId") === undefined) !== (src.get("pipelineStateSecretAccessKey") === undefined)) {
+    problems.push(`${key("pipelineStateAccessKeyId")} and ${key("pipelineStateSecretAccessKey")} go together; allowed: set both or neither`);
+  }
   // Secrets must be set as secrets: a plain value would sit readable in Pulumi.<stack>.yaml.
   for (const [k, i] of Object.entries(CONFIG_KEYS)) {
     if (i.secret && src.get(k) !== undefined && src.isSecret && !src.isSecret(k)) {
@@ -389,6 +403,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     }
   }
 
+  const driftSchema = oneOf("driftSchema", DRIFT_SCHEMAS);
   const cfg: PlatformConfig = {
     profile: profileName,
     namespace: matching("namespace", DNS_LABEL, "a DNS label: lowercase letters, digits and -, at most 63 characters"),
@@ -422,9 +437,9 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       driftProb: num("driftProb", 0, 1),
       rows: int("driftRows", 100, 10000),
       cols: int("driftCols", 2, 30),
-      scenario: scenario("driftScenario"),
+      scenario: scenario("driftScenario", driftSchema),
       magnitude: num("driftMagnitude", 0, 1),
-      schema: oneOf("driftSchema", DRIFT_SCHEMAS),
+      schema: driftSchema,
     },
     modelApi: {
       replicas: int("modelApiReplicas", 1, 20, profile.replicas),
@@ -446,8 +461,9 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     traffic: {
       schedule: schedule("trafficSchedule"),
       rows: int("trafficRows", 1, 100000),
-      batchSize: int("trafficBatchSize", 1, 10000),
-      scenario: scenario("trafficScenario"),
+      batchSize: int("trafficBatchSize", 1, 1000),
+      // The traffic CronJob asks for the credit table (the model API's schema).
+      scenario: scenario("trafficScenario", "credit"),
       deadlineSeconds: int("trafficDeadlineSeconds", 30, 86400),
     },
     github: {
@@ -459,6 +475,10 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       pulumiConfigPassphrase: src.getSecret("pulumiConfigPassphrase"),
       pulumiAccessToken: src.getSecret("pulumiAccessToken"),
       registryToken: src.getSecret("registryToken"),
+      token: src.getSecret("githubToken"),
+      backendUrl: pipelineBackendUrl,
+      stateAccessKeyId: src.getSecret("pipelineStateAccessKeyId"),
+      stateSecretAccessKey: src.getSecret("pipelineStateSecretAccessKey"),
     },
   };
   if (cfg.traffic.batchSize > cfg.traffic.rows) {

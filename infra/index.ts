@@ -3,11 +3,14 @@
  * Everything else lives in components/ (one part each) and stacks/ (profiles).
  */
 import { readConfig } from "./config";
+import { createGithubPipeline } from "./github";
 import { createPlatform } from "./platform";
 
 const cfg = readConfig();
 const platform = createPlatform(cfg);
 const o = platform.outputs;
+// Only when githubRepository is set: Actions secrets/variables and the workflow files.
+const pipeline = createGithubPipeline(cfg);
 
 export const namespace = o.namespace;
 export const mlflowUrl = o.mlflow.url;
@@ -25,3 +28,6 @@ export const githubDispatch = o.githubDispatch;
 export const postgresPassword = o.credentials.postgresPassword;
 export const minioRootUser = o.credentials.minioRootUser;
 export const minioRootPassword = o.credentials.minioRootPassword;
+export const githubPipeline = pipeline
+  ? `${cfg.github.repository} (branch ${cfg.github.branch}): workflows ${Object.keys(pipeline.files).join(", ")}; secrets ${Object.keys(pipeline.secrets).join(", ")}; variables ${Object.keys(pipeline.variables).join(", ")}`
+  : "off (drift-loop:githubRepository is empty)";

@@ -30,7 +30,8 @@ export interface PlatformOutputs {
   drifter: { url: pulumi.Output<string>; external: pulumi.Output<string> };
   modelApi: { url: pulumi.Output<string>; external: pulumi.Output<string> };
   modelImage: pulumi.Output<string>;
-  modelImageTag: string;
+  /** The tag the ModelApi Deployment runs (the platform tag until a retrain sets modelImageTag). */
+  modelImageTag: pulumi.Output<string>;
   images: Record<string, pulumi.Output<string>>;
   githubDispatch: string;
   /** Secret outputs only. */
@@ -181,7 +182,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
     drifter: { url: drifter.url, external: external("drifter", drifter.service.metadata.name, PORTS.drifter) },
     modelApi: { url: modelApi.url, external: external("model-api", modelApi.service.metadata.name, PORTS.modelApi) },
     modelImage: images.model,
-    modelImageTag: cfg.images.modelTag || "(platform model-api image)",
+    modelImageTag: images.model.apply((ref) => ref.slice(ref.lastIndexOf(":") + 1)),
     images: {
       drifter: images.drifter,
       driftJob: images.driftJob,

@@ -2,15 +2,16 @@
  * drift-loop's three GitHub Actions workflows, built from the typed model in ./model:
  *
  *   pr-check.yml  pull request -> npm test, then `pulumi preview` posted as a PR comment
- *   deploy.yml    push to main -> npm test, then `pulumi up`, then a smoke check of the URLs
+ *   deploy.yml    push to the branch -> npm test, then `pulumi up`, then a smoke check of the URLs
  *   retrain.yml   repository_dispatch `drift-detected` or by hand -> `npm run retrain`
  *
- * The files do not depend on any stack's settings: the stack name, state backend and
- * registry come from Actions variables and the credentials from Actions secrets, all of
- * which the GithubPipeline component declares (names in SECRETS and VARIABLES). So the
- * copies committed under .github/workflows/ are exactly what the program writes.
+ * The only setting the files depend on is the branch deployments come from (main by
+ * default): the stack name, state backend and registry come from Actions variables and
+ * the credentials from Actions secrets, which the GithubPipeline component declares
+ * (names in SECRETS and VARIABLES). So the copies committed under .github/workflows/ are
+ * exactly what the program writes for main.
  */
-import { DRIFT_EVENT_TYPE, RETRAIN_ENV } from "../../lib/contract";
+import { DRIFT_EVENT_TYPE, type DriftDispatchPayload, RETRAIN_ENV } from "../../lib/contract";
 import { type Job, type PinnedAction, type Step, type Workflow, renderWorkflow } from "./model";
 
 /**
@@ -62,13 +63,19 @@ export const PULUMI_CLI_VERSION = "3.248.0";
 /** The file the deploy workflow's smoke check runs. */
 export const SMOKE_CHECK_SCRIPT = "components/github/smoke-check.ts";
 
+/** The file that runs the retrain with the cluster's services port-forwarded. */
+export const WITH_CLUSTER_SCRIPT = "components/github/with-cluster.ts";
+
+/** Where `npm run retrain` writes the promoted model (model-api's BUILD_CONTEXT_MODEL lives in it). */
+export const RETRAINED_MODEL_DIR = "model-api/model";
+
 /** `client_payload` fields of the drift dispatch the retrain passes on, and the env var for each. */
 export const RETRAIN_PAYLOAD_ENV = {
   reason: RETRAIN_ENV.reason,
   report: RETRAIN_ENV.report,
   mlflow_run_id: RETRAIN_ENV.mlflowRunId,
   model_version: RETRAIN_ENV.modelVersion,
-} as const;
+} as const satisfies Partial<Record<keyof DriftDispatchPayload, string>>;
 
 /** Header of every generated file. */
 export const GENERATED_HEADER = [
@@ -173,10 +180,29 @@ const pulumiWith = {
   "pulumi-version": PULUMI_CLI_VERSION,
 };
 
-export function prCheckWorkflow(): Workflow {
+/** What the workflows depend on: only the branch deployments come from. */
+export interface WorkflowOptions {
+  /** Deploys run on pushes to it, PR checks on pull requests into it. Default `main`. */
+  branch?: string;
+}
+
+/** The branch the committed copies under .github/workflows/ are rendered for. */
+export const DEFAULT_BRANCH = "main";
+
+const BRANCH = /^(?!\/|.*\/$|.*\.\.|.*\/\/)[A-Za-z0-9._\/-]{1,255}$/;
+
+function branchOf(options: WorkflowOptions): string {
+  const branch = options.branch ?? DEFAULT_BRANCH;
+  if (!BRANCH.test(branch) || branch.includes("*")) {
+    throw new Error(`branch ${JSON.stringify(branch)} is not a branch name; allowed: letters, digits, '.', '_', '-', '/' (e.g. main)`);
+  }
+  return branch;
+}
+
+export function prCheckWorkflow(options: WorkflowOptions = {}): Workflow {
   return {
     name: "PR check",
-    on: { pull_request: { branches: ["main"] } },
+    on: { pull_request: { branches: [branchOf(options)] } },
     permissions: {},
     concurrency: { group: "pr-check-${{ github.event.pull_request.number }}", "cancel-in-progress": true },
     jobs: {
@@ -214,10 +240,10 @@ export function prCheckWorkflow(): Workflow {
   };
 }
 
-export function deployWorkflow(): Workflow {
+export function deployWorkflow(options: WorkflowOptions = {}): Workflow {
   return {
     name: "Deploy",
-    on: { push: { branches: ["main"] } },
+    on: { push: { branches: [branchOf(options)] } },
     permissions: {},
     // Updates of one stack run one after another, never cancelled half-way.
     concurrency: { group: `deploy-${variable(VARIABLES.stack)}`, "cancel-in-progress": false },
@@ -285,7 +311,8 @@ export function retrainWorkflow(): Workflow {
       retrain: {
         name: "Retrain and roll out",
         "runs-on": "ubuntu-24.04",
-        permissions: { contents: "read" },
+        // write: the retrained model and its stack config are committed back (last step).
+        permissions: { contents: "write" },
         "timeout-minutes": 60,
         env: { ...pulumiEnv, [RETRAIN_ENV.stack]: variable(VARIABLES.stack) },
         steps: [
@@ -312,8 +339,33 @@ export function retrainWorkflow(): Workflow {
             name: "Retrain",
             env: payloadEnv,
             run: [
+              "set -o pipefail",
               `echo "Retraining \${${RETRAIN_ENV.stack}}: \${${RETRAIN_ENV.reason}}"`,
-              "npm run retrain",
+              // MLflow, MinIO and the drifter through kubectl port-forward; the credentials only through the pipe.
+              `pulumi stack output --json --show-secrets --stack "\${${RETRAIN_ENV.stack}}" | npx tsx ${WITH_CLUSTER_SCRIPT} -- npm run retrain`,
+            ].join("\n"),
+          },
+          {
+            // The retrain set drift-loop:modelImageTag in Pulumi.<stack>.yaml and wrote the
+            // model file the image is built from: both go into the branch, or the next
+            // deploy from a clean clone would roll the model back. A push with the job's
+            // token starts no workflow: the stack is already up to date.
+            name: "Record the retrained model in the repository",
+            env: { GITHUB_TOKEN: "${{ github.token }}", [RETRAIN_ENV.reason]: payloadEnv[RETRAIN_ENV.reason] },
+            run: [
+              `stack_file="Pulumi.\${${RETRAIN_ENV.stack}##*/}.yaml"`,
+              `if git diff --quiet -- "\${stack_file}" ${RETRAINED_MODEL_DIR} && [ -z "$(git ls-files --others --exclude-standard -- "\${stack_file}" ${RETRAINED_MODEL_DIR})" ]; then`,
+              '  echo "::notice::No new model was deployed (the candidate was not promoted); nothing to record"',
+              "  exit 0",
+              "fi",
+              'git config user.name "github-actions[bot]"',
+              'git config user.email "41898282+github-actions[bot]@users.noreply.github.com"',
+              `git add -- "\${stack_file}" ${RETRAINED_MODEL_DIR}`,
+              `git commit -m "retrain: \${${RETRAIN_ENV.stack}} serves the retrained model" -m "\${${RETRAIN_ENV.reason}}"`,
+              // The token only for these two commands, never left in .git/config.
+              'auth="AUTHORIZATION: basic $(printf \'x-access-token:%s\' "${GITHUB_TOKEN}" | base64 -w0)"',
+              'git -c http.extraheader="${auth}" pull --rebase origin "${GITHUB_REF_NAME}"',
+              'git -c http.extraheader="${auth}" push origin "HEAD:${GITHUB_REF_NAME}"',
             ].join("\n"),
           },
         ],
@@ -323,18 +375,18 @@ export function retrainWorkflow(): Workflow {
 }
 
 /** Every workflow file, by name under .github/workflows/. */
-export function workflows(): Record<string, Workflow> {
+export function workflows(options: WorkflowOptions = {}): Record<string, Workflow> {
   return {
-    "pr-check.yml": prCheckWorkflow(),
-    "deploy.yml": deployWorkflow(),
+    "pr-check.yml": prCheckWorkflow(options),
+    "deploy.yml": deployWorkflow(options),
     "retrain.yml": retrainWorkflow(),
   };
 }
 
 /** Every workflow file rendered, by name under .github/workflows/. */
-export function renderWorkflows(): Record<string, string> {
+export function renderWorkflows(options: WorkflowOptions = {}): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const [file, workflow] of Object.entries(workflows())) files[file] = renderWorkflow(workflow, GENERATED_HEADER);
+  for (const [file, workflow] of Object.entries(workflows(options))) files[file] = renderWorkflow(workflow, GENERATED_HEADER);
   return files;
 }
 

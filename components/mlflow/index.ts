@@ -74,7 +74,9 @@ export class Mlflow extends pulumi.ComponentResource {
       secretEnv("PGPASSWORD", args.postgres.secretName, args.postgres.passwordKey),
       {
         name: "MLFLOW_BACKEND_STORE_URI",
-        value: pulumi.interpolate`postgresql://$(PGUSER):$(PGPASSWORD)@${args.postgres.host}:${args.postgres.port}/${args.postgres.database}`,
+        // The driver is named: SQLAlchemy 2.1 (pulled by mlflow 3.17) maps a bare postgresql:// to
+        // psycopg 3, which the image does not have (it ships psycopg2-binary): MLflow would crash.
+        value: pulumi.interpolate`postgresql+psycopg2://$(PGUSER):$(PGPASSWORD)@${args.postgres.host}:${args.postgres.port}/${args.postgres.database}`,
       },
       secretEnv("AWS_ACCESS_KEY_ID", args.s3.secretName, args.s3.accessKeyKey),
       secretEnv("AWS_SECRET_ACCESS_KEY", args.s3.secretName, args.s3.secretKeyKey),
@@ -84,7 +86,7 @@ export class Mlflow extends pulumi.ComponentResource {
       { name: "HOME", value: "/tmp" },
       { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
     ];
-    const healthGet = { path: "/health", port: PORTS.mlflow, httpHeaders: [{ name: "Host", value: "localhost" }] };
+    const healthGet = { path: "/health", port: PORTS.mlflow, httpHeaders: [{ name: "Host", value: `localhost:${PORTS.mlflow}` }] };
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deploy`,
       {

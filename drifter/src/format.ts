@@ -25,11 +25,9 @@ export const CHUNK_BYTES = 64 * 1024;
 const POW10 = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 const COMMA = 44;
 const NEWLINE = 10;
-const QUOTE = 34;
 const MINUS = 45;
 const DOT = 46;
 const ZERO = 48;
-const SAFE_TEXT = /^[A-Za-z0-9_\-. ]*$/;
 
 /** Writes ASCII into a chunk buffer; `take()` hands out what is written and starts a new chunk. */
 class ChunkWriter {
@@ -60,9 +58,35 @@ class ChunkWriter {
     this.pos = p;
   }
 
-  /** Arbitrary text: UTF-8 (may be longer than s.length bytes; callers reserve room). */
+  /** Pre-encoded bytes (short: a plain loop beats TypedArray.set's call for a few bytes). */
+  bytes(src: Uint8Array): void {
+    const b = this.buf;
+    let p = this.pos;
+    const n = src.length;
+    if (p + n > b.length) {
+      this.grow(n);
+      this.bytes(src);
+      return;
+    }
+    if (n > 32) {
+      b.set(src, p);
+      p += n;
+    } else for (let i = 0; i < n; i++) b[p++] = src[i];
+    this.pos = p;
+  }
+
+  /** Arbitrary text as UTF-8. */
   utf8(s: string): void {
+    const n = Buffer.byteLength(s, "utf8");
+    if (this.pos + n > this.buf.length) this.grow(n);
     this.pos += this.buf.write(s, this.pos, "utf8");
+  }
+
+  /** Makes room for n more bytes than the chunk has (a cell longer than the row bound). */
+  private grow(n: number): void {
+    const bigger = Buffer.allocUnsafe(this.pos + n + this.size);
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
   }
 
   /** A non-negative integer below 2^53. */
@@ -135,18 +159,40 @@ class ChunkWriter {
   }
 }
 
-function csvText(w: ChunkWriter, s: string): void {
-  if (SAFE_TEXT.test(s)) w.ascii(s);
-  else if (/[",\r\n]/.test(s)) w.utf8(`"${s.replace(/"/g, '""')}"`);
-  else w.utf8(s);
+function csvEncode(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function jsonText(w: ChunkWriter, s: string): void {
-  if (SAFE_TEXT.test(s)) {
-    w.byte(QUOTE);
-    w.ascii(s);
-    w.byte(QUOTE);
-  } else w.utf8(JSON.stringify(s));
+/**
+ * Encoded text cells, cached: a batch has few distinct texts (categories), so each is
+ * escaped and encoded once. The cache is bounded; beyond it texts are encoded per cell.
+ */
+class TextCache {
+  private readonly map = new Map<string, Uint8Array>();
+  /** Per column, the last few texts and their bytes: found by identity before any hashing. */
+  private readonly recentText: string[][];
+  private readonly recentBytes: Uint8Array[][];
+  constructor(
+    private readonly encode: (s: string) => string,
+    columns: number,
+  ) {
+    this.recentText = Array.from({ length: columns }, () => []);
+    this.recentBytes = Array.from({ length: columns }, () => []);
+  }
+  get(s: string, column: number): Uint8Array {
+    const texts = this.recentText[column];
+    for (let i = 0; i < texts.length; i++) if (texts[i] === s) return this.recentBytes[column][i];
+    let b = this.map.get(s);
+    if (b === undefined) {
+      b = Buffer.from(this.encode(s), "utf8");
+      if (this.map.size < 4096) this.map.set(s, b);
+    }
+    if (texts.length < 8) {
+      texts.push(s);
+      this.recentBytes[column].push(b);
+    }
+    return b;
+  }
 }
 
 /** Worst-case bytes of one serialized row (sizes a chunk so a row always fits). */
@@ -173,6 +219,9 @@ export function* serialize(src: RowSource, format: Format, chunkBytes = CHUNK_BY
   const total = src.options.rows;
   const cell: Cell[] = new Array(n).fill(null);
   const keys = cols.map((c, j) => (j === 0 ? "{" : ",") + JSON.stringify(c) + ":");
+  const keyBytes = keys.map((k) => Buffer.from(k, "utf8"));
+  const text = new TextCache(format === "csv" ? csvEncode : JSON.stringify, n);
+  const NULL = Buffer.from("null");
   // Text cells are categories (<= 40 chars by lib/schema CATEGORY_PATTERN); leave room for any.
   const textBound = 6 * 64 + 2;
   const w = new ChunkWriter(Math.max(chunkBytes, 2 * rowBound(src, keys, textBound)));
@@ -191,20 +240,19 @@ export function* serialize(src: RowSource, format: Format, chunkBytes = CHUNK_BY
         if (v === null) continue;
         if (typeof v === "number") {
           if (Number.isFinite(v)) w.number(v, dec[j]);
-        }
-        else csvText(w, v);
+        } else w.bytes(text.get(v, j));
       }
       w.byte(NEWLINE);
     } else {
       if (!ndjson && i > 0) w.byte(COMMA);
       for (let j = 0; j < n; j++) {
-        w.ascii(keys[j]);
+        w.bytes(keyBytes[j]);
         const v = cell[j];
-        if (v === null) w.ascii("null");
+        if (v === null) w.bytes(NULL);
         else if (typeof v === "number") {
           if (Number.isFinite(v)) w.number(v, dec[j]);
-          else w.ascii("null");
-        } else jsonText(w, v);
+          else w.bytes(NULL);
+        } else w.bytes(text.get(v, j));
       }
       w.byte(125); // }
       if (ndjson) w.byte(NEWLINE);

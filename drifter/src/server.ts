@@ -87,6 +87,9 @@ export function buildServer(opts: ServerOptions): DrifterServer {
   let inFlight = 0;
 
   app.addHook("onResponse", async (req, reply) => {
+    // While shutting down, a keep-alive connection that just finished its response would
+    // otherwise hold close() open until the keep-alive timeout.
+    if (!ready) setImmediate(() => app.server.closeIdleConnections());
     metrics.requests.inc({ route: req.routeOptions.url ?? "unmatched", method: req.method, status: String(reply.statusCode) });
     if (reply.statusCode >= 500) req.log.warn({ url: req.url, status: reply.statusCode }, "request failed");
   });
@@ -176,6 +179,7 @@ export function buildServer(opts: ServerOptions): DrifterServer {
     const done = (outcome: "complete" | "aborted" | "error") => {
       if (finished) return;
       finished = true;
+      if (!ready) setImmediate(() => app.server.closeIdleConnections());
       inFlight--;
       metrics.inFlight.dec();
       metrics.batches.inc({ ...labels, outcome });

@@ -19,7 +19,7 @@
  */
 import type { Client } from "minio";
 import type { Logger } from "../../lib/logger";
-import { putText } from "../../lib/s3";
+import { ensureBucket, putText } from "../../lib/s3";
 import { hourPrefix, requestLogKey, serializeRecords, type RequestLogRecord } from "./request-log";
 
 export interface RequestLogWriterOptions {
@@ -127,6 +127,13 @@ export class RequestLogWriter {
         obj.body ??= serializeRecords(obj.records);
         await putText(this.o.client, this.o.bucket, obj.key, obj.body, "application/x-ndjson");
       } catch (err) {
+        if ((err as { code?: string }).code === "NoSuchBucket") {
+          // The init Job normally creates it; create it rather than buffer forever.
+          await ensureBucket(this.o.client, this.o.bucket).then(
+            () => this.o.log.warn({ bucket: this.o.bucket }, "the request log bucket did not exist; created it"),
+            () => undefined,
+          );
+        }
         this.failures++;
         const backoff = Math.min(this.o.maxBackoffMs ?? 30_000, 250 * 2 ** Math.min(this.failures - 1, 16));
         this.retryAt = Date.now() + backoff;

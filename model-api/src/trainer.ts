@@ -17,7 +17,7 @@ export interface TrainOptions {
   /** L-BFGS iterations; 0 gives the untrained all-zero model (a baseline). Default 200. */
   maxIter?: number;
   /** Stop when the largest gradient component is below this. Default 1e-6. */
-  tolerance?: number;
+  gradientTolerance?: number;
   /** Categories seen fewer times than this in training go to the `other` column. Default 5. */
   minCategoryCount?: number;
   threshold?: number;
@@ -134,7 +134,7 @@ export function fitLogistic(x: Float64Array, y: Uint8Array, d: number, opts: Tra
   if (n === 0) throw new Error("cannot train on zero rows");
   const l2 = opts.l2 ?? 1e-3;
   const maxIter = opts.maxIter ?? 200;
-  const tol = opts.tolerance ?? 1e-6;
+  const tol = opts.gradientTolerance ?? 1e-6;
   const p = d + 1;
   const theta = new Float64Array(p);
   const z = new Float64Array(n);

@@ -59,8 +59,8 @@ export function checkRow(row: unknown, path: string, opts: { requireLabel?: bool
     if (problem) return { field: at(f.name), message: problem };
   }
   const label = r[LABEL];
-  if (label === undefined) {
-    if (opts.requireLabel) return { field: at(LABEL), message: "the label is required for training; allowed: 0 or 1" };
+  if (label === undefined || (label === null && opts.requireLabel)) {
+    if (opts.requireLabel) return { field: at(LABEL), message: "the label is required for training and is missing; allowed: 0 or 1" };
   } else if (label !== 0 && label !== 1 && !(label === null && !opts.requireLabel)) {
     return { field: at(LABEL), message: `${show(label)} is not a label; allowed: 0 or 1${opts.requireLabel ? "" : " or null"}` };
   }

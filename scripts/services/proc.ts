@@ -19,6 +19,8 @@ export interface ManagedProcess {
   readonly logFile: string;
   /** The signal that asks this server for a fast, clean shutdown. */
   readonly stopSignal: NodeJS.Signals;
+  /** How long stop waits after that signal before SIGKILL. */
+  readonly graceMs: number;
   /** Resolves when the process has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   hasExited(): boolean;
@@ -31,6 +33,8 @@ export interface StartOptions {
   uid?: number;
   gid?: number;
   stopSignal?: NodeJS.Signals;
+  /** Wait this long after stopSignal before SIGKILL (default 5000). */
+  graceMs?: number;
 }
 
 /** The last `lines` lines of a log file (empty when it does not exist). */
@@ -79,9 +83,9 @@ export function startProcess(name: string, command: string, args: string[], opts
   child.unref();
   if (child.pid === undefined) {
     // spawn failed synchronously-ish; the error event carries the reason.
-    return { name, pid: -1, logFile: opts.logFile, stopSignal: opts.stopSignal ?? "SIGTERM", exited, hasExited: () => true };
+    return { name, pid: -1, logFile: opts.logFile, stopSignal: opts.stopSignal ?? "SIGTERM", graceMs: opts.graceMs ?? 5000, exited, hasExited: () => true };
   }
-  return { name, pid: child.pid, logFile: opts.logFile, stopSignal: opts.stopSignal ?? "SIGTERM", exited, hasExited: () => done };
+  return { name, pid: child.pid, logFile: opts.logFile, stopSignal: opts.stopSignal ?? "SIGTERM", graceMs: opts.graceMs ?? 5000, exited, hasExited: () => done };
 }
 
 /**
@@ -119,7 +123,7 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Asks the server to stop, then kills its group when it has not exited after `graceMs`. */
-export async function stopProcess(p: ManagedProcess, graceMs = 5000): Promise<void> {
+export async function stopProcess(p: ManagedProcess, graceMs = p.graceMs): Promise<void> {
   if (p.hasExited()) {
     signalGroup(p.pid, "SIGKILL"); // workers left behind by a dead parent
     return;

@@ -53,7 +53,15 @@ log "module hash verified: $got"
 tmpbin="$(mktemp -d "$DRIFT_LOOP_CACHE/.minio-build.XXXXXX" 2>/dev/null || { mkdir -p "$DRIFT_LOOP_CACHE" && mktemp -d "$DRIFT_LOOP_CACHE/.minio-build.XXXXXX"; })"
 trap 'rm -rf "$tmpbin"' EXIT
 buildlog="$tmpbin/build.log"
-if ! (cd /tmp && GOBIN="$tmpbin" nice -n 10 go install "$MINIO_MODULE@$MINIO_MODULE_VERSION" >"$buildlog" 2>&1); then
+(cd /tmp && GOBIN="$tmpbin" exec nice -n 10 go install "$MINIO_MODULE@$MINIO_MODULE_VERSION" >"$buildlog" 2>&1) &
+build=$!
+trap 'kill "$build" 2>/dev/null; rm -rf "$tmpbin"' EXIT
+started=$SECONDS
+while kill -0 "$build" 2>/dev/null; do
+  sleep 5
+  if (( (SECONDS - started) % 30 < 5 )) && kill -0 "$build" 2>/dev/null; then log "still building MinIO ($(( SECONDS - started ))s)"; fi
+done
+if ! wait "$build"; then
   tail -n 40 "$buildlog" >&2
   die "go install $MINIO_MODULE@$MINIO_MODULE_VERSION failed (last lines above)"
 fi

@@ -7,7 +7,14 @@ set -euo pipefail
 venv="$DRIFT_LOOP_CACHE/mlflow-$MLFLOW_VERSION"
 marker="$venv/.drift-loop-installed"
 pins=("mlflow==$MLFLOW_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION" "boto3==$BOTO3_VERSION")
-want="${pins[*]}"
+constraints="$DRIFT_LOOP_ROOT/scripts/mlflow-constraints.txt"
+# Every other package is held at the tested version too, unless regenerating that list.
+constrain=(-c "$constraints")
+if [ "${DRIFT_LOOP_MLFLOW_UNLOCKED:-}" = 1 ]; then constrain=(); fi
+[ ${#constrain[@]} -eq 0 ] || [ -f "$constraints" ] || die "missing $constraints"
+lock_id="unlocked"
+[ ${#constrain[@]} -eq 0 ] || lock_id="$(sha256sum "$constraints" | cut -c1-16)"
+want="${pins[*]} constraints:$lock_id"
 
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$want" ] && [ -x "$venv/bin/mlflow" ]; then
   log "MLflow $MLFLOW_VERSION already installed: $venv"
@@ -41,8 +48,10 @@ fi
 
 rm -f "$marker"
 log "installing ${pins[*]} (pip; a few minutes on a cold machine)"
-"$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q "${pins[@]}" \
-  || die "pip install ${pins[*]} failed (see above)"
+if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off "${constrain[@]}" "${pins[@]}" 2>&1 \
+  | { grep -vE '^\s*(Requirement already satisfied|Using cached|Downloading)' || true; } | sed 's/^/    /'; then
+  die "pip install ${pins[*]} failed (see above)"
+fi
 "$venv/bin/python" - "$MLFLOW_VERSION" <<'PY' || die "the virtualenv at $venv does not import mlflow/psycopg2/boto3 at the pinned versions"
 import sys, importlib.metadata as md
 import mlflow, psycopg2, boto3  # noqa: F401

@@ -17,7 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes, randomInt } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../infra/config";
+import { objectSource, parseConfig, type PlatformConfig } from "../../infra/config";
 import { createPlatform, type Platform } from "../../infra/platform";
 
 export interface RecordedResource {
@@ -26,6 +26,8 @@ export interface RecordedResource {
   custom: boolean;
   inputs: Record<string, any>;
   state: Record<string, any>;
+  /** Input paths that arrived as secrets. */
+  secretPaths: string[];
 }
 
 /** Kinds without a namespace (of those the program could declare). */
@@ -60,6 +62,23 @@ export function k8sTypeInfo(type: string): { apiVersion: string; kind: string } 
   return { apiVersion: m[1] === "core/v1" ? "v1" : m[1]!, kind: m[2]! };
 }
 
+/** Pulumi's wire marker of a secret value: `{ [SIG]: SECRET_SIG, value }`. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces secret markers by their values; `paths` collects where secrets were. */
+export function unwrapSecrets(v: any, paths: string[] = [], at = ""): any {
+  if (Array.isArray(v)) return v.map((x, i) => unwrapSecrets(x, paths, `${at}[${i}]`));
+  if (v && typeof v === "object") {
+    if (v[SIG_KEY] === SECRET_SIG) {
+      paths.push(at || ".");
+      return unwrapSecrets(v.value, paths, at);
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x, paths, at ? `${at}.${k}` : k)]));
+  }
+  return v;
+}
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   constructor(readonly state = new ProviderState()) {}
@@ -67,7 +86,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
     const key = `${args.type}::${args.name}`;
     if (this.resources.some((r) => `${r.type}::${r.name}` === key)) throw new Error(`duplicate resource ${key}`);
-    const inputs = JSON.parse(JSON.stringify(args.inputs ?? {}));
+    const secretPaths: string[] = [];
+    const inputs = unwrapSecrets(JSON.parse(JSON.stringify(args.inputs ?? {})), secretPaths);
     let state: Record<string, any> = { ...inputs };
     let id: string | undefined = `${args.name}-id`;
     const k8s = k8sTypeInfo(args.type);
@@ -85,7 +105,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     } else if (!args.custom) {
       id = undefined;
     }
-    this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs, state });
+    this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs, state, secretPaths });
     return { id, state };
   }
 
@@ -119,13 +139,23 @@ export interface Run {
 }
 
 /** Runs createPlatform(cfg) under fresh mocks (state shared when given) and records it all. */
-export async function runPlatform(cfg: PlatformConfig, opts: { state?: ProviderState; repoRoot?: string } = {}): Promise<Run> {
+export async function runPlatform(cfg: PlatformConfig, opts: { state?: ProviderState; repoRoot?: string; sourceMaps?: boolean } = {}): Promise<Run> {
   const mocks = new RecordingMocks(opts.state);
   await pulumi.runtime.setMocks(mocks, "drift-loop", "test", false);
+  // Pulumi records a source position (a stack trace) per resource; with tsx's source maps on,
+  // that alone costs ~1 s per run. Positions are not needed here: maps off while it runs.
+  const maps = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(opts.sourceMaps ?? false);
   const t0 = performance.now();
-  const platform = createPlatform(cfg, { repoRoot: opts.repoRoot });
-  const outputs = await promiseOf(pulumi.output(platform.outputs as any));
-  await settle();
+  let platform: Platform;
+  let outputs: any;
+  try {
+    platform = createPlatform(cfg, { repoRoot: opts.repoRoot });
+    outputs = await promiseOf(pulumi.output(platform.outputs as any));
+    await settle();
+  } finally {
+    process.setSourceMapsEnabled(maps);
+  }
   const ms = performance.now() - t0;
   return { mocks, resources: mocks.resources, platform, outputs, ms };
 }
@@ -133,14 +163,24 @@ export async function runPlatform(cfg: PlatformConfig, opts: { state?: ProviderS
 /** A throwaway repository root with the three workload Dockerfiles and a bit of code to hash. */
 export function makeRepoFixture(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "drift-loop-repo-"));
-  for (const dir of ["drifter", "drift-job", "model-api"]) {
+  const copies: Record<string, string[]> = {
+    drifter: ["lib ./lib", "drifter/src ./drifter/src"],
+    "drift-job": ["lib ./lib", "model-api/src/request-log.ts ./model-api/src/request-log.ts", "drift-job/src ./drift-job/src"],
+    "model-api": ["lib ./lib", "drifter/src ./drifter/src", "model-api/src ./model-api/src", "model-api/model/ ./model-in/"],
+  };
+  for (const [dir, lines] of Object.entries(copies)) {
     fs.mkdirSync(path.join(root, dir, "src"), { recursive: true });
-    fs.writeFileSync(path.join(root, dir, "Dockerfile"), `FROM node:20.19.5-bookworm-slim\nUSER 1000\n# ${dir}\n`);
+    const df = ["FROM node:20.20.2-bookworm-slim AS build", "COPY package.json package-lock.json ./", ...lines.map((l) => `COPY ${l}`), "FROM node:20.20.2-bookworm-slim", "COPY --from=build /app/dist ./dist", "USER 1000", ""];
+    fs.writeFileSync(path.join(root, dir, "Dockerfile"), df.join("\n"));
     fs.writeFileSync(path.join(root, dir, "src", "main.ts"), `export const part = ${JSON.stringify(dir)};\n`);
   }
+  fs.writeFileSync(path.join(root, "model-api", "src", "request-log.ts"), "export const layout = 1;\n");
+  fs.mkdirSync(path.join(root, "model-api", "model"));
+  fs.writeFileSync(path.join(root, "model-api", "model", "model.json"), '{"version":"1"}\n');
   fs.mkdirSync(path.join(root, "lib"));
   fs.writeFileSync(path.join(root, "lib", "contract.ts"), "export const X = 1;\n");
   fs.writeFileSync(path.join(root, "package.json"), "{}\n");
+  fs.writeFileSync(path.join(root, "package-lock.json"), "{}\n");
   return root;
 }
 
@@ -153,3 +193,109 @@ export function manifests(resources: RecordedResource[]): Record<string, any>[] 
       return { apiVersion, kind, metadata, ...rest };
     });
 }
+
+/** A workload object with its pod template, whatever its kind. */
+export interface Workload {
+  manifest: Record<string, any>;
+  kind: string;
+  name: string;
+  namespace: string;
+  podLabels: Record<string, string>;
+  podSpec: Record<string, any>;
+  /** Long-running (Deployment, StatefulSet) as opposed to run-to-completion (Job, CronJob). */
+  longRunning: boolean;
+}
+
+export function workloads(ms: Record<string, any>[]): Workload[] {
+  const out: Workload[] = [];
+  for (const m of ms) {
+    let template: any;
+    if (m.kind === "Deployment" || m.kind === "StatefulSet" || m.kind === "Job") template = m.spec.template;
+    else if (m.kind === "CronJob") template = m.spec.jobTemplate.spec.template;
+    else continue;
+    out.push({
+      manifest: m,
+      kind: m.kind,
+      name: m.metadata.name,
+      namespace: m.metadata.namespace,
+      podLabels: template.metadata?.labels ?? {},
+      podSpec: template.spec,
+      longRunning: m.kind === "Deployment" || m.kind === "StatefulSet",
+    });
+  }
+  return out;
+}
+
+export function containersOf(w: Workload): Record<string, any>[] {
+  return [...(w.podSpec.initContainers ?? []), ...(w.podSpec.containers ?? [])];
+}
+
+export function byKind(ms: Record<string, any>[], kind: string): Record<string, any>[] {
+  return ms.filter((m) => m.kind === kind);
+}
+
+/** True when every key/value of `selector` is in `labels`. */
+export function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  if (!selector || Object.keys(selector).length === 0) return true;
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** Secret config values of the test stacks (must never show up outside Secrets). */
+export const SECRETS = {
+  dispatchToken: "ghp_dispatchTOKEN0123456789abcdefXYZ",
+  registryToken: "ghcr_registryTOKEN0123456789abcdef",
+  kubeconfig: "apiVersion: v1\nkind: Config\nusers: [{name: ci, user: {token: kubeTOKEN0123456789}}]\n",
+  passphrase: "correct-horse-battery-staple-0123",
+};
+
+export function minikubeConfig(extra: Record<string, string> = {}): PlatformConfig {
+  return parseConfig(objectSource({ profile: "minikube", ...extra }));
+}
+
+export function cloudConfig(extra: Record<string, string> = {}): PlatformConfig {
+  return parseConfig(
+    objectSource({
+      profile: "cloud",
+      imageRegistry: "ghcr.io/acme",
+      ingressDomain: "ml.example.com",
+      githubRepository: "acme/drift-loop",
+      githubDispatchToken: SECRETS.dispatchToken,
+      registryUsername: "acme-bot",
+      registryToken: SECRETS.registryToken,
+      pipelineKubeconfig: SECRETS.kubeconfig,
+      pulumiConfigPassphrase: SECRETS.passphrase,
+      pipelineBackendUrl: "s3://acme-pulumi-state",
+      ...extra,
+    }),
+  );
+}
+
+
+/** Paths where two JSON values differ. */
+export function diffPaths(a: unknown, b: unknown, at = ""): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  if (a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+    return [...keys].flatMap((k) => diffPaths((a as any)[k], (b as any)[k], Array.isArray(a) ? `${at}[${k}]` : at ? `${at}.${k}` : k));
+  }
+  return [at || "."];
+}
+
+/** Resource key -> paths that changed between two runs (added/removed resources included). */
+export function changes(before: Run, after: Run): Record<string, string[]> {
+  const index = (rs: RecordedResource[]) => new Map(rs.map((r) => [`${r.type}::${r.name}`, r]));
+  const a = index(before.resources);
+  const b = index(after.resources);
+  const out: Record<string, string[]> = {};
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const ra = a.get(key);
+    const rb = b.get(key);
+    if (!ra || !rb) out[key] = [ra ? "(deleted)" : "(created)"];
+    else {
+      const d = diffPaths(ra.inputs, rb.inputs);
+      if (d.length > 0) out[key] = d;
+    }
+  }
+  return out;
+}
+

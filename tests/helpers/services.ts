@@ -21,11 +21,16 @@ function log(line: string): void {
 /** The shared servers; the first call starts them (10-40 s), later calls return at once. */
 export async function getServices(): Promise<Services> {
   if (!running) {
-    running = startServices({ log });
-    // A failed start is reported to every caller, and the next call tries again.
-    running.catch(() => {
-      running = undefined;
-    });
+    const starting = startServices({ log });
+    running = starting;
+    starting.then(
+      // A server that dies mid-run says so (with its log), instead of leaving only ECONNREFUSED.
+      (r) => void r.crashed.then(({ message }) => log(message)),
+      // A failed start is reported to every caller, and the next call tries again.
+      () => {
+        if (running === starting) running = undefined;
+      },
+    );
   }
   return (await running).services;
 }
@@ -41,7 +46,9 @@ export async function stopServices(): Promise<void> {
   running = undefined;
   if (!r) return;
   const started = await r.catch(() => undefined);
-  await started?.stop();
+  if (!started) return;
+  await started.stop();
+  log("stopped PostgreSQL, MinIO and MLflow and removed their data");
 }
 
 export const mochaHooks = {

@@ -3,6 +3,7 @@ import { createHash, randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as mod from "../../components/github/pipeline";
 import type * as PipelineModule from "../../components/github/pipeline";
+import { parse } from "yaml";
 import { SECRETS, VARIABLES, renderWorkflows } from "../../components/github/workflows";
 
 interface Registered {
@@ -132,7 +133,7 @@ describe("GithubPipeline (Pulumi mocks)", () => {
     assert.ok(pipeline);
     await settled(pipeline);
     const files = mocks.ofType("github:index/repositoryFile:RepositoryFile");
-    const generated = renderWorkflows();
+    const generated = renderWorkflows({ branch: "platform-pipeline" });
     assert.deepEqual(files.map((f) => f.inputs.file).sort(), Object.keys(generated).map((f) => `.github/workflows/${f}`).sort());
     for (const f of files) {
       assert.equal(f.inputs.branch, "platform-pipeline");
@@ -144,12 +145,24 @@ describe("GithubPipeline (Pulumi mocks)", () => {
     assert.deepEqual(Object.keys(pipeline.files).sort(), files.map((f) => String(f.inputs.file)).sort());
   });
 
-  it("leaves the branch to the repository default when none is configured", async () => {
+  it("commits to main by default, and makes the workflows trigger on the configured branch", async () => {
     const { branch: _branch, ...settings } = fullSettings();
     const pipeline = mod.githubPipeline("gh", settings);
     assert.ok(pipeline);
     await settled(pipeline);
-    for (const f of mocks.ofType("github:index/repositoryFile:RepositoryFile")) assert.equal(f.inputs.branch, undefined);
+    for (const f of mocks.ofType("github:index/repositoryFile:RepositoryFile")) assert.equal(f.inputs.branch, "main");
+    mocks.registered.splice(0);
+
+    const release = mod.githubPipeline("gh-release", { ...settings, branch: "release/v2" });
+    assert.ok(release);
+    await settled(release);
+    const files = Object.fromEntries(mocks.ofType("github:index/repositoryFile:RepositoryFile").map((f) => [String(f.inputs.file), f]));
+    const deploy = parse(String(files[".github/workflows/deploy.yml"].inputs.content));
+    const pr = parse(String(files[".github/workflows/pr-check.yml"].inputs.content));
+    assert.deepEqual(deploy.on, { push: { branches: ["release/v2"] } });
+    assert.deepEqual(pr.on, { pull_request: { branches: ["release/v2"] } });
+    assert.equal(files[".github/workflows/deploy.yml"].inputs.branch, "release/v2");
+    assert.throws(() => mod.githubPipeline("gh-bad", { ...settings, branch: "feature/*" }), /branch "feature\/\*" is not a branch name/);
   });
 
   it("uses a GitHub provider for the repository's owner with a secret token, for every GitHub resource", async () => {
@@ -159,10 +172,18 @@ describe("GithubPipeline (Pulumi mocks)", () => {
     const providers = mocks.ofType("pulumi:providers:github");
     assert.equal(providers.length, 1);
     assert.equal(providers[0].inputs.owner, "acme");
+    assert.equal(providers[0].inputs.baseUrl, "https://api.github.com/", "the provider's default: github.com");
     assert.ok(providers[0].secretInputs.has("token"));
     const ghResources = mocks.registered.filter((r) => r.type.startsWith("github:index/"));
     assert.equal(ghResources.length, 5 + 4 + 3);
     for (const r of ghResources) assert.match(r.provider, /pulumi:providers:github::gh-github::/, `${r.type} ${r.name}`);
+  });
+
+  it("points the provider at GitHub Enterprise's host for an /api/v3 API URL", () => {
+    assert.equal(mod.providerBaseUrl("https://api.github.com"), undefined);
+    assert.equal(mod.providerBaseUrl("https://ghe.example.com/api/v3"), "https://ghe.example.com/");
+    assert.equal(mod.providerBaseUrl("http://127.0.0.1:8123"), "http://127.0.0.1:8123/");
+    assert.throws(() => mod.providerBaseUrl("ghe.example.com"), /is not a URL; allowed: https:\/\/api.github.com/);
   });
 
   it("creates nothing when no GitHub repository is configured", async () => {

@@ -5,22 +5,32 @@
  * reference values, otherwise one bin per distinct value of the union.
  */
 
+import { ColumnError } from "./prepare.js";
+
 /** Evidently switches from one-bin-per-value to Sturges bins above this many distinct reference values. */
 export const MAX_VALUE_BINS = 20;
 
-/** numpy `histogram_bin_edges(x, "sturges")` given min, max and size of x. */
-export function sturgesEdges(min: number, max: number, size: number): Float64Array {
+/**
+ * numpy `histogram_bin_edges(x, "sturges")` given min, max and size of x.
+ * `isIntegerData` tells whether numpy would see an integer array (pandas int64 column:
+ * every value integral and none missing); numpy then uses a bin width of at least 1.
+ * It is only called when that matters.
+ */
+export function sturgesEdges(min: number, max: number, size: number, isIntegerData?: () => boolean): Float64Array {
   let first = min;
   let last = max;
-  if (!Number.isFinite(first) || !Number.isFinite(last)) throw new Error("sturges: range must be finite");
   const ptp = max - min;
+  if (!Number.isFinite(ptp)) {
+    throw new ColumnError(`has values from ${min} to ${max}, a range too wide for equal-width bins (max - min is not a finite number)`);
+  }
   if (first === last) {
     first -= 0.5;
     last += 0.5;
   }
   let bins = 1;
   if (size > 0) {
-    const width = ptp / (Math.log2(size) + 1);
+    let width = ptp / (Math.log2(size) + 1);
+    if (width && width < 1 && isIntegerData?.()) width = 1;
     bins = width ? Math.ceil((last - first) / width) : 1;
   }
   // np.linspace(first, last, bins + 1): i * step + first, last edge = last exactly.
@@ -73,26 +83,39 @@ export function histogramSorted(sorted: Float64Array, edges: Float64Array): Floa
   return counts;
 }
 
-/** Number of distinct values of a sorted array. */
-export function distinctSorted(a: Float64Array): number {
+/** End (exclusive) of the run of equal values starting at i: O(1) for distinct values, O(log n) for long runs. */
+function runEnd(a: Float64Array, i: number): number {
+  const v = a[i];
+  if (i + 1 >= a.length || a[i + 1] !== v) return i + 1;
+  return upperBound(a, v, i + 1);
+}
+
+/** Number of distinct values of a sorted array, counting stops above `limit`. */
+export function distinctSorted(a: Float64Array, limit = Infinity): number {
   if (a.length === 0) return 0;
   let d = 1;
-  for (let i = 1; i < a.length; i++) if (a[i] !== a[i - 1]) d++;
+  let i = 0;
+  while (d <= limit) {
+    // Jump over the run of a[i] by binary search (fast for few distinct values).
+    i = runEnd(a, i);
+    if (i >= a.length) break;
+    d++;
+  }
   return d;
 }
 
-/** Number of distinct values of the union of two sorted arrays. */
-export function distinctUnionSorted(a: Float64Array, b: Float64Array): number {
+/** Number of distinct values of the union of two sorted arrays, counting stops above `limit`. */
+export function distinctUnionSorted(a: Float64Array, b: Float64Array, limit = Infinity): number {
   let i = 0;
   let j = 0;
   let d = 0;
   const n1 = a.length;
   const n2 = b.length;
-  while (i < n1 || j < n2) {
+  while ((i < n1 || j < n2) && d <= limit) {
     const v = j >= n2 || (i < n1 && a[i] <= b[j]) ? a[i] : b[j];
     d++;
-    while (i < n1 && a[i] === v) i++;
-    while (j < n2 && b[j] === v) j++;
+    if (i < n1 && a[i] === v) i = runEnd(a, i);
+    if (j < n2 && b[j] === v) j = runEnd(b, j);
   }
   return d;
 }
@@ -125,10 +148,14 @@ export function valueCountsSorted(a: Float64Array, b: Float64Array): ValueCounts
   return { keys, reference: Float64Array.from(ra), current: Float64Array.from(ca) };
 }
 
-/** Counts per distinct value of the union of two categorical count maps. */
+/**
+ * Counts per distinct value of the union of two categorical count maps, keys sorted
+ * (so results do not depend on row order).
+ */
 export function valueCountsMaps(ref: Map<string, number>, cur: Map<string, number>): ValueCounts<string> {
   const keys = [...ref.keys()];
   for (const k of cur.keys()) if (!ref.has(k)) keys.push(k);
+  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const reference = new Float64Array(keys.length);
   const current = new Float64Array(keys.length);
   keys.forEach((k, i) => {

@@ -54,10 +54,10 @@ function sizes(col: PreparedColumn): [number, number] {
 /** The psi / kl_div / jensenshannon binning of a prepared column (Evidently `get_binned_data`). */
 export function binColumn(col: PreparedColumn): Binned {
   const [nRef, nCur] = sizes(col);
-  if (col.kind === "num" && distinctSorted(col.reference) > MAX_VALUE_BINS) {
+  if (col.kind === "num" && distinctSorted(col.reference, MAX_VALUE_BINS + 1) > MAX_VALUE_BINS) {
     const min = Math.min(col.reference[0], col.current[0]);
     const max = Math.max(col.reference[nRef - 1], col.current[nCur - 1]);
-    const edges = sturgesEdges(min, max, nRef + nCur);
+    const edges = sturgesEdges(min, max, nRef + nCur, () => integerData(col));
     return {
       edges,
       reference: histogramSorted(col.reference, edges),
@@ -68,6 +68,18 @@ export function binColumn(col: PreparedColumn): Binned {
   }
   const vc = valueCounts(col);
   return { keys: vc.keys, reference: vc.reference, current: vc.current, referenceSize: nRef, currentSize: nCur };
+}
+
+/**
+ * Whether pandas would hold this column as int64 (Evidently then bins with width >= 1):
+ * no missing value on either side and every value integral.
+ */
+export function integerData(col: PreparedColumn): boolean {
+  if (col.kind !== "num" || col.referenceSummary.missing > 0 || col.currentSummary.missing > 0) return false;
+  for (const side of [col.reference, col.current]) {
+    for (let i = 0; i < side.length; i++) if (!Number.isInteger(side[i])) return false;
+  }
+  return true;
 }
 
 function fmt(v: number): string {
@@ -167,7 +179,7 @@ export function scoreColumn(method: StatTestId, col: PreparedColumn, binned: Bin
       }
       // Evidently's numeric variant: Sturges edges over the distinct values of both sides.
       const nDistinct = distinctUnionSorted(col.reference, col.current);
-      const edges = sturgesEdges(Math.min(col.reference[0], col.current[0]), Math.max(col.reference[nRef - 1], col.current[nCur - 1]), nDistinct);
+      const edges = sturgesEdges(Math.min(col.reference[0], col.current[0]), Math.max(col.reference[nRef - 1], col.current[nCur - 1]), nDistinct, () => integerData(col));
       const h1 = densities(histogramSorted(col.reference, edges), edges);
       const h2 = densities(histogramSorted(col.current, edges), edges);
       return hellingerFromDensities(h1, h2, edges);
@@ -188,8 +200,9 @@ function countNonZero(a: Float64Array): number {
   return n;
 }
 
+/** Distinct values of both sides together; counting stops at 6 (the default selection only asks "> 5?"). */
 function nValuesOf(col: PreparedColumn): number {
-  if (col.kind === "num") return distinctUnionSorted(col.reference, col.current);
+  if (col.kind === "num") return distinctUnionSorted(col.reference, col.current, 6);
   let n = col.reference.size;
   for (const k of col.current.keys()) if (!col.reference.has(k)) n++;
   return n;
@@ -225,14 +238,24 @@ export function columnDrift(name: string, col: PreparedColumn, options: DriftOpt
   if (empty.length > 0) {
     return failedColumn(type, method, threshold, `column "${name}" has no values in the ${empty.join(" and the ")} after dropping missing values (empty, null, NaN, +-Infinity)`, col.referenceSummary, col.currentSummary);
   }
-  const binned = binColumn(col);
-  const histogram = reportHistogram(col, binned);
-  if (!METHODS[method].types.includes(type)) {
-    const allowed = (Object.keys(METHODS) as StatTestId[]).filter((m) => METHODS[m].types.includes(type));
-    return failedColumn(type, method, threshold, `stattest "${method}" cannot be used on the ${type === "num" ? "numeric" : "categorical"} column "${name}"; allowed: ${allowed.join(", ")}`, col.referenceSummary, col.currentSummary, histogram);
+  let binned: Binned;
+  let histogram: Histogram | undefined;
+  let psi: number;
+  let score: number;
+  try {
+    binned = binColumn(col);
+    histogram = reportHistogram(col, binned);
+    if (!METHODS[method].types.includes(type)) {
+      const allowed = (Object.keys(METHODS) as StatTestId[]).filter((m) => METHODS[m].types.includes(type));
+      throw new ColumnError(`cannot use stattest "${method}": it is not defined for ${type === "num" ? "numeric" : "categorical"} columns; allowed: ${allowed.join(", ")}`);
+    }
+    psi = scoreColumn("psi", col, binned);
+    score = method === "psi" ? psi : scoreColumn(method, col, binned);
+    if (!Number.isFinite(score) || !Number.isFinite(psi)) throw new ColumnError(`gave no finite score (${method} ${score}, psi ${psi})`);
+  } catch (err) {
+    if (!(err instanceof ColumnError)) throw err;
+    return failedColumn(type, method, threshold, `column "${name}" ${err.message}`, col.referenceSummary, col.currentSummary, histogram);
   }
-  const psi = scoreColumn("psi", col, binned);
-  const score = method === "psi" ? psi : scoreColumn(method, col, binned);
   return {
     column_type: type,
     stattest_name: method,

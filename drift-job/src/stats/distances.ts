@@ -88,20 +88,32 @@ export function wassersteinSorted(a: Float64Array, b: Float64Array): number {
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) throw new Error("wasserstein: both samples must have at least one value");
+  // Walk the merged order; tied values add |Fa - Fb| * 0, so they need no grouping.
   let i = 0;
   let j = 0;
   let s = 0;
-  let prev = NaN;
-  let fa = 0;
-  let fb = 0;
-  while (i < n1 || j < n2) {
-    const v = j >= n2 || (i < n1 && a[i] <= b[j]) ? a[i] : b[j];
-    if (i > 0 || j > 0) s += Math.abs(fa - fb) * (v - prev);
-    while (i < n1 && a[i] === v) i++;
-    while (j < n2 && b[j] === v) j++;
-    fa = i / n1;
-    fb = j / n2;
+  let prev = a[0] < b[0] ? a[0] : b[0];
+  while (i < n1 && j < n2) {
+    const x = a[i];
+    const y = b[j];
+    const v = x <= y ? x : y;
+    s += Math.abs(i / n1 - j / n2) * (v - prev);
     prev = v;
+    if (x <= y) i++;
+    else j++;
+  }
+  // One side is used up: its CDF is 1 from here on.
+  while (i < n1) {
+    const v = a[i];
+    s += Math.abs(i / n1 - 1) * (v - prev);
+    prev = v;
+    i++;
+  }
+  while (j < n2) {
+    const v = b[j];
+    s += Math.abs(1 - j / n2) * (v - prev);
+    prev = v;
+    j++;
   }
   return s;
 }

@@ -5,6 +5,7 @@
  * Numeric sides are sorted once here and reused by every method.
  */
 import type { Column, ColumnType, SideSummary } from "../types.js";
+import { sortFloat64 } from "./sort.js";
 
 export interface NumericSides {
   kind: "num";
@@ -63,24 +64,19 @@ function toFloat(values: (string | null)[]): Float64Array {
 }
 
 function numericSide(values: Float64Array): { sorted: Float64Array; summary: SideSummary } {
+  const buf = new Float64Array(values.length);
   let n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v === v && v !== Infinity && v !== -Infinity) n++;
+    // v - v is 0 for finite v and NaN for NaN and +-Infinity.
+    if (v - v === 0) buf[n++] = v;
   }
-  const sorted = new Float64Array(n);
-  let k = 0;
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === v && v !== Infinity && v !== -Infinity) {
-      sorted[k++] = v;
-      sum += v;
-    }
-  }
-  sorted.sort();
+  const sorted = sortFloat64(n === values.length ? buf : buf.slice(0, n));
   const summary: SideSummary = { count: values.length, missing: values.length - n };
   if (n > 0) {
+    // Summed in sorted order, so the result does not depend on row order.
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += sorted[i];
     const mean = sum / n;
     let ss = 0;
     for (let i = 0; i < n; i++) {

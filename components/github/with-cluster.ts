@@ -1,0 +1,186 @@
+/**
+ * Runs a command (the retrain) on a GitHub runner with the stack's MLflow, MinIO and
+ * drifter reachable: one `kubectl port-forward` per Service, found from the stack
+ * outputs, and the workload env vars (lib/contract ENV) pointing at the forwarded ports.
+ * The MinIO credentials come from the secret stack outputs on stdin and are masked in
+ * the Actions log before anything else is printed; they never touch the disk.
+ *
+ *   pulumi stack output --json --show-secrets | npx tsx components/github/with-cluster.ts -- npm run retrain
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { ENV } from "../../lib/contract";
+
+/** Stack outputs this reads (exported by infra/index.ts; a test checks the names). */
+export const STACK_OUTPUTS = {
+  mlflowUrl: "mlflowUrl",
+  minioEndpoint: "minioEndpoint",
+  drifterUrl: "drifterUrl",
+  minioRootUser: "minioRootUser",
+  minioRootPassword: "minioRootPassword",
+} as const;
+
+export type TunnelName = "mlflow" | "minio" | "drifter";
+
+export interface Tunnel {
+  name: TunnelName;
+  /** The stack output the in-cluster URL came from. */
+  output: string;
+  service: string;
+  namespace: string;
+  port: number;
+}
+
+const URL_OUTPUTS: Record<TunnelName, string> = {
+  mlflow: STACK_OUTPUTS.mlflowUrl,
+  minio: STACK_OUTPUTS.minioEndpoint,
+  drifter: STACK_OUTPUTS.drifterUrl,
+};
+
+function requireString(outputs: Record<string, unknown>, name: string): string {
+  const v = outputs[name];
+  if (typeof v !== "string" || v === "") {
+    throw new Error(`stack output ${name} is ${v === undefined ? "missing" : JSON.stringify(v)}; expected a string (run \`pulumi stack output --json --show-secrets\`)`);
+  }
+  if (v === "[secret]") throw new Error(`stack output ${name} is "[secret]": pass --show-secrets to \`pulumi stack output\``);
+  return v;
+}
+
+/** The Services to forward, from the in-cluster URLs `http://<svc>.<ns>.svc.cluster.local:<port>`. */
+export function tunnelsFor(outputs: Record<string, unknown>): Tunnel[] {
+  return (Object.keys(URL_OUTPUTS) as TunnelName[]).map((name) => {
+    const output = URL_OUTPUTS[name];
+    const raw = requireString(outputs, output);
+    const m = /^https?:\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?:(\d{1,5})\/?$/.exec(raw);
+    if (!m) throw new Error(`stack output ${output}=${JSON.stringify(raw)} is not an in-cluster Service URL; expected http://<service>.<namespace>.svc.cluster.local:<port>`);
+    return { name, output, service: m[1], namespace: m[3], port: Number(m[6]) };
+  });
+}
+
+/** The local port of a `kubectl port-forward` from its first line of output, e.g. `Forwarding from 127.0.0.1:41234 -> 5000`. */
+export function forwardedPort(line: string): number | undefined {
+  const m = /^Forwarding from 127\.0\.0\.1:(\d+) -> \d+/.exec(line.trim());
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The workload env for the forwarded ports (names from lib/contract ENV). */
+export function clusterEnv(outputs: Record<string, unknown>, local: Record<TunnelName, number>): Record<string, string> {
+  return {
+    [ENV.mlflowTrackingUri]: `http://127.0.0.1:${local.mlflow}`,
+    [ENV.s3Endpoint]: "127.0.0.1",
+    [ENV.s3Port]: String(local.minio),
+    [ENV.s3UseSsl]: "false",
+    [ENV.s3AccessKey]: requireString(outputs, STACK_OUTPUTS.minioRootUser),
+    [ENV.s3SecretKey]: requireString(outputs, STACK_OUTPUTS.minioRootPassword),
+    [ENV.drifterUrl]: `http://127.0.0.1:${local.drifter}`,
+  };
+}
+
+/** Starts `kubectl port-forward` for a tunnel and resolves with the local port once it listens. */
+function forward(t: Tunnel, timeoutMs: number): { child: ChildProcess; ready: Promise<number> } {
+  const child = spawn("kubectl", ["-n", t.namespace, "port-forward", "--address", "127.0.0.1", `svc/${t.service}`, `:${t.port}`], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const ready = new Promise<number>((resolve, reject) => {
+    let stderr = "";
+    const timer = setTimeout(() => reject(new Error(`kubectl port-forward svc/${t.service} did not listen within ${timeoutMs} ms: ${stderr.trim()}`)), timeoutMs);
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      for (const line of chunk.split("\n")) {
+        const port = forwardedPort(line);
+        if (port !== undefined) {
+          clearTimeout(timer);
+          resolve(port);
+        }
+      }
+    });
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run kubectl (${e.message}); it must be on PATH with KUBECONFIG set`));
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`kubectl port-forward svc/${t.service} -n ${t.namespace} exited with ${code}: ${stderr.trim()}`));
+    });
+  });
+  return { child, ready };
+}
+
+const HELP = `Usage: pulumi stack output --json --show-secrets | with-cluster.ts [--timeout-ms N] -- <command> [args...]
+
+Port-forwards the stack's MLflow, MinIO and drifter Services (kubectl, KUBECONFIG) and runs
+<command> with ${ENV.mlflowTrackingUri}, ${ENV.s3Endpoint}/${ENV.s3Port}/${ENV.s3AccessKey}/${ENV.s3SecretKey} and ${ENV.drifterUrl}
+pointing at them. Exits with the command's exit code; 2 on bad input.`;
+
+export async function main(argv: string[], stdin: string | number = 0): Promise<number> {
+  const dash = argv.indexOf("--");
+  const opts = dash < 0 ? argv : argv.slice(0, dash);
+  const command = dash < 0 ? [] : argv.slice(dash + 1);
+  if (opts.includes("--help") || opts.includes("-h")) {
+    console.log(HELP);
+    return 0;
+  }
+  let timeoutMs = 60_000;
+  for (let i = 0; i < opts.length; i++) {
+    if (opts[i] === "--timeout-ms" && /^\d+$/.test(opts[i + 1] ?? "")) timeoutMs = Number(opts[++i]);
+    else {
+      console.error(`unknown argument ${JSON.stringify(opts[i])}; allowed: --timeout-ms <ms>, --help, then -- <command>\n\n${HELP}`);
+      return 2;
+    }
+  }
+  if (command.length === 0) {
+    console.error(`no command to run; put it after --\n\n${HELP}`);
+    return 2;
+  }
+  let outputs: Record<string, unknown>;
+  let tunnels: Tunnel[];
+  try {
+    outputs = JSON.parse(readFileSync(stdin, "utf8")) as Record<string, unknown>;
+    if (!outputs || typeof outputs !== "object" || Array.isArray(outputs)) throw new Error("not a JSON object");
+    if (process.env.GITHUB_ACTIONS === "true") {
+      for (const name of [STACK_OUTPUTS.minioRootUser, STACK_OUTPUTS.minioRootPassword]) {
+        const v = outputs[name];
+        if (typeof v === "string" && v !== "") console.log(`::add-mask::${v}`);
+      }
+    }
+    tunnels = tunnelsFor(outputs);
+    clusterEnv(outputs, { mlflow: 0, minio: 0, drifter: 0 }); // validates the credentials early
+  } catch (e) {
+    console.error(`cannot use the stack outputs on stdin: ${(e as Error).message}`);
+    return 2;
+  }
+
+  const forwards = tunnels.map((t) => ({ t, ...forward(t, timeoutMs) }));
+  // A tunnel that fails while we wait for another is reported when its turn comes.
+  for (const f of forwards) f.ready.catch(() => undefined);
+  const stopAll = () => forwards.forEach((f) => f.child.kill("SIGTERM"));
+  try {
+    const local = {} as Record<TunnelName, number>;
+    for (const f of forwards) {
+      local[f.t.name] = await f.ready;
+      console.log(`${f.t.name}: svc/${f.t.service} in ${f.t.namespace} -> 127.0.0.1:${local[f.t.name]}`);
+    }
+    const env = { ...process.env, ...clusterEnv(outputs, local) };
+    const child = spawn(command[0], command.slice(1), { stdio: "inherit", env });
+    const relay = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on("SIGTERM", relay).on("SIGINT", relay);
+    const code = await new Promise<number>((resolve) => {
+      child.on("error", (e) => {
+        console.error(`cannot run ${command[0]}: ${e.message}`);
+        resolve(127);
+      });
+      child.on("exit", (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1)));
+    });
+    process.off("SIGTERM", relay).off("SIGINT", relay);
+    return code;
+  } catch (e) {
+    console.error((e as Error).message);
+    return 1;
+  } finally {
+    stopAll();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

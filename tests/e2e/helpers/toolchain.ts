@@ -1,0 +1,70 @@
+// Where the e2e toolchain lives (built by scripts/e2e/build-toolchain.sh) and how to make
+// sure it is there before a test needs it.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+export const BUILD_SCRIPT = path.join(REPO_ROOT, "scripts", "e2e", "build-toolchain.sh");
+
+export function cacheRoot(): string {
+  return path.join(process.env.DRIFT_LOOP_CACHE ?? path.join(homedir(), ".cache", "drift-loop"), "e2e");
+}
+
+export const toolchain = {
+  get bin(): string {
+    return path.join(cacheRoot(), "bin");
+  },
+  get kwokStages(): string {
+    return path.join(cacheRoot(), "kwok", "stages.yaml");
+  },
+  tool(name: string): string {
+    return path.join(this.bin, name);
+  },
+};
+
+/** A component of the toolchain, as named by the build script. */
+export type Component =
+  | "etcd"
+  | "kwok"
+  | "pulumi"
+  | "language-nodejs"
+  | "provider-kubernetes"
+  | "provider-random"
+  | "kubernetes";
+
+/** The version recorded by the build script's marker, or undefined when not built. */
+export function builtVersion(component: Component): string | undefined {
+  const marker = path.join(cacheRoot(), "markers", component);
+  if (!existsSync(marker)) return undefined;
+  const line = readFileSync(marker, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("version="));
+  return line?.slice("version=".length);
+}
+
+/**
+ * Build the named components (a no-op for those already built at the pinned version).
+ * Throws with the script's output when a build fails, so the reason shows in the test.
+ */
+export function ensureToolchain(components: Component[]): void {
+  const res = spawnSync("bash", [BUILD_SCRIPT, ...components], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (res.status !== 0) {
+    throw new Error(
+      `scripts/e2e/build-toolchain.sh ${components.join(" ")} failed (exit ${res.status}):\n` +
+        `${res.stdout}\n${res.stderr}`.trim(),
+    );
+  }
+  for (const c of components) {
+    if (!builtVersion(c)) throw new Error(`toolchain component ${c} has no marker after the build`);
+  }
+}
+
+/** PATH with the toolchain first, so the Pulumi CLI finds its language host and providers. */
+export function toolchainPath(): string {
+  return [toolchain.bin, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter);
+}

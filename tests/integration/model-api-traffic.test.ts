@@ -1,0 +1,98 @@
+import { strict as assert } from "node:assert";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import type { Client } from "minio";
+import { BUCKETS, ENV } from "../../lib/contract";
+import type { Logger } from "../../lib/logger";
+import { createMetrics } from "../../model-api/src/metrics";
+import { compileModel } from "../../model-api/src/model";
+import { readRequestWindow } from "../../model-api/src/request-log";
+import { RequestLogWriter } from "../../model-api/src/request-log-writer";
+import { buildServer, type ModelApiServer } from "../../model-api/src/server";
+import { realClients, runTs, trainedModel } from "../modelapi/fixtures";
+
+const repoRoot = join(__dirname, "..", "..");
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe("traffic CronJob entry point (npm run traffic) with the real drifter", function () {
+  this.timeout(120_000);
+  let s3: Client;
+  let log: Logger;
+  let drifter: ChildProcess;
+  let drifterUrl: string;
+  let api: ModelApiServer;
+  let apiUrl: string;
+  let writer: RequestLogWriter;
+
+  before(async () => {
+    ({ s3, log } = await realClients());
+    const port = await freePort();
+    drifterUrl = `http://127.0.0.1:${port}`;
+    drifter = spawn(process.execPath, ["--import", "tsx", "drifter/src/main.ts"], { cwd: repoRoot, env: { ...process.env, [ENV.port]: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" }, stdio: "ignore" });
+    writer = new RequestLogWriter({ client: s3, bucket: BUCKETS.requests, pod: `traffic-test-${process.pid}`, flushRows: 1000, flushSeconds: 1, maxBufferedRows: 100_000, log });
+    writer.start();
+    api = buildServer({ model: compileModel({ ...trainedModel(), version: "5" }), log, metrics: createMetrics({ defaultMetrics: false }), requestLog: writer, bodyLimit: 1024 * 1024, maxBatchRows: 1000 });
+    await api.app.listen({ port: 0, host: "127.0.0.1" });
+    apiUrl = `http://127.0.0.1:${(api.app.server.address() as { port: number }).port}`;
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(`${drifterUrl}/healthz`)).ok) return;
+      } catch {
+        /* starting */
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error("the drifter did not start");
+  });
+  after(async () => {
+    drifter?.kill("SIGTERM");
+    await api?.app.close();
+    await writer?.close(Date.now() + 5000);
+  });
+
+  const traffic = (env: Record<string, string>) => runTs("model-api/src/traffic-cli.ts", [], { LOG_LEVEL: "info", ...env }, repoRoot);
+
+  it("posts a drifter batch to the model API in batches and logs one summary line", async () => {
+    const start = new Date(Date.now() - 1000);
+    const r = await traffic({ [ENV.drifterUrl]: drifterUrl, [ENV.modelApiUrl]: apiUrl, [ENV.trafficRows]: "450", [ENV.trafficBatchSize]: "100", [ENV.trafficScenario]: "mean_shift" });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const summary = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    assert.equal(summary.msg, "traffic run finished");
+    assert.equal(summary.rows, 450);
+    assert.equal(summary.requests, 5);
+    assert.equal(summary.ok_rows, 450);
+    assert.equal(summary.failed_requests, 0);
+    assert.deepEqual(summary.model_versions, ["5"]);
+    assert.ok(await writer.flushAll(Date.now() + 10_000));
+    const { records } = await readRequestWindow(s3, { start, end: new Date(Date.now() + 1000) });
+    const mine = records.filter((x) => x.model_version === "5");
+    assert.ok(mine.length >= 450, `rows logged: ${mine.length}`);
+    assert.ok(mine.every((x) => x.label === 0 || x.label === 1), "the drifter's ground truth is logged with each row");
+  });
+
+  it("exits 1 with the failures in its summary when the model API is unreachable", async () => {
+    const r = await traffic({ [ENV.drifterUrl]: drifterUrl, [ENV.modelApiUrl]: "http://127.0.0.1:9", [ENV.trafficRows]: "20", [ENV.trafficBatchSize]: "10", TRAFFIC_CONCURRENCY: "1" });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    const summary = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    assert.equal(summary.failed_requests, 2, r.stdout);
+    assert.equal(summary.ok_rows, 0);
+    assert.ok(summary.errors.length > 0);
+  });
+
+  it("exits 2 naming the variable when its configuration is wrong", async () => {
+    const r = await traffic({ [ENV.drifterUrl]: drifterUrl, [ENV.modelApiUrl]: apiUrl, [ENV.trafficBatchSize]: "5000" });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /TRAFFIC_BATCH_SIZE=5000 is out of range; allowed: 1\.\.1000/);
+    const s = await traffic({ [ENV.drifterUrl]: drifterUrl, [ENV.modelApiUrl]: apiUrl, [ENV.trafficScenario]: "earthquake" });
+    assert.equal(s.status, 2);
+    assert.match(s.stderr, /TRAFFIC_SCENARIO: .*earthquake/);
+  });
+});

@@ -1,0 +1,76 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { ENV } from "../../lib/contract";
+import { STACK_OUTPUTS, clusterEnv, forwardedPort, tunnelsFor } from "../../components/github/with-cluster";
+
+const ROOT = resolve(__dirname, "..", "..");
+
+/** Stack outputs as `pulumi stack output --json --show-secrets` prints them for the platform program. */
+const outputs = {
+  namespace: "drift-loop",
+  mlflowUrl: "http://mlflow-3f9a1c2e.drift-loop.svc.cluster.local:5000",
+  mlflow: "kubectl -n drift-loop port-forward svc/mlflow-3f9a1c2e 5000:5000  # then http://localhost:5000",
+  minioEndpoint: "http://minio-0b7d44aa.drift-loop.svc.cluster.local:9000",
+  drifterUrl: "http://drifter-91c0ffee.drift-loop.svc.cluster.local:8000",
+  minioRootUser: "drift-loop-admin",
+  minioRootPassword: "s3cr3t-Passw0rd",
+};
+
+describe("running the retrain on a runner with the cluster's services port-forwarded", () => {
+  it("reads stack outputs the program really exports", () => {
+    const program = readFileSync(resolve(ROOT, "infra/index.ts"), "utf8");
+    for (const name of Object.values(STACK_OUTPUTS)) assert.match(program, new RegExp(`^export const ${name} = `, "m"), `infra/index.ts exports ${name}`);
+  });
+
+  it("finds the Service, namespace and port of MLflow, MinIO and the drifter", () => {
+    assert.deepEqual(tunnelsFor(outputs), [
+      { name: "mlflow", output: "mlflowUrl", service: "mlflow-3f9a1c2e", namespace: "drift-loop", port: 5000 },
+      { name: "minio", output: "minioEndpoint", service: "minio-0b7d44aa", namespace: "drift-loop", port: 9000 },
+      { name: "drifter", output: "drifterUrl", service: "drifter-91c0ffee", namespace: "drift-loop", port: 8000 },
+    ]);
+  });
+
+  it("names the output when it is missing, still secret, or not an in-cluster URL", () => {
+    const { drifterUrl: _d, ...noDrifter } = outputs;
+    assert.throws(() => tunnelsFor(noDrifter), /stack output drifterUrl is missing/);
+    assert.throws(() => tunnelsFor({ ...outputs, mlflowUrl: "http://mlflow.example.com" }), /mlflowUrl="http:\/\/mlflow.example.com" is not an in-cluster Service URL/);
+    assert.throws(() => clusterEnv({ ...outputs, minioRootPassword: "[secret]" }, { mlflow: 1, minio: 2, drifter: 3 }), /pass --show-secrets/);
+  });
+
+  it("reads the local port from kubectl port-forward's output", () => {
+    assert.equal(forwardedPort("Forwarding from 127.0.0.1:41234 -> 5000"), 41234);
+    assert.equal(forwardedPort("Forwarding from [::1]:41234 -> 5000"), undefined);
+    assert.equal(forwardedPort("Handling connection for 41234"), undefined);
+  });
+
+  it("points the workload env vars at the forwarded ports with the MinIO root credentials", () => {
+    assert.deepEqual(clusterEnv(outputs, { mlflow: 41001, minio: 41002, drifter: 41003 }), {
+      [ENV.mlflowTrackingUri]: "http://127.0.0.1:41001",
+      [ENV.s3Endpoint]: "127.0.0.1",
+      [ENV.s3Port]: "41002",
+      [ENV.s3UseSsl]: "false",
+      [ENV.s3AccessKey]: "drift-loop-admin",
+      [ENV.s3SecretKey]: "s3cr3t-Passw0rd",
+      [ENV.drifterUrl]: "http://127.0.0.1:41003",
+    });
+  });
+
+  it("refuses bad input with exit 2 before starting anything, and masks the credentials first in Actions", function () {
+    this.timeout(60_000);
+    const run = (args: string[], input: string, env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, ["--import", "tsx", "components/github/with-cluster.ts", ...args], { cwd: ROOT, input, encoding: "utf8", env: { ...process.env, ...env } });
+    const noCommand = run([], JSON.stringify(outputs));
+    assert.equal(noCommand.status, 2);
+    assert.match(noCommand.stderr, /no command to run; put it after --/);
+    const notJson = run(["--", "true"], "Current stack is dev");
+    assert.equal(notJson.status, 2);
+    assert.match(notJson.stderr, /cannot use the stack outputs on stdin/);
+    const secret = run(["--", "true"], JSON.stringify({ ...outputs, minioRootPassword: "[secret]" }), { GITHUB_ACTIONS: "true" });
+    assert.equal(secret.status, 2);
+    assert.match(secret.stderr, /pass --show-secrets/);
+    const lines = run(["--", "true"], JSON.stringify({ ...outputs, mlflowUrl: "nope" }), { GITHUB_ACTIONS: "true" }).stdout.split("\n");
+    assert.deepEqual(lines.slice(0, 2), ["::add-mask::drift-loop-admin", "::add-mask::s3cr3t-Passw0rd"]);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * The stack config: Pulumi.yaml declares every key the program reads (type, default,
+ * description); profiles supply defaults a stack can override; bad values stop the program
+ * before any resource is declared, with a message naming the key and the allowed values.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
+import { CONFIG_KEYS, ConfigValidationError, cronProblem, objectSource, parseConfig } from "../../infra/config";
+import { REPO_ROOT } from "../../infra/platform";
+import { PROFILES } from "../../stacks/profiles";
+import { RecordingMocks, settle } from "../helpers/pulumi";
+
+const project = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
+const devStack = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8"));
+
+function problemsOf(values: Record<string, string>): string {
+  try {
+    parseConfig(objectSource(values));
+  } catch (err) {
+    assert.ok(err instanceof ConfigValidationError, `expected a ConfigValidationError, got ${err}`);
+    return err.message;
+  }
+  assert.fail(`config ${JSON.stringify(values)} was accepted`);
+}
+
+describe("stack config", () => {
+  describe("Pulumi.yaml", () => {
+    it("runs infra/index.ts with the nodejs runtime", () => {
+      assert.equal(project.name, "drift-loop");
+      assert.equal(project.runtime.name, "nodejs");
+      assert.equal(project.main, "infra/index.ts");
+      assert.ok(fs.existsSync(path.join(REPO_ROOT, project.main)));
+    });
+
+    it("declares exactly the keys the program reads, each with a type, a description and the program's default", () => {
+      assert.deepEqual(Object.keys(project.config).sort(), Object.keys(CONFIG_KEYS).sort());
+      for (const [key, info] of Object.entries(CONFIG_KEYS)) {
+        const decl = project.config[key];
+        assert.equal(decl.type, info.type === "number" ? "string" : info.type, `${key}: type`);
+        assert.ok(typeof decl.description === "string" && decl.description.length > 15, `${key}: description`);
+        if (info.profileDefault) {
+          assert.equal(decl.default, undefined, `${key}: the profile decides its default`);
+          assert.match(decl.description, /profile/, `${key}: description says the profile decides`);
+        } else if (info.default !== undefined) {
+          assert.equal(String(decl.default), String(info.default), `${key}: default differs from infra/config.ts`);
+        }
+        assert.equal(decl.secret === true, info.secret === true, `${key}: secret flag`);
+        if (info.secret) assert.equal(decl.default, undefined, `${key}: a secret has no default`);
+      }
+    });
+
+    it("documents every value a profile sets", () => {
+      for (const p of Object.values(PROFILES)) {
+        for (const k of Object.keys(p)) {
+          const key = k === "replicas" ? "drifterReplicas" : k === "ingressEnabled" ? "ingressEnabled" : k === "buildImages" ? "buildImages" : k === "pushImages" ? "pushImages" : k;
+          assert.ok(project.config[key], `profile value ${k} has no config key to override it`);
+        }
+      }
+    });
+
+    it("has a dev stack that is a valid minikube stack", () => {
+      const values = Object.fromEntries(Object.entries(devStack.config).map(([k, v]) => [k.replace(/^drift-loop:/, ""), String(v)]));
+      const cfg = parseConfig(objectSource(values));
+      assert.equal(cfg.profile, "minikube");
+      assert.equal(cfg.images.build, true);
+      assert.equal(cfg.images.push, false);
+      assert.equal(cfg.serviceType, "ClusterIP");
+    });
+  });
+
+  describe("profiles", () => {
+    it("gives minikube local images, the standard StorageClass and no ingress", () => {
+      const cfg = parseConfig(objectSource({}));
+      assert.equal(cfg.profile, "minikube");
+      assert.equal(cfg.storageClass, "standard");
+      assert.equal(cfg.images.registry, "drift-loop");
+      assert.equal(cfg.images.push, false);
+      assert.equal(cfg.ingress.enabled, false);
+      assert.equal(cfg.size, "small");
+      assert.equal(cfg.drift.retrainPsiThreshold, 0.2);
+      assert.equal(cfg.drift.retrainDriftedShare, 0.3);
+      assert.equal(cfg.github.repository, "");
+      assert.equal(cfg.github.branch, "main");
+    });
+
+    it("gives cloud pushed images, the default StorageClass, bigger sizes and ingress", () => {
+      const cfg = parseConfig(objectSource({ profile: "cloud", imageRegistry: "ghcr.io/acme", ingressDomain: "ml.example.com" }));
+      assert.equal(cfg.storageClass, "");
+      assert.equal(cfg.images.push, true);
+      assert.equal(cfg.ingress.enabled, true);
+      assert.equal(cfg.size, "medium");
+      assert.equal(cfg.drifter.replicas, 2);
+    });
+
+    it("lets the stack override any profile value", () => {
+      const cfg = parseConfig(
+        objectSource({ profile: "cloud", imageRegistry: "registry.example.com/ml", ingressEnabled: "false", serviceType: "LoadBalancer", size: "large", storageClass: "fast-ssd", modelApiReplicas: "5", imagePullPolicy: "Always" }),
+      );
+      assert.equal(cfg.ingress.enabled, false);
+      assert.equal(cfg.serviceType, "LoadBalancer");
+      assert.equal(cfg.size, "large");
+      assert.equal(cfg.storageClass, "fast-ssd");
+      assert.equal(cfg.modelApi.replicas, 5);
+      assert.equal(cfg.images.pullPolicy, "Always");
+    });
+  });
+
+  describe("bad values", () => {
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ["an unknown profile", { profile: "staging" }, /drift-loop:profile="staging" is not a known profile; allowed: minikube, cloud/],
+      ["negative replicas", { drifterReplicas: "-1" }, /drift-loop:drifterReplicas=-1 is out of range; allowed: 1\.\.20/],
+      ["non-integer replicas", { modelApiReplicas: "two" }, /drift-loop:modelApiReplicas="two" is not an integer; allowed: 1\.\.20/],
+      ["a malformed cron schedule", { driftSchedule: "every hour" }, /drift-loop:driftSchedule="every hour" is not a valid cron schedule: expected 5 fields/],
+      ["a cron minute out of range", { driftSchedule: "61 * * * *" }, /drift-loop:driftSchedule=.*minute field "61": allowed 0-59/],
+      ["a zero cron step", { trafficSchedule: "*/0 * * * *" }, /drift-loop:trafficSchedule=.*minute field/],
+      ["an unknown cron macro", { trafficSchedule: "@fortnightly" }, /drift-loop:trafficSchedule=.*allowed: @yearly/],
+      ["the tag latest", { modelImageTag: "latest" }, /drift-loop:modelImageTag="latest" is not allowed: pin a tag/],
+      ["a malformed tag", { imageTag: "v1:2" }, /drift-loop:imageTag="v1:2" is not valid; allowed: a Docker tag/],
+      ["a tag starting with a dash", { modelImageTag: "-v2" }, /drift-loop:modelImageTag="-v2" is not valid; allowed: a Docker tag/],
+      ["an unpinned image", { postgresImage: "postgres" }, /drift-loop:postgresImage="postgres" is not valid; allowed: an image reference with a pinned tag/],
+      ["an image pinned to latest", { minioImage: "quay.io/minio/minio:latest" }, /drift-loop:minioImage=.*latest/],
+      ["a probability above 1", { driftProb: "1.5" }, /drift-loop:driftProb=1\.5 is out of range; allowed: 0\.\.1/],
+      ["an unknown scenario", { driftScenario: "earthquake" }, /drift-loop:driftScenario="earthquake": scenario "earthquake" is unknown; allowed: none, mean_shift/],
+      ["a scenario the table does not have", { driftSchema: "legacy", driftScenario: "category_mix" }, /drift-loop:driftScenario="category_mix": scenario category_mix needs schema=credit; with schema=legacy allowed: /],
+      ["a batch above the traffic CLI's bound", { trafficBatchSize: "5000", trafficRows: "10000" }, /drift-loop:trafficBatchSize=5000 is out of range; allowed: 1\.\.1000/],
+      ["an unknown service type", { serviceType: "Ingress" }, /drift-loop:serviceType="Ingress" is not allowed; allowed: ClusterIP, NodePort, LoadBalancer/],
+      ["a non-boolean", { buildImages: "yes" }, /drift-loop:buildImages="yes" is not a boolean; allowed: true, false/],
+      ["a bad storage size", { minioStorage: "5 gigs" }, /drift-loop:minioStorage="5 gigs" is not valid; allowed: a Kubernetes quantity/],
+      ["cloud without a registry", { profile: "cloud", ingressDomain: "ml.example.com" }, /drift-loop:imageRegistry is required for profile cloud/],
+      ["ingress without a domain", { profile: "cloud", imageRegistry: "ghcr.io/acme" }, /drift-loop:ingressDomain is required when ingress is on/],
+      ["a malformed repository", { githubRepository: "not-a-repo" }, /drift-loop:githubRepository="not-a-repo" is not valid; allowed: owner\/name/],
+      ["a repository without a dispatch token", { githubRepository: "acme/drift-loop" }, /drift-loop:githubDispatchToken is required when drift-loop:githubRepository is set/],
+      ["a namespace that is no DNS label", { namespace: "Drift_Loop" }, /drift-loop:namespace="Drift_Loop" is not valid; allowed: a DNS label/],
+      ["a batch larger than the run", { trafficRows: "50", trafficBatchSize: "100" }, /drift-loop:trafficBatchSize=100 is larger than drift-loop:trafficRows=50/],
+      ["pushing to the local prefix", { pushImages: "true" }, /drift-loop:pushImages=true needs a real registry/],
+    ];
+    for (const [what, values, expected] of cases) {
+      it(`rejects ${what}, naming the key and the allowed values`, () => {
+        assert.match(problemsOf(values), expected);
+      });
+    }
+
+    it("reports every bad key at once", () => {
+      const msg = problemsOf({ profile: "staging", drifterReplicas: "0", driftSchedule: "* *", modelImageTag: "latest" });
+      for (const key of ["profile", "drifterReplicas", "driftSchedule", "modelImageTag"]) assert.match(msg, new RegExp(`drift-loop:${key}`));
+    });
+
+    it("accepts the cron forms Kubernetes accepts", () => {
+      for (const s of ["0 * * * *", "*/5 * * * *", "@hourly", "30 3 * JAN,FEB MON-FRI", "0 0-23/2 1,15 * 0", "0 12 * * 7"]) assert.equal(cronProblem(s), undefined, s);
+    });
+  });
+
+  describe("the real program (infra/index.ts)", () => {
+    const programFiles = (f: string) => ["infra", "components", "stacks"].some((d) => f.startsWith(path.join(REPO_ROOT, d) + path.sep));
+    function loadProgram(config: Record<string, string>, secretKeys: string[] = []): Record<string, any> {
+      pulumi.runtime.setAllConfig(config, secretKeys);
+      for (const f of Object.keys(require.cache)) if (programFiles(f)) delete require.cache[f];
+      return require("../../infra");
+    }
+    afterEach(() => pulumi.runtime.setAllConfig({}));
+
+    it("fails before declaring anything when the stack config is bad, naming the keys", async () => {
+      const mocks = new RecordingMocks();
+      await pulumi.runtime.setMocks(mocks, "drift-loop", "dev", true);
+      assert.throws(
+        () => loadProgram({ "drift-loop:profile": "staging", "drift-loop:drifterReplicas": "-3" }),
+        (err: Error) =>
+          err instanceof pulumi.RunError && /drift-loop:profile="staging".*allowed: minikube, cloud/.test(err.message) && /drift-loop:drifterReplicas=-3 is out of range; allowed: 1\.\.20/.test(err.message),
+      );
+      await settle();
+      assert.equal(mocks.resources.length, 0);
+    });
+
+    it("refuses a secret key stored as plain text", async () => {
+      await pulumi.runtime.setMocks(new RecordingMocks(), "drift-loop", "dev", true);
+      assert.throws(
+        () => loadProgram({ "drift-loop:githubRepository": "acme/drift-loop", "drift-loop:githubDispatchToken": "ghp_plain" }),
+        /drift-loop:githubDispatchToken is set as plain text; allowed: a secret value only/,
+      );
+    });
+
+    it("declares the platform and exports its outputs from a good stack config", async () => {
+      const mocks = new RecordingMocks();
+      await pulumi.runtime.setMocks(mocks, "drift-loop", "dev", false);
+      const program = loadProgram(
+        {
+          "drift-loop:profile": "minikube",
+          "drift-loop:buildImages": "false",
+          "drift-loop:githubRepository": "acme/drift-loop",
+          "drift-loop:githubDispatchToken": "ghp_secretvalue",
+          "drift-loop:pipelineBackendUrl": "file:///var/lib/pulumi-state",
+          "drift-loop:modelImageTag": "model-7",
+        },
+        ["drift-loop:githubDispatchToken"],
+      );
+      const out = (o: any) => new Promise<any>((r) => pulumi.output(o).apply(r));
+      assert.equal(await out(program.namespace), "drift-loop");
+      assert.equal(await out(program.modelImage), "drift-loop/model-api:model-7");
+      assert.equal(await out(program.modelImageTag), "model-7");
+      assert.equal((await out(program.images)).drifter, "drift-loop/drifter:0.1.0");
+      assert.equal(await pulumi.isSecret(program.postgresPassword), true);
+      assert.match(program.githubDispatch, /acme\/drift-loop/);
+      await settle();
+      assert.equal(mocks.resources.filter((r) => r.type === "docker:index/image:Image").length, 0, "no builds when buildImages=false");
+      assert.ok(mocks.resources.length > 40);
+    });
+  });
+});
