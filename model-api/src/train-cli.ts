@@ -69,9 +69,10 @@ async function main(): Promise<number> {
   }
   if (v.version !== undefined) throw new UsageError("--version is only for --offline models; registered versions are numbered by MLflow");
 
-  const { rows, source } = await loadTrainingRows(t.source, log);
+  // Services config first: a missing variable fails before a long data fetch.
   const mlflow = new MlflowClient(urlEnv(process.env, ENV.mlflowTrackingUri), log);
   const s3 = s3Client(s3SettingsFromEnv());
+  const { rows, source } = await loadTrainingRows(t.source, log);
   const outcome = await runTraining({ ...t, rows, source, dataInfo: dataInfoOf(t.source) }, { mlflow, s3, log });
   if (out && outcome.decision.promoted && !t.dryRun) {
     await writeModelFile(out, outcome.model);
