@@ -52,6 +52,20 @@ describe("stack config", () => {
       }
     });
 
+    it("uses only what Pulumi's project schema allows in a config declaration", () => {
+      // sdk/go/common/workspace/project.json: ConfigTypeDeclaration has additionalProperties false.
+      const allowed = new Set(["type", "items", "description", "secret", "default"]);
+      for (const [key, decl] of Object.entries<Record<string, unknown>>(project.config)) {
+        for (const k of Object.keys(decl)) assert.ok(allowed.has(k), `${key}: ${k} is not allowed in a config declaration`);
+        assert.ok(["string", "integer", "boolean", "array"].includes(decl.type as string), `${key}: type ${decl.type}`);
+        if (decl.default !== undefined) {
+          const t = decl.type === "integer" ? "number" : decl.type;
+          assert.equal(typeof decl.default, t, `${key}: default ${JSON.stringify(decl.default)} is not a ${decl.type}`);
+        }
+      }
+      assert.deepEqual(Object.keys(project.runtime).sort(), ["name", "options"]);
+    });
+
     it("documents every value a profile sets", () => {
       for (const p of Object.values(PROFILES)) {
         for (const k of Object.keys(p)) {
