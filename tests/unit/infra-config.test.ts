@@ -140,6 +140,7 @@ describe("stack config", () => {
       ["an unknown scenario", { driftScenario: "earthquake" }, /drift-loop:driftScenario="earthquake": scenario "earthquake" is unknown; allowed: none, mean_shift/],
       ["a scenario the table does not have", { driftSchema: "legacy", driftScenario: "category_mix" }, /drift-loop:driftScenario="category_mix": scenario category_mix needs schema=credit; with schema=legacy allowed: /],
       ["a batch above the traffic CLI's bound", { trafficBatchSize: "5000", trafficRows: "10000" }, /drift-loop:trafficBatchSize=5000 is out of range; allowed: 1\.\.1000/],
+      ["MLflow accepting any host", { mlflowAllowedHosts: "mlflow.example.com, *" }, /drift-loop:mlflowAllowedHosts has "\*"; allowed: comma-separated host names/],
       ["an unknown service type", { serviceType: "Ingress" }, /drift-loop:serviceType="Ingress" is not allowed; allowed: ClusterIP, NodePort, LoadBalancer/],
       ["a non-boolean", { buildImages: "yes" }, /drift-loop:buildImages="yes" is not a boolean; allowed: true, false/],
       ["a bad storage size", { minioStorage: "5 gigs" }, /drift-loop:minioStorage="5 gigs" is not valid; allowed: a Kubernetes quantity/],
