@@ -80,6 +80,8 @@ export interface PlatformConfig {
     registryToken?: pulumi.Output<string>;
   };
   ingress: { enabled: boolean; className: string; domain: string; controllerNamespace: string };
+  /** Extra Host names MLflow accepts (e.g. a LoadBalancer's DNS name), besides its Service names and localhost. */
+  mlflowAllowedHosts: string[];
   drifter: {
     replicas: number;
     driftProb: number;
@@ -141,6 +143,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   ingressClassName: { type: "string", profileDefault: true },
   ingressDomain: { type: "string", default: "" },
   ingressControllerNamespace: { type: "string", profileDefault: true },
+  mlflowAllowedHosts: { type: "string", default: "" },
   drifterReplicas: { type: "integer", profileDefault: true },
   modelApiReplicas: { type: "integer", profileDefault: true },
   driftProb: { type: "number", default: 0.5 },
@@ -432,6 +435,16 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       domain: ingressDomain,
       controllerNamespace: matching("ingressControllerNamespace", DNS_LABEL, "a namespace name", profile.ingressControllerNamespace),
     },
+    mlflowAllowedHosts: (() => {
+      const v = str("mlflowAllowedHosts");
+      const hosts = v === "" ? [] : v.split(",").map((h) => h.trim());
+      for (const h of hosts) {
+        if (h === "*" || !/^[A-Za-z0-9*]([A-Za-z0-9.*-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(h)) {
+          problems.push(`${key("mlflowAllowedHosts")} has ${JSON.stringify(h)}; allowed: comma-separated host names or IPs, optionally with :port or a * label (never * alone)`);
+        }
+      }
+      return hosts;
+    })(),
     drifter: {
       replicas: int("drifterReplicas", 1, 20, profile.replicas),
       driftProb: num("driftProb", 0, 1),

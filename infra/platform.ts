@@ -115,6 +115,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       },
       s3: { endpointUrl: minio.endpointUrl, secretName: minio.secretName, accessKeyKey: MINIO_SECRET_KEYS.accessKey, secretKeyKey: MINIO_SECRET_KEYS.secretKey },
       ingress: ingressFor("mlflow"),
+      extraAllowedHosts: cfg.mlflowAllowedHosts,
     },
     afterAll(postgres, minio),
   );

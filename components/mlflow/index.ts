@@ -27,6 +27,8 @@ export interface MlflowArgs {
   s3: { endpointUrl: pulumi.Input<string>; secretName: pulumi.Input<string>; accessKeyKey: string; secretKeyKey: string };
   /** Expose the UI through an Ingress at this host, when set. */
   ingress?: { host: string; className: string; controllerNamespace: string };
+  /** Extra Host names to accept (a LoadBalancer's address, a proxy's name). */
+  extraAllowedHosts?: string[];
 }
 
 /**
@@ -63,7 +65,7 @@ export class Mlflow extends pulumi.ComponentResource {
     this.allowedHosts = pulumi.all([this.service.metadata.name, this.service.metadata.namespace]).apply(([svc, ns]) => {
       const names = [svc, `${svc}.${ns}`, `${svc}.${ns}.svc`, `${svc}.${ns}.svc.cluster.local`, "localhost", "127.0.0.1"];
       if (args.ingress) names.push(args.ingress.host);
-      return names.flatMap((h) => [h, `${h}:${PORTS.mlflow}`]);
+      return [...names.flatMap((h) => [h, `${h}:${PORTS.mlflow}`]), ...(args.extraAllowedHosts ?? [])];
     });
 
     const tmp = scratch("tmp", "/tmp", "512Mi");

@@ -52,6 +52,20 @@ describe("stack config", () => {
       }
     });
 
+    it("uses only what Pulumi's project schema allows in a config declaration", () => {
+      // sdk/go/common/workspace/project.json: ConfigTypeDeclaration has additionalProperties false.
+      const allowed = new Set(["type", "items", "description", "secret", "default"]);
+      for (const [key, decl] of Object.entries<Record<string, unknown>>(project.config)) {
+        for (const k of Object.keys(decl)) assert.ok(allowed.has(k), `${key}: ${k} is not allowed in a config declaration`);
+        assert.ok(["string", "integer", "boolean", "array"].includes(decl.type as string), `${key}: type ${decl.type}`);
+        if (decl.default !== undefined) {
+          const t = decl.type === "integer" ? "number" : decl.type;
+          assert.equal(typeof decl.default, t, `${key}: default ${JSON.stringify(decl.default)} is not a ${decl.type}`);
+        }
+      }
+      assert.deepEqual(Object.keys(project.runtime).sort(), ["name", "options"]);
+    });
+
     it("documents every value a profile sets", () => {
       for (const p of Object.values(PROFILES)) {
         for (const k of Object.keys(p)) {
@@ -126,6 +140,7 @@ describe("stack config", () => {
       ["an unknown scenario", { driftScenario: "earthquake" }, /drift-loop:driftScenario="earthquake": scenario "earthquake" is unknown; allowed: none, mean_shift/],
       ["a scenario the table does not have", { driftSchema: "legacy", driftScenario: "category_mix" }, /drift-loop:driftScenario="category_mix": scenario category_mix needs schema=credit; with schema=legacy allowed: /],
       ["a batch above the traffic CLI's bound", { trafficBatchSize: "5000", trafficRows: "10000" }, /drift-loop:trafficBatchSize=5000 is out of range; allowed: 1\.\.1000/],
+      ["MLflow accepting any host", { mlflowAllowedHosts: "mlflow.example.com, *" }, /drift-loop:mlflowAllowedHosts has "\*"; allowed: comma-separated host names/],
       ["an unknown service type", { serviceType: "Ingress" }, /drift-loop:serviceType="Ingress" is not allowed; allowed: ClusterIP, NodePort, LoadBalancer/],
       ["a non-boolean", { buildImages: "yes" }, /drift-loop:buildImages="yes" is not a boolean; allowed: true, false/],
       ["a bad storage size", { minioStorage: "5 gigs" }, /drift-loop:minioStorage="5 gigs" is not valid; allowed: a Kubernetes quantity/],

@@ -508,7 +508,7 @@ for (const profile of ["minikube", "cloud"] as const) {
 
 describe("the platform program with NodePort/LoadBalancer Services", () => {
   it("admits people from outside only to the UI/API ports of the Services it exposes", async () => {
-    const open = manifests((await runPlatform(minikubeConfig({ serviceType: "LoadBalancer" }), { repoRoot: makeRepoFixture() })).resources);
+    const open = manifests((await runPlatform(minikubeConfig({ serviceType: "LoadBalancer", mlflowAllowedHosts: "mlflow.lb.example.com,10.1.2.3:5000" }), { repoRoot: makeRepoFixture() })).resources);
     const closed = manifests((await runPlatform(minikubeConfig(), { repoRoot: makeRepoFixture() })).resources);
     const externalPorts = (ms: Record<string, any>[]) =>
       byKind(ms, "NetworkPolicy")
@@ -517,5 +517,9 @@ describe("the platform program with NodePort/LoadBalancer Services", () => {
     assert.deepEqual(externalPorts(open), [PORTS.mlflow, PORTS.drifter, PORTS.modelApi, PORTS.minioConsole].sort((a, b) => a - b));
     assert.deepEqual(externalPorts(closed), []);
     assert.ok(byKind(open, "Service").filter((s) => s.spec.type === "LoadBalancer").length === 4, "Postgres stays headless");
+    // MLflow's Host check lets the LoadBalancer's name through when the stack names it.
+    const mlflow = workloads(open).find((w) => w.podLabels["app.kubernetes.io/name"] === "mlflow")!;
+    const hosts = containersOf(mlflow)[0]!.env.find((e: any) => e.name === "MLFLOW_SERVER_ALLOWED_HOSTS").value.split(",");
+    assert.ok(hosts.includes("mlflow.lb.example.com") && hosts.includes("10.1.2.3:5000"));
   });
 });
