@@ -46,7 +46,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           pod: optionalStringEnv(env, LOCAL_ENV.podName) ?? optionalStringEnv(env, "HOSTNAME") ?? hostname(),
           flushRows,
           flushSeconds: intEnv(env, ENV.requestLogFlushSeconds, { min: 1, max: 3600, fallback: 10 }),
-          maxBufferedRows: intEnv(env, LOCAL_ENV.requestLogMaxBufferedRows, { min: Math.max(1000, flushRows), max: 10_000_000, fallback: Math.max(200_000, flushRows) }),
+          maxBufferedRows: intEnv(env, LOCAL_ENV.requestLogMaxBufferedRows, { min: Math.max(1000, flushRows), max: 10_000_000, fallback: Math.max(100_000, flushRows) }),
         }
       : undefined,
     bodyLimit: intEnv(env, LOCAL_ENV.bodyLimitBytes, { min: 1024, max: 64 * 1024 * 1024, fallback: 1024 * 1024 }),

@@ -14,7 +14,7 @@
  */
 import type { Client } from "minio";
 import { BUCKETS } from "../../lib/contract";
-import { FEATURES, FEATURE_NAMES, PREDICTION, PROBABILITY, type Row } from "../../lib/schema";
+import { FEATURES, FEATURE_NAMES, LABEL, PREDICTION, PROBABILITY, type Row } from "../../lib/schema";
 import { getText, listKeys } from "../../lib/s3";
 
 /** One scored row, one line of a request log object. */
@@ -177,9 +177,10 @@ export async function readRequestWindow(client: Client, window: RequestWindow, b
 
 /**
  * Flat rows for the drift check: every schema feature (null when missing), then
- * `prediction` and `probability` (lib/schema PREDICTION, PROBABILITY).
+ * `prediction` and `probability` (lib/schema PREDICTION, PROBABILITY), and with
+ * `includeLabel` the ground truth as `default` (LABEL; null when the client sent none).
  */
-export function recordsToRows(records: readonly RequestLogRecord[]): Row[] {
+export function recordsToRows(records: readonly RequestLogRecord[], opts: { includeLabel?: boolean } = {}): Row[] {
   return records.map((r) => {
     const row: Row = {};
     for (const f of FEATURES) {
@@ -188,6 +189,7 @@ export function recordsToRows(records: readonly RequestLogRecord[]): Row[] {
     }
     row[PREDICTION] = r.prediction;
     row[PROBABILITY] = r.probability;
+    if (opts.includeLabel) row[LABEL] = r.label ?? null;
     return row;
   });
 }

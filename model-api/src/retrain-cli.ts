@@ -12,7 +12,7 @@ import { BUILD_CONTEXT_MODEL, DeployError, redeployChampion, retrain, type Retra
 import { findRepoRoot, formatChanges, pulumiStackSelector, type StackSelector } from "./stack";
 import { printOutcome } from "./train-cli";
 import { TRAIN_FLAGS, TRAIN_HELP, resolveTraining } from "./train-options";
-import { loadTrainingRows } from "./training-data";
+import { dataInfoOf, loadTrainingRows } from "./training-data";
 
 const HELP = `Usage: npm run retrain -- [options]
 
@@ -64,7 +64,7 @@ export async function retrainCommand(argv: string[], env: Record<string, string 
       const t = resolveTraining(v, env);
       json = t.json;
       const { rows, source } = await loadTrainingRows(t.source, log);
-      result = await retrain({ ...t, rows, source }, { stackName, workDir, onOutput }, deps);
+      result = await retrain({ ...t, rows, source, dataInfo: dataInfoOf(t.source) }, { stackName, workDir, onOutput }, deps);
     }
   } catch (err) {
     if (err instanceof DeployError && !(v["dry-run"] === true)) {

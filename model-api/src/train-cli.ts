@@ -13,7 +13,7 @@ import { sha256, toCsv } from "./dataset";
 import { writeModelFile } from "./model-io";
 import { TRAIN_FLAGS, TRAIN_HELP, resolveTraining } from "./train-options";
 import { trainModel } from "./trainer";
-import { loadTrainingRows } from "./training-data";
+import { dataInfoOf, loadTrainingRows } from "./training-data";
 import { runTraining, type TrainingOutcome } from "./training";
 
 const HELP = `Usage: npm run train -- [options]
@@ -69,10 +69,11 @@ async function main(): Promise<number> {
   }
   if (v.version !== undefined) throw new UsageError("--version is only for --offline models; registered versions are numbered by MLflow");
 
-  const { rows, source } = await loadTrainingRows(t.source, log);
+  // Services config first: a missing variable fails before a long data fetch.
   const mlflow = new MlflowClient(urlEnv(process.env, ENV.mlflowTrackingUri), log);
   const s3 = s3Client(s3SettingsFromEnv());
-  const outcome = await runTraining({ ...t, rows, source }, { mlflow, s3, log });
+  const { rows, source } = await loadTrainingRows(t.source, log);
+  const outcome = await runTraining({ ...t, rows, source, dataInfo: dataInfoOf(t.source) }, { mlflow, s3, log });
   if (out && outcome.decision.promoted && !t.dryRun) {
     await writeModelFile(out, outcome.model);
     log.info({ out }, "wrote the promoted model file");

@@ -10,6 +10,13 @@ export type DataSource =
   | { kind: "drifter"; url: string; rows: number; seed?: number; scenario?: string; magnitude?: number }
   | { kind: "generate"; rows: number; seed: number; scenario?: string; magnitude?: number };
 
+/** What is known about how the rows were generated (for the reference metadata). */
+export function dataInfoOf(src: DataSource): { scenario?: string; seed?: number } | undefined {
+  if (src.kind === "file") return undefined;
+  if (src.kind === "drifter") return { scenario: src.scenario ?? "drifter default", seed: src.seed };
+  return { scenario: src.scenario ?? "none", seed: src.seed };
+}
+
 export async function loadTrainingRows(src: DataSource, log: Logger): Promise<{ rows: LabelledRow[]; source: string }> {
   const t0 = Date.now();
   let out: { rows: LabelledRow[]; source: string };

@@ -32,6 +32,8 @@ export interface TrainingOptions extends TrainOptions {
   tolerance: number;
   /** Do everything except registering, aliasing and writing the reference (dry run). */
   dryRun?: boolean;
+  /** Generator scenario and seed of the rows when known (for the reference metadata). */
+  dataInfo?: { scenario?: string; seed?: number };
 }
 
 export interface TrainingDeps {
@@ -200,15 +202,25 @@ function prefixed(prefix: string, m: ModelMetrics): Record<string, number> {
   return Object.fromEntries(Object.entries(m).map(([k, v]) => [`${prefix}${k}`, v]));
 }
 
-/** The metadata stored next to a reference dataset (KEYS.referenceMeta). */
+/**
+ * The metadata stored next to a reference dataset (KEYS.referenceMeta): the shape the
+ * drifter's seed-cli writes for the initial reference (drifter/src/reference.ts), with the
+ * model version filled in and the training run's provenance added.
+ */
 export interface ReferenceMeta {
-  model_version: string;
+  model_version: string | null;
   rows: number;
   columns: string[];
-  created_at: string;
+  label: string;
+  schema: "credit";
+  /** Generator scenario of the rows, or "unknown" (e.g. a file). */
+  scenario: string;
+  /** Generator seed of the rows, or null when unknown. */
+  seed: number | null;
+  /** SHA-256 of the reference CSV bytes. */
+  sha256: string;
   source: string;
-  seed: number;
-  data_sha256: string;
+  created_at: string;
   mlflow_run_id?: string;
 }
 
@@ -217,10 +229,13 @@ function referenceMeta(model: ModelFile, o: TrainingOptions, runId: string, data
     model_version: model.version,
     rows: o.rows.length,
     columns: [...FEATURE_NAMES, LABEL],
-    created_at: new Date().toISOString(),
+    label: LABEL,
+    schema: "credit",
+    scenario: o.dataInfo?.scenario ?? "unknown",
+    seed: o.dataInfo?.seed ?? null,
+    sha256: dataSha256,
     source: o.source,
-    seed: o.seed,
-    data_sha256: dataSha256,
+    created_at: new Date().toISOString(),
     mlflow_run_id: runId,
   };
 }
@@ -238,7 +253,7 @@ export async function archiveCurrentReference(s3: Client, log: Logger): Promise<
       log.warn({ key: KEYS.referenceMeta }, "the current reference metadata is not JSON; archiving it as it is");
     }
   }
-  const label = String(meta.model_version ?? "unknown").replace(/[^A-Za-z0-9_.-]/g, "_");
+  const label = String(meta.model_version === null ? "initial" : (meta.model_version ?? "unknown")).replace(/[^A-Za-z0-9_.-]/g, "_");
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const base = `reference/archive/${stamp}-model-${label}`;
   const csv = await getText(s3, BUCKETS.datasets, KEYS.reference);

@@ -8,7 +8,7 @@ import { BUCKETS, ENV, KEYS, MLFLOW } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import type { MlflowClient } from "../../lib/mlflow";
 import { getText, listKeys, objectExists, s3Env } from "../../lib/s3";
-import { toCsv } from "../../model-api/src/dataset";
+import { sha256, toCsv } from "../../model-api/src/dataset";
 import { parseModelFile } from "../../model-api/src/model";
 import { MODEL_ARTIFACT, runTraining, type TrainingOptions } from "../../model-api/src/training";
 import type { Services } from "../helpers/services";
@@ -56,6 +56,9 @@ describe("model-api training against real MLflow and MinIO", function () {
     const meta = JSON.parse(await getText(s3, BUCKETS.datasets, KEYS.referenceMeta));
     assert.equal(meta.model_version, out.version);
     assert.equal(meta.rows, 3000);
+    assert.equal(meta.sha256, sha256(toCsv(rows)), "the same metadata shape as the drifter's initial reference");
+    assert.equal(meta.label, "default");
+    assert.equal(meta.schema, "credit");
     assert.ok(await objectExists(s3, BUCKETS.datasets, `reference/versions/model-v${out.version}.csv`));
   });
 

@@ -92,6 +92,8 @@ describe("model-api request log layout", () => {
     assert.deepEqual(Object.keys(row), REQUEST_ROW_COLUMNS);
     assert.equal(row.prediction, 1);
     assert.equal(row.age, 35);
+    assert.equal(row.default, undefined, "no label column unless asked");
+    assert.equal(recordsToRows([rec], { includeLabel: true })[0].default, 0);
     assert.throws(() => parseRecord(JSON.stringify({ ...JSON.parse(line), probability: 2 })), /probability must be a number in \[0, 1\]/);
   });
 });
