@@ -9,11 +9,13 @@ import {
   klDiv,
   ksTest,
   psi,
+  radixSortFloat64,
   sortFloat64,
   wasserstein,
   zTest,
 } from "../../drift-job/src/stats/index.js";
 import type { Dataset } from "../../drift-job/src/types.js";
+import { uniforms } from "./data.js";
 
 const RUNS = { numRuns: 150 };
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
@@ -27,17 +29,38 @@ const numOrInt = fc.oneof(sample, intSample, smallIntSample);
 const inUnit = (p: number) => p >= 0 && p <= 1;
 
 describe("drift statistics invariants (property-based)", () => {
-  it("the radix sort orders values exactly like Float64Array.prototype.sort", () => {
-    const anyDouble = fc.double({ noNaN: true });
-    const mixed = fc.oneof(anyDouble, fc.integer({ min: -5, max: 5 }), fc.constantFrom(0, -0, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Infinity, Infinity));
+  it("the fast sorts order values exactly like Float64Array.prototype.sort", () => {
+    const extremes = fc.constantFrom(0, -0, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Infinity, Infinity);
+    const shapes = [
+      fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -5, max: 5 }), extremes), // whole range: radix path
+      fc.oneof(fc.double({ noNaN: true, min: -100, max: 100 }), fc.constantFrom(0, -0, 1, -1)), // bucket path
+      fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(0, -0)), // long runs of equal values
+      fc.oneof(fc.double({ noNaN: true, min: 0, max: 1e-3 }), fc.double({ noNaN: true, min: 0, max: 1e9 })), // skewed: big buckets
+    ];
+    for (const shape of shapes) {
+      fc.assert(
+        fc.property(fc.array(shape, { minLength: 2048, maxLength: 6000 }), (xs) => {
+          const expected = Float64Array.from(xs).sort();
+          for (const sorted of [sortFloat64(Float64Array.from(xs)), radixSortFloat64(Float64Array.from(xs))]) {
+            for (let i = 0; i < xs.length; i++) if (!Object.is(sorted[i], expected[i])) return false;
+          }
+          return true;
+        }),
+        { numRuns: 15 },
+      );
+    }
+  });
+
+  it("the bucket sort puts -0 before +0 inside a small bucket", () => {
     fc.assert(
-      fc.property(fc.array(mixed, { minLength: 2048, maxLength: 6000 }), (xs) => {
+      fc.property(fc.array(fc.integer({ min: 0, max: 4999 }), { minLength: 2, maxLength: 8 }), fc.integer(), (positions, seed) => {
+        const xs = uniforms(5000, seed, -1, 1);
+        positions.forEach((p, i) => (xs[p] = i % 2 ? -0 : 0));
         const expected = Float64Array.from(xs).sort();
         const actual = sortFloat64(Float64Array.from(xs));
-        for (let i = 0; i < xs.length; i++) if (!Object.is(actual[i], expected[i])) return false;
-        return true;
+        return actual.every((v, i) => Object.is(v, expected[i]));
       }),
-      { numRuns: 40 },
+      { numRuns: 30 },
     );
   });
 

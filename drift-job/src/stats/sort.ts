@@ -1,8 +1,11 @@
 /**
- * Fast ascending sort of float64 values (no NaN) by LSD radix sort on the IEEE-754
- * bits: 6 passes of 11/11/10 bits over the two 32-bit halves, skipping passes where
- * every key has the same digit. About 5-10x faster than Float64Array.prototype.sort
- * on a million values. -0 sorts before +0, as with the built-in sort.
+ * Fast ascending sort of float64 values (no NaN), same order as
+ * Float64Array.prototype.sort (-0 before +0):
+ * - `sortFloat64`: one pass into n/8 equal-width buckets between min and max, then
+ *   insertion sort of the small buckets; big buckets (skewed data) go to the radix sort.
+ * - `radixSortFloat64`: LSD radix sort on the IEEE-754 bits, 6 passes of 11/11/10 bits
+ *   over the two 32-bit halves, skipping passes where every key has the same digit.
+ * Both are 2-4x faster than the built-in sort on a million values.
  */
 
 const SMALL = 2048;
@@ -16,6 +19,82 @@ function scratchFor(len: number): Uint32Array {
 
 /** Sort `values` ascending in place (no NaN allowed) and return it. */
 export function sortFloat64(values: Float64Array): Float64Array {
+  const n = values.length;
+  if (n < SMALL) return values.sort();
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min === max) return values;
+  const nb = n >>> 3;
+  const scale = nb / (max - min);
+  if (!(scale > 0 && scale < Infinity)) return radixSortFloat64(values);
+  // (v - min) * scale is monotonic in v, so buckets come out in order.
+  const starts = new Uint32Array(nb + 1);
+  for (let i = 0; i < n; i++) {
+    const b = ((values[i] - min) * scale) | 0;
+    starts[b < nb ? b : nb - 1]++;
+  }
+  let sum = 0;
+  for (let b = 0; b < nb; b++) {
+    const c = starts[b];
+    starts[b] = sum;
+    sum += c;
+  }
+  starts[nb] = n;
+  const pos = starts.slice(0, nb);
+  const out = floatScratchFor(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    const b = ((v - min) * scale) | 0;
+    out[pos[b < nb ? b : nb - 1]++] = v;
+  }
+  for (let b = 0; b < nb; b++) {
+    const lo = starts[b];
+    const hi = starts[b + 1];
+    const k = hi - lo;
+    if (k < 2) continue;
+    if (k <= 48) {
+      insertionSort(out, lo, hi);
+      continue;
+    }
+    let same = true;
+    const first = out[lo];
+    for (let i = lo + 1; i < hi && same; i++) same = out[i] === first;
+    if (same && first !== 0) continue; // a run of one value (zeros may mix -0 and +0)
+    const part = out.subarray(lo, hi);
+    if (k >= SMALL) radixSortFloat64(part);
+    else part.sort();
+  }
+  values.set(out.subarray(0, n));
+  if (floatScratch.length > 1 << 23) floatScratch = new Float64Array(0);
+  return values;
+}
+
+function insertionSort(a: Float64Array, lo: number, hi: number): void {
+  for (let i = lo + 1; i < hi; i++) {
+    const v = a[i];
+    let j = i - 1;
+    // -0 goes before +0, as in the built-in sort.
+    while (j >= lo && (a[j] > v || (a[j] === v && v === 0 && 1 / a[j] > 1 / v))) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
+
+let floatScratch = new Float64Array(0);
+function floatScratchFor(len: number): Float64Array {
+  if (floatScratch.length < len) floatScratch = new Float64Array(len);
+  return floatScratch;
+}
+
+/** LSD radix sort of `values` in place (no NaN allowed); returns it. */
+export function radixSortFloat64(values: Float64Array): Float64Array {
   const n = values.length;
   if (n < SMALL) return values.sort();
   const u = new Uint32Array(values.buffer, values.byteOffset, n * 2);
