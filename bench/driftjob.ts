@@ -24,6 +24,8 @@ const DATA = join(CACHE, "bench-driftjob");
 
 interface Measured {
   seconds: number;
+  /** User + system CPU seconds of the process (robust when the machine is shared). */
+  cpu: number;
   peakMb: number;
   stdout: string;
   stderr: string;
@@ -33,7 +35,7 @@ interface Measured {
 /** Runs a process to its end; peak RSS from GNU time when present, else by polling /proc. */
 function measure(cmd: string, args: string[]): Promise<Measured> {
   const gnuTime = existsSync("/usr/bin/time");
-  const argv = gnuTime ? ["-f", "__PEAK_KB__ %M", cmd, ...args] : args;
+  const argv = gnuTime ? ["-f", "__PEAK_KB__ %M %U %S", cmd, ...args] : args;
   const bin = gnuTime ? "/usr/bin/time" : cmd;
   return new Promise((res, rej) => {
     const t0 = process.hrtime.bigint();
@@ -41,12 +43,15 @@ function measure(cmd: string, args: string[]): Promise<Measured> {
     let out = "";
     let err = "";
     let polledKb = 0;
+    let polledCpu = 0;
     const poll = gnuTime
       ? undefined
       : setInterval(() => {
           try {
             const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
             if (m) polledKb = Math.max(polledKb, Number(m[1]));
+            const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+            polledCpu = (Number(stat[11]) + Number(stat[12])) / 100;
           } catch {
             /* exited */
           }
@@ -57,9 +62,10 @@ function measure(cmd: string, args: string[]): Promise<Measured> {
     child.on("close", (code) => {
       if (poll) clearInterval(poll);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const m = /__PEAK_KB__ (\d+)/.exec(err);
+      const m = /__PEAK_KB__ (\d+) ([\d.]+) ([\d.]+)/.exec(err);
       const kb = m ? Number(m[1]) : polledKb;
-      res({ seconds, peakMb: kb / 1024, stdout: out, stderr: err.replace(/__PEAK_KB__ \d+\n?/, ""), code: code ?? -1 });
+      const cpu = m ? Number(m[2]) + Number(m[3]) : polledCpu;
+      res({ seconds, cpu, peakMb: kb / 1024, stdout: out, stderr: err.replace(/__PEAK_KB__ .*\n?/, ""), code: code ?? -1 });
     });
   });
 }
@@ -89,6 +95,8 @@ interface Row {
   rows: number;
   ours: number[];
   peer: number[];
+  oursCpu: number[];
+  peerCpu: number[];
   oursMb: number[];
   peerMb: number[];
   same: string;
@@ -108,14 +116,15 @@ export async function run(): Promise<void> {
     const { ref, cur } = dataFor(rows);
     const outOurs = join(DATA, `out-ours-${rows}`);
     const outPeer = join(DATA, `out-evidently-${rows}`);
-    const r: Row = { rows, ours: [], peer: [], oursMb: [], peerMb: [], same: "?", oursHtmlKb: 0, peerHtmlKb: 0 };
+    const r: Row = { rows, ours: [], peer: [], oursCpu: [], peerCpu: [], oursMb: [], peerMb: [], same: "?", oursHtmlKb: 0, peerHtmlKb: 0 };
     for (let k = 0; k < repeats; k++) {
       rmSync(outOurs, { recursive: true, force: true });
       const m = await measure(process.execPath, ["--import", "tsx", "drift-job/src/cli.ts", "--reference", ref, "--current", cur, "--out", outOurs, "--quiet"]);
       if (m.code !== 0) throw new Error(`drift CLI failed (${m.code}): ${m.stderr}`);
       r.ours.push(m.seconds);
+      r.oursCpu.push(m.cpu);
       r.oursMb.push(m.peakMb);
-      console.log(`  ${rows.toLocaleString("en-US")} rows, ours #${k + 1}: ${m.seconds.toFixed(2)} s, ${m.peakMb.toFixed(0)} MB`);
+      console.log(`  ${rows.toLocaleString("en-US")} rows, ours #${k + 1}: ${m.seconds.toFixed(2)} s wall, ${m.cpu.toFixed(2)} s CPU, ${m.peakMb.toFixed(0)} MB`);
     }
     let peerOut = "";
     const pr = peerRepeats[Math.min(i, peerRepeats.length - 1)] || 1;
@@ -124,9 +133,10 @@ export async function run(): Promise<void> {
       const m = await measure(PY, [join(ROOT, "bench", "peers", "evidently_drift.py"), ref, cur, outPeer]);
       if (m.code !== 0) throw new Error(`Evidently peer failed (${m.code}): ${m.stderr.slice(-2000)}`);
       r.peer.push(m.seconds);
+      r.peerCpu.push(m.cpu);
       r.peerMb.push(m.peakMb);
       peerOut = m.stdout;
-      console.log(`  ${rows.toLocaleString("en-US")} rows, Evidently #${k + 1}: ${m.seconds.toFixed(2)} s, ${m.peakMb.toFixed(0)} MB`);
+      console.log(`  ${rows.toLocaleString("en-US")} rows, Evidently #${k + 1}: ${m.seconds.toFixed(2)} s wall, ${m.cpu.toFixed(2)} s CPU, ${m.peakMb.toFixed(0)} MB`);
     }
     type Decisions = { dataset_drift: boolean; columns: Record<string, { drift_detected: boolean; stattest_name: string; drift_score: number }> };
     const peer = JSON.parse(peerOut.trim().split("\n").pop()!) as Decisions;
@@ -147,13 +157,15 @@ export async function run(): Promise<void> {
     r.peerHtmlKb = statSync(join(outPeer, "report.html")).size / 1024;
     results.push(r);
   }
-  console.log("\nDrift check, CSV files to report.json + report.html, end to end (process start to exit); medians");
-  const head = ["rows/side", "ours s", "Evidently s", "speed-up", "ours MB", "Evidently MB", "mem ratio", "same decisions", "html KB ours / Evidently"];
+  console.log("\nDrift check, CSV files to report.json + report.html, end to end (process start to exit); medians; n = runs");
+  const head = ["rows/side", "ours s", "Evidently s", "speed-up", "CPU s ours / Evidently", "CPU speed-up", "ours MB", "Evidently MB", "mem ratio", "same decisions", "html KB ours / Evidently"];
   const lines = results.map((r) => [
     r.rows.toLocaleString("en-US"),
     `${median(r.ours).toFixed(2)} (n=${r.ours.length})`,
     `${median(r.peer).toFixed(2)} (n=${r.peer.length})`,
     `${(median(r.peer) / median(r.ours)).toFixed(1)}x`,
+    `${median(r.oursCpu).toFixed(1)} / ${median(r.peerCpu).toFixed(1)}`,
+    `${(median(r.peerCpu) / median(r.oursCpu)).toFixed(1)}x`,
     median(r.oursMb).toFixed(0),
     median(r.peerMb).toFixed(0),
     `${(median(r.oursMb) / median(r.peerMb)).toFixed(2)}`,

@@ -20,7 +20,7 @@ import {
   type ServiceType,
   type Size,
 } from "../stacks/profiles";
-import { SCENARIOS, SCHEMAS } from "../drifter/src/scenarios";
+import { SCENARIOS, SCHEMAS, parseScenarios } from "../drifter/src/scenarios";
 
 /** The config namespace (the project name in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "drift-loop";
@@ -348,14 +348,15 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     if (why) problems.push(`${key(k)}=${JSON.stringify(v)} is not a valid cron schedule: ${why}`);
     return v;
   };
-  const scenario = (k: string): string => {
+  /** Scenario list checked by the drifter's own parser (names, and which table they apply to). */
+  const scenario = (k: string, schema: (typeof DRIFT_SCHEMAS)[number]): string => {
     const v = str(k);
-    const parts = v.split(",").map((p) => p.trim());
-    const unknown = parts.filter((p) => !(DRIFT_SCENARIOS as readonly string[]).includes(p));
-    if (v === "" || unknown.length > 0) {
-      problems.push(`${key(k)}=${JSON.stringify(v)} names unknown scenario(s) ${unknown.join(", ")}; allowed: ${DRIFT_SCENARIOS.join(", ")} (or a comma-separated list)`);
+    try {
+      parseScenarios(v, schema);
+    } catch (err) {
+      problems.push(`${key(k)}=${JSON.stringify(v)}: ${(err as Error).message}`);
     }
-    return parts.join(",");
+    return v.split(",").map((p) => p.trim()).join(",");
   };
   const quantity = (k: string, fallback: string): string => matching(k, QUANTITY, "a Kubernetes quantity such as 5Gi or 500Mi", fallback);
 
@@ -402,6 +403,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     }
   }
 
+  const driftSchema = oneOf("driftSchema", DRIFT_SCHEMAS);
   const cfg: PlatformConfig = {
     profile: profileName,
     namespace: matching("namespace", DNS_LABEL, "a DNS label: lowercase letters, digits and -, at most 63 characters"),
@@ -435,9 +437,9 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       driftProb: num("driftProb", 0, 1),
       rows: int("driftRows", 100, 10000),
       cols: int("driftCols", 2, 30),
-      scenario: scenario("driftScenario"),
+      scenario: scenario("driftScenario", driftSchema),
       magnitude: num("driftMagnitude", 0, 1),
-      schema: oneOf("driftSchema", DRIFT_SCHEMAS),
+      schema: driftSchema,
     },
     modelApi: {
       replicas: int("modelApiReplicas", 1, 20, profile.replicas),
@@ -459,8 +461,9 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     traffic: {
       schedule: schedule("trafficSchedule"),
       rows: int("trafficRows", 1, 100000),
-      batchSize: int("trafficBatchSize", 1, 10000),
-      scenario: scenario("trafficScenario"),
+      batchSize: int("trafficBatchSize", 1, 1000),
+      // The traffic CronJob asks for the credit table (the model API's schema).
+      scenario: scenario("trafficScenario", "credit"),
       deadlineSeconds: int("trafficDeadlineSeconds", 30, 86400),
     },
     github: {

@@ -58,6 +58,9 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
   const namespace = new Namespace("drift-loop", { name: cfg.namespace });
   const ns = namespace.name;
   const after = { dependsOn: [namespace] };
+  // Depending on a component waits for all its children: e.g. on MinIO's init Job, which
+  // creates the buckets MLflow (artifacts) and the model API (request log) write to.
+  const afterAll = (...parts: pulumi.Resource[]) => ({ dependsOn: [namespace, ...parts] });
 
   const images = new Images("images", {
     build: cfg.images.build,
@@ -113,7 +116,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       s3: { endpointUrl: minio.endpointUrl, secretName: minio.secretName, accessKeyKey: MINIO_SECRET_KEYS.accessKey, secretKeyKey: MINIO_SECRET_KEYS.secretKey },
       ingress: ingressFor("mlflow"),
     },
-    after,
+    afterAll(postgres, minio),
   );
   const drifter = new Drifter(
     "drifter",
@@ -145,7 +148,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       requestLogFlushSeconds: cfg.modelApi.requestLogFlushSeconds,
       ingress: ingressFor("model-api"),
     },
-    after,
+    afterAll(minio),
   );
   const driftMonitor = new DriftMonitor(
     "drift-monitor",
@@ -167,7 +170,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
           ? { repository: cfg.github.repository, apiUrl: cfg.github.apiUrl, token: cfg.github.dispatchToken }
           : undefined,
     },
-    after,
+    afterAll(minio, mlflow, drifter, modelApi),
   );
 
   const external = (part: string, svcName: pulumi.Output<string>, port: number): pulumi.Output<string> =>

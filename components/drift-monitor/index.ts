@@ -222,6 +222,8 @@ function cronJob(parent: pulumi.Resource, name: string, s: CronJobSpec): k8s.bat
                 restartPolicy: "Never",
                 serviceAccountName: s.serviceAccountName,
                 automountServiceAccountToken: false,
+                // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
+                enableServiceLinks: false,
                 securityContext: podSecurityContext(NODE_UID),
                 containers: [
                   {

@@ -103,6 +103,8 @@ export class Drifter extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: sa.metadata.name,
               automountServiceAccountToken: false,
+              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
+              enableServiceLinks: false,
               securityContext: podSecurityContext(NODE_UID),
               containers: [
                 {
@@ -134,6 +136,7 @@ export class Drifter extends pulumi.ComponentResource {
         ports: [PORTS.drifter],
         access: "drifter",
         ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.drifter] } : undefined,
+        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.drifter],
       },
       { parent: this },
     );

@@ -6,7 +6,10 @@
  *
  * The provider (owner + token) comes from the parent or `opts.providers`; the token needs
  * the `repo` and `workflow` scopes (fine-grained: Contents, Secrets, Variables and
- * Workflows read/write), since writing under .github/workflows/ needs the latter.
+ * Workflows read/write), since writing under .github/workflows/ needs the latter. The
+ * deploy and retrain workflows run `pulumi up` of this program too, so that token must
+ * come from the stack config (`githubToken`, a secret), not from the job's own token,
+ * which may write neither secrets nor workflow files.
  */
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";

@@ -101,7 +101,7 @@ Reads stack outputs (\`pulumi stack output --json\`) from the file or stdin and 
 every http(s) URL the runner can reach answers without a 5xx. In-cluster and unreachable
 URLs are skipped. Exits 1 when a reachable URL keeps failing, 2 on bad input.`;
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], options: SmokeOptions = {}): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(HELP);
     return 0;
@@ -118,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`cannot read stack outputs from ${argv[0] ?? "stdin"}: ${(e as Error).message} (expected the JSON of \`pulumi stack output --json\`)`);
     return 2;
   }
-  const results = await smokeCheck(outputs);
+  const results = await smokeCheck(outputs, options);
   console.log(formatResults(results));
   const failed = results.filter((r) => r.status === "failed");
   if (failed.length > 0) {

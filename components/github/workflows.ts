@@ -66,6 +66,9 @@ export const SMOKE_CHECK_SCRIPT = "components/github/smoke-check.ts";
 /** The file that runs the retrain with the cluster's services port-forwarded. */
 export const WITH_CLUSTER_SCRIPT = "components/github/with-cluster.ts";
 
+/** Where `npm run retrain` writes the promoted model (model-api's BUILD_CONTEXT_MODEL lives in it). */
+export const RETRAINED_MODEL_DIR = "model-api/model";
+
 /** `client_payload` fields of the drift dispatch the retrain passes on, and the env var for each. */
 export const RETRAIN_PAYLOAD_ENV = {
   reason: RETRAIN_ENV.reason,
@@ -308,7 +311,8 @@ export function retrainWorkflow(): Workflow {
       retrain: {
         name: "Retrain and roll out",
         "runs-on": "ubuntu-24.04",
-        permissions: { contents: "read" },
+        // write: the retrained model and its stack config are committed back (last step).
+        permissions: { contents: "write" },
         "timeout-minutes": 60,
         env: { ...pulumiEnv, [RETRAIN_ENV.stack]: variable(VARIABLES.stack) },
         steps: [
@@ -339,6 +343,29 @@ export function retrainWorkflow(): Workflow {
               `echo "Retraining \${${RETRAIN_ENV.stack}}: \${${RETRAIN_ENV.reason}}"`,
               // MLflow, MinIO and the drifter through kubectl port-forward; the credentials only through the pipe.
               `pulumi stack output --json --show-secrets --stack "\${${RETRAIN_ENV.stack}}" | npx tsx ${WITH_CLUSTER_SCRIPT} -- npm run retrain`,
+            ].join("\n"),
+          },
+          {
+            // The retrain set drift-loop:modelImageTag in Pulumi.<stack>.yaml and wrote the
+            // model file the image is built from: both go into the branch, or the next
+            // deploy from a clean clone would roll the model back. A push with the job's
+            // token starts no workflow: the stack is already up to date.
+            name: "Record the retrained model in the repository",
+            env: { GITHUB_TOKEN: "${{ github.token }}", [RETRAIN_ENV.reason]: payloadEnv[RETRAIN_ENV.reason] },
+            run: [
+              `stack_file="Pulumi.\${${RETRAIN_ENV.stack}##*/}.yaml"`,
+              `if git diff --quiet -- "\${stack_file}" ${RETRAINED_MODEL_DIR} && [ -z "$(git ls-files --others --exclude-standard -- "\${stack_file}" ${RETRAINED_MODEL_DIR})" ]; then`,
+              '  echo "::notice::No new model was deployed (the candidate was not promoted); nothing to record"',
+              "  exit 0",
+              "fi",
+              'git config user.name "github-actions[bot]"',
+              'git config user.email "41898282+github-actions[bot]@users.noreply.github.com"',
+              `git add -- "\${stack_file}" ${RETRAINED_MODEL_DIR}`,
+              `git commit -m "retrain: \${${RETRAIN_ENV.stack}} serves the retrained model" -m "\${${RETRAIN_ENV.reason}}"`,
+              // The token only for these two commands, never left in .git/config.
+              'auth="AUTHORIZATION: basic $(printf \'x-access-token:%s\' "${GITHUB_TOKEN}" | base64 -w0)"',
+              'git -c http.extraheader="${auth}" pull --rebase origin "${GITHUB_REF_NAME}"',
+              'git -c http.extraheader="${auth}" push origin "HEAD:${GITHUB_REF_NAME}"',
             ].join("\n"),
           },
         ],

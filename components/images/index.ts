@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { contextHash } from "./context-hash";
+import { contextHash, dockerfileInputs } from "./context-hash";
 import { readServerVersions, type ServerVersions } from "./versions";
 
 /** Our three workload images: the folder holding the Dockerfile and the code it builds. */
@@ -13,8 +13,12 @@ export const WORKLOAD_IMAGES = {
 } as const;
 export type WorkloadImage = keyof typeof WORKLOAD_IMAGES;
 
-/** Files every workload image build reads besides its own folder (tsc + npm ci). */
-const SHARED_INPUTS = ["lib", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", ".dockerignore"];
+/**
+ * The baked model of model-api/Dockerfile: a retrain writes it and builds the model image
+ * (modelImageTag). The platform model-api image (traffic CronJob) leaves it out of its hash
+ * so a retrain does not re-tag it.
+ */
+export const MODEL_BUILD_CONTEXT = "model-api/model";
 
 export interface ImagesArgs {
   /** Build our images with @pulumi/docker (true), or reference existing tags (false). */
@@ -81,9 +85,7 @@ export class Images extends pulumi.ComponentResource {
       return image.imageName;
     };
 
-    const workload = (key: WorkloadImage): pulumi.Output<string> => {
-      const dir = WORKLOAD_IMAGES[key];
-      if (!args.build) return pulumi.output(`${repo(dir)}:${args.tag}`);
+    const dockerfileOf = (dir: string): string => {
       const dockerfile = `${dir}/Dockerfile`;
       if (!fs.existsSync(path.join(args.repoRoot, dockerfile))) {
         throw new pulumi.ResourceError(
@@ -91,7 +93,18 @@ export class Images extends pulumi.ComponentResource {
           this,
         );
       }
-      const hash = contextHash(args.repoRoot, [dir, ...SHARED_INPUTS]).slice(0, 12);
+      return dockerfile;
+    };
+    /** The hash of a workload image: its Dockerfile and every path it COPYs from the context. */
+    const hashOf = (dockerfile: string, exclude: string[] = []): string => {
+      const inputs = dockerfileInputs(fs.readFileSync(path.join(args.repoRoot, dockerfile), "utf8"));
+      return contextHash(args.repoRoot, [dockerfile, `${dockerfile}.dockerignore`, ".dockerignore", ...inputs], "", exclude).slice(0, 12);
+    };
+    const workload = (key: WorkloadImage): pulumi.Output<string> => {
+      const dir = WORKLOAD_IMAGES[key];
+      if (!args.build) return pulumi.output(`${repo(dir)}:${args.tag}`);
+      const dockerfile = dockerfileOf(dir);
+      const hash = hashOf(dockerfile, key === "modelApi" ? [MODEL_BUILD_CONTEXT] : []);
       // Relative paths: Pulumi runs the program from the project root, and state stays portable.
       return build(dir, `${repo(dir)}:${args.tag}-${hash}`, ".", dockerfile);
     };
@@ -99,7 +112,17 @@ export class Images extends pulumi.ComponentResource {
     this.driftJob = workload("driftJob");
     this.modelApiPlatform = workload("modelApi");
     this.modelRepository = repo(WORKLOAD_IMAGES.modelApi);
-    this.model = args.modelTag ? pulumi.output(`${this.modelRepository}:${args.modelTag}`) : this.modelApiPlatform;
+    if (!args.modelTag) {
+      this.model = this.modelApiPlatform;
+    } else if (!args.build) {
+      this.model = pulumi.output(`${this.modelRepository}:${args.modelTag}`);
+    } else {
+      // A retrain with building on: the model image is built from the context holding the
+      // new model file (model-api/model/model.json), tagged with the retrain's tag. Only this
+      // build and the ModelApi Deployment change; MODEL_IMAGE_TAG lets the Dockerfile check
+      // that the baked model is that version.
+      this.model = build("model", `${this.modelRepository}:${args.modelTag}`, ".", dockerfileOf(WORKLOAD_IMAGES.modelApi), { MODEL_IMAGE_TAG: args.modelTag });
+    }
 
     const v = this.versions;
     // Relative to the project root (the program's working directory), where this folder lives.

@@ -123,6 +123,8 @@ export class Minio extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: sa.metadata.name,
               automountServiceAccountToken: false,
+              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
+              enableServiceLinks: false,
               securityContext: podSecurityContext(MINIO_UID, MINIO_UID),
               containers: [
                 {
@@ -183,6 +185,8 @@ export class Minio extends pulumi.ComponentResource {
               restartPolicy: "OnFailure",
               serviceAccountName: sa.metadata.name,
               automountServiceAccountToken: false,
+              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
+              enableServiceLinks: false,
               securityContext: podSecurityContext(NODE_UID),
               containers: [
                 {
@@ -212,6 +216,7 @@ export class Minio extends pulumi.ComponentResource {
         ports: [PORTS.minio],
         access: "minio",
         ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.minioConsole] } : undefined,
+        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.minioConsole],
       },
       { parent: this },
     );

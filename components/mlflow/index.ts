@@ -99,6 +99,8 @@ export class Mlflow extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: sa.metadata.name,
               automountServiceAccountToken: false,
+              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
+              enableServiceLinks: false,
               securityContext: podSecurityContext(MLFLOW_UID),
               containers: [
                 {
@@ -142,6 +144,7 @@ export class Mlflow extends pulumi.ComponentResource {
         ports: [PORTS.mlflow],
         access: "mlflow",
         ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.mlflow] } : undefined,
+        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.mlflow],
       },
       { parent: this },
     );

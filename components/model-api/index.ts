@@ -80,6 +80,8 @@ export class ModelApi extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: sa.metadata.name,
               automountServiceAccountToken: false,
+              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
+              enableServiceLinks: false,
               securityContext: podSecurityContext(NODE_UID),
               terminationGracePeriodSeconds: 45,
               containers: [
@@ -119,6 +121,7 @@ export class ModelApi extends pulumi.ComponentResource {
         ports: [PORTS.modelApi],
         access: "modelApi",
         ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.modelApi] } : undefined,
+        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.modelApi],
       },
       { parent: this },
     );

@@ -106,6 +106,8 @@ export class Postgres extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: sa.metadata.name,
               automountServiceAccountToken: false,
+              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
+              enableServiceLinks: false,
               securityContext: podSecurityContext(POSTGRES_UID, POSTGRES_UID),
               terminationGracePeriodSeconds: 60,
               containers: [

@@ -17,6 +17,8 @@ export interface AllowIngressArgs {
   access: AccessTarget;
   /** Also admit these ports from the ingress controller's namespace. */
   ingressFrom?: { namespace: string; ports: number[] };
+  /** Also admit these ports from anywhere: the Service is a NodePort/LoadBalancer for people. */
+  externalPorts?: number[];
 }
 
 export function allowIngress(name: string, args: AllowIngressArgs, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy {
@@ -31,6 +33,9 @@ export function allowIngress(name: string, args: AllowIngressArgs, opts: pulumi.
       from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressFrom.namespace } } }],
       ports: args.ingressFrom.ports.map((port) => ({ protocol: "TCP", port })),
     });
+  }
+  if (args.externalPorts?.length) {
+    rules.push({ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: args.externalPorts.map((port) => ({ protocol: "TCP", port })) });
   }
   return new k8s.networking.v1.NetworkPolicy(
     name,

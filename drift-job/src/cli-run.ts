@@ -5,12 +5,13 @@
 import { parseArgs } from "node:util";
 import { LABEL, PREDICTION, PROBABILITY } from "../../lib/schema";
 import { analyze, type AnalysisSettings, type ComputeDrift, UsageError } from "./analyze";
-import { DataError, readDatasetFile } from "./io/read";
+import { readFilesInParallel } from "./io/parallel";
+import { DataError } from "./io/read";
 import { buildDriftOptions, parseShare, parseThreshold } from "./options";
 import { DEFAULT_POLICY } from "./policy";
 import { renderSummary } from "./report/summary";
 import { OutputError, reportFiles, writeFilesAtomically } from "./report/write";
-import { STATTEST_IDS, type Dataset } from "./types";
+import { STATTEST_IDS } from "./types";
 
 export const EXIT = {
   ok: 0,
@@ -187,15 +188,11 @@ export async function runCli(argv: string[], compute: ComputeDrift, io: CliIo = 
       if (!v.quiet) io.stderr(s);
     };
     const t0 = now();
-    const read = async (label: string, path: string): Promise<Dataset> => {
-      const t = now();
-      progress(`reading ${label} ${path} ... `);
-      const d = await readDatasetFile(path);
-      progress(`${d.rows.toLocaleString("en-US")} rows, ${Object.keys(d.columns).length} columns (${secs(now() - t)})\n`);
-      return d;
-    };
-    const reference = await read("reference", v.reference!);
-    const current = await read("current", v.current!);
+    progress(`reading ${v.reference} and ${v.current} ...\n`);
+    const labels = ["reference", "current"];
+    const [reference, current] = await readFilesInParallel([v.reference!, v.current!], (i, d, ms) =>
+      progress(`  ${labels[i]}: ${d.rows.toLocaleString("en-US")} rows, ${Object.keys(d.columns).length} columns (${secs(ms)})\n`),
+    );
     const t1 = now();
     progress(`comparing ... `);
     const report = analyze({ reference, current, referenceName: v.reference!, currentName: v.current! }, settings, compute, now);

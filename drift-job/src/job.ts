@@ -133,6 +133,7 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   try {
     planned = await planRetrain(store, deps.dispatcher, { fired: report.retrain.fired, windowEnd, now: now(), cooldownMinutes: cfg.cooldownMinutes, report: reportUri, reasons: report.retrain.reasons }, log);
   } catch (err) {
+    await abandonRun(deps.mlflow, run);
     return failed(log, err);
   }
   report.retrain.action = planned.message;
@@ -142,6 +143,7 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
     await putReport(deps.s3, folder, reportFiles(report), log, deps.retry);
     log.info({ report: reportUri }, "report stored");
   } catch (err) {
+    await abandonRun(deps.mlflow, run);
     return failed(log, err);
   }
 
@@ -151,6 +153,7 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
     outcome = await planned.execute(() => payloadOf(report, reportUri, run?.run_id ?? "", window, modelVersion));
   } catch (err) {
     // Recording the state failed (MinIO): nothing was sent.
+    await abandonRun(deps.mlflow, run);
     return { ...failed(log, err), folder, report };
   }
   if (outcome.action !== planned.action) {
@@ -193,6 +196,11 @@ export function payloadOf(r: DriftReport, reportUri: string, runId: string, wind
     window_end: window.end.toISOString(),
     model_version: modelVersion,
   };
+}
+
+/** Marks a started MLflow run FAILED when a later step stops the check (best effort). */
+async function abandonRun(mlflow: MlflowClient, run: MlflowRun["info"] | undefined): Promise<void> {
+  if (run) await mlflow.setTerminated(run.run_id, "FAILED").catch(() => undefined);
 }
 
 function failed(log: Logger, err: unknown): JobResult {

@@ -41,7 +41,8 @@ export async function loadReference(c: Client, log?: Logger, tuning?: RetryTunin
     const meta = JSON.parse(
       (await s3Retry(`reading s3://${BUCKETS.datasets}/${KEYS.referenceMeta}`, async () => streamToBuffer(await c.getObject(BUCKETS.datasets, KEYS.referenceMeta)), log, tuning)).toString("utf8"),
     ) as Record<string, unknown>;
-    const v = meta.model_version ?? meta.modelVersion ?? meta.version;
+    // null: the initial reference, written before any model was registered.
+    const v = meta.model_version === null ? "initial" : (meta.model_version ?? meta.modelVersion ?? meta.version);
     if (v !== undefined && v !== null) modelVersion = String(v);
   } catch (err) {
     if (err instanceof StorageError) throw err;

@@ -169,12 +169,27 @@ function csvEncode(s: string): string {
  */
 class TextCache {
   private readonly map = new Map<string, Uint8Array>();
-  constructor(private readonly encode: (s: string) => string) {}
-  get(s: string): Uint8Array {
+  /** Per column, the last few texts and their bytes: found by identity before any hashing. */
+  private readonly recentText: string[][];
+  private readonly recentBytes: Uint8Array[][];
+  constructor(
+    private readonly encode: (s: string) => string,
+    columns: number,
+  ) {
+    this.recentText = Array.from({ length: columns }, () => []);
+    this.recentBytes = Array.from({ length: columns }, () => []);
+  }
+  get(s: string, column: number): Uint8Array {
+    const texts = this.recentText[column];
+    for (let i = 0; i < texts.length; i++) if (texts[i] === s) return this.recentBytes[column][i];
     let b = this.map.get(s);
     if (b === undefined) {
       b = Buffer.from(this.encode(s), "utf8");
       if (this.map.size < 4096) this.map.set(s, b);
+    }
+    if (texts.length < 8) {
+      texts.push(s);
+      this.recentBytes[column].push(b);
     }
     return b;
   }
@@ -205,7 +220,7 @@ export function* serialize(src: RowSource, format: Format, chunkBytes = CHUNK_BY
   const cell: Cell[] = new Array(n).fill(null);
   const keys = cols.map((c, j) => (j === 0 ? "{" : ",") + JSON.stringify(c) + ":");
   const keyBytes = keys.map((k) => Buffer.from(k, "utf8"));
-  const text = new TextCache(format === "csv" ? csvEncode : JSON.stringify);
+  const text = new TextCache(format === "csv" ? csvEncode : JSON.stringify, n);
   const NULL = Buffer.from("null");
   // Text cells are categories (<= 40 chars by lib/schema CATEGORY_PATTERN); leave room for any.
   const textBound = 6 * 64 + 2;
@@ -225,7 +240,7 @@ export function* serialize(src: RowSource, format: Format, chunkBytes = CHUNK_BY
         if (v === null) continue;
         if (typeof v === "number") {
           if (Number.isFinite(v)) w.number(v, dec[j]);
-        } else w.bytes(text.get(v));
+        } else w.bytes(text.get(v, j));
       }
       w.byte(NEWLINE);
     } else {
@@ -237,7 +252,7 @@ export function* serialize(src: RowSource, format: Format, chunkBytes = CHUNK_BY
         else if (typeof v === "number") {
           if (Number.isFinite(v)) w.number(v, dec[j]);
           else w.bytes(NULL);
-        } else w.bytes(text.get(v));
+        } else w.bytes(text.get(v, j));
       }
       w.byte(125); // }
       if (ndjson) w.byte(NEWLINE);

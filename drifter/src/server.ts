@@ -166,6 +166,8 @@ export function buildServer(opts: ServerOptions): DrifterServer {
       const drifted = (src.details.driftedColumns ?? {}) as Record<string, number>;
       reply.header("x-drift-drifted-columns", Object.entries(drifted).map(([k, v]) => `${k}=${v}`).join(",") || "none");
     }
+    // HEAD (Fastify answers it with this handler): the headers, without making the batch.
+    if (req.method === "HEAD") return reply.send();
     const labels = { schema, scenario: scenarioLabel, format };
     const started = process.hrtime.bigint();
     inFlight++;

@@ -4,19 +4,19 @@
  * is interrupted or killed). Used by tests/helpers/services.ts and `npm run services`.
  */
 import { randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUCKETS, ENV } from "../../lib/contract";
-import { s3Env } from "../../lib/s3";
+import { s3Env, type S3Settings } from "../../lib/s3";
 import { locateBinaries } from "./config";
 import { startMinio } from "./minio";
 import { startMlflow } from "./mlflow";
 import { freePorts } from "./ports";
-import { dumpDatabase, restoreDatabase, startPostgres } from "./postgres";
+import { dumpDatabase, postgresUrl, restoreDatabase, startPostgres } from "./postgres";
 import { ServiceStartError, logTail, signalGroup, stopProcess, type ManagedProcess } from "./proc";
 import { startReaper } from "./reaper";
-import type { Services } from "./types";
+import type { PostgresSettings, Services } from "./types";
 
 export type { Services, PostgresSettings } from "./types";
 export { ServiceStartError } from "./proc";
@@ -101,12 +101,13 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
   const procs: ManagedProcess[] = [];
   live.add(procs);
   const reaper = startReaper(runDir);
+  let stopped = false;
   const onStart = (p: ManagedProcess) => {
     procs.push(p);
     appendFileSync(join(runDir, "pgids"), `${p.pid}\n`);
+    if (stopped) signalGroup(p.pid, "SIGKILL"); // started while a failed start was being cleaned up
   };
 
-  let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
@@ -127,48 +128,54 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
   };
 
   const env: NodeJS.ProcessEnv = { ...process.env };
+  const useTemplate = opts.schemaTemplate ?? true;
+  const template = bins.mlflowSchemaTemplate;
   try {
     const [pgPort, minioPort, consolePort, mlflowPort] = await freePorts(4);
-    const s3Creds = { accessKey: `drift-loop-${secret(6)}`, secretKey: secret(24) };
-    log(`starting PostgreSQL on 127.0.0.1:${pgPort} and MinIO on 127.0.0.1:${minioPort} (data in ${runDir})`);
-    const [pg, minio] = await Promise.all([
-      startPostgres({ bin: bins.postgresBin, dir: join(runDir, "postgres"), port: pgPort, superPassword: secret(16), user: "mlflow", password: secret(16), database: "mlflow", env, timeoutMs, onStart }),
-      startMinio({ bin: bins.minio, dir: join(runDir, "minio"), port: minioPort, consolePort, ...s3Creds, buckets: [BUCKETS.mlflow], env, timeoutMs, onStart }),
-    ]);
-    log(`PostgreSQL and MinIO ready after ${((Date.now() - started) / 1000).toFixed(1)}s; starting MLflow on 127.0.0.1:${mlflowPort}`);
+    const s3: S3Settings = { endPoint: "127.0.0.1", port: minioPort, useSSL: false, accessKey: `drift-loop-${secret(6)}`, secretKey: secret(24), region: "us-east-1" };
+    const pgBase = { host: "127.0.0.1", port: pgPort, user: "mlflow", password: secret(16), database: "mlflow" };
+    const pgSettings: PostgresSettings = { ...pgBase, url: postgresUrl(pgBase) };
+    log(`starting PostgreSQL on 127.0.0.1:${pgPort}, MinIO on 127.0.0.1:${minioPort} and MLflow on 127.0.0.1:${mlflowPort} (data in ${runDir})`);
+
+    // All three start at once. MLflow retries its database connection until Postgres lets
+    // the mlflow role log in, which happens only after the cached schema is restored, so
+    // MLflow finds a migrated database (or, without a template, an empty one to migrate).
     let fromTemplate = false;
-    const useTemplate = opts.schemaTemplate ?? true;
-    if (useTemplate && existsSync(bins.mlflowSchemaTemplate)) {
+    const restoreTemplate = async (admin: PostgresSettings) => {
+      if (!useTemplate || !existsSync(template)) return;
       try {
-        await restoreDatabase(bins.postgresBin, pg.settings, bins.mlflowSchemaTemplate, env);
+        await restoreDatabase(bins.postgresBin, admin, template, env, pgBase.user);
         fromTemplate = true;
-        log(`restored MLflow's migrated schema from ${bins.mlflowSchemaTemplate}`);
       } catch (err) {
         // A damaged template: drop it (the restore ran in one transaction, so the database is
         // still empty) and let MLflow migrate; a new template is made below.
-        log(`could not restore ${bins.mlflowSchemaTemplate} (${(err as Error).message.split("\n")[0]}); MLflow will migrate from scratch`);
-        rmSync(bins.mlflowSchemaTemplate, { force: true });
+        log(`could not restore ${template} (${(err as Error).message.split("\n")[0]}); MLflow will migrate from scratch`);
+        rmSync(template, { force: true });
       }
-    }
-    const mlflow = await startMlflow({
-      bin: bins.mlflow,
-      dir: join(runDir, "mlflow"),
-      port: mlflowPort,
-      postgres: pg.settings,
-      s3: minio.settings,
-      artifactBucket: BUCKETS.mlflow,
-      workers,
-      env,
-      timeoutMs,
-      onStart,
-    });
+    };
+    const ready = (what: string) => log(`${what} ready after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    const [pg, minio, mlflow] = await Promise.all([
+      startPostgres({ bin: bins.postgresBin, dir: join(runDir, "postgres"), port: pgPort, superPassword: secret(16), user: pgBase.user, password: pgBase.password, database: pgBase.database, env, timeoutMs, onStart, beforeLogin: restoreTemplate }).then((r) => {
+        ready(fromTemplate ? "PostgreSQL (MLflow schema restored from the cached template)" : "PostgreSQL");
+        return r;
+      }),
+      startMinio({ bin: bins.minio, dir: join(runDir, "minio"), port: minioPort, consolePort, accessKey: s3.accessKey, secretKey: s3.secretKey, buckets: [BUCKETS.mlflow], env, timeoutMs, onStart }).then((r) => {
+        ready("MinIO");
+        return r;
+      }),
+      startMlflow({ bin: bins.mlflow, dir: join(runDir, "mlflow"), port: mlflowPort, postgres: pgSettings, s3, artifactBucket: BUCKETS.mlflow, workers, env, timeoutMs, onStart }).then((r) => {
+        ready("MLflow");
+        return r;
+      }),
+    ]);
     if (useTemplate && !fromTemplate) {
       // MLflow has just migrated an empty database and nothing else has written to it yet.
-      const tmp = `${bins.mlflowSchemaTemplate}.${process.pid}.tmp`;
+      const tmp = `${template}.${process.pid}.tmp`;
       try {
         await dumpDatabase(bins.postgresBin, pg.settings, tmp, env);
-        renameSync(tmp, bins.mlflowSchemaTemplate);
-        log(`saved MLflow's migrated schema to ${bins.mlflowSchemaTemplate} for faster starts`);
+        if (!/CREATE TABLE public\.alembic_version/.test(readFileSync(tmp, "utf8"))) throw new Error("the dump has no alembic_version table: MLflow had not migrated");
+        renameSync(tmp, template);
+        log(`saved MLflow's migrated schema to ${template} for faster starts`);
       } catch (err) {
         rmSync(tmp, { force: true });
         log(`could not save a schema template (${(err as Error).message.split("\n")[0]}); next start migrates again`);

@@ -1,5 +1,6 @@
 /** A MinIO server on loopback with a throwaway data directory and generated credentials. */
 import { mkdirSync } from "node:fs";
+import { Client } from "minio";
 import { join } from "node:path";
 import { ensureBucket, s3Client, type S3Settings } from "../../lib/s3";
 import { startProcess, waitHealthy, type ManagedProcess } from "./proc";
@@ -40,8 +41,16 @@ export async function startMinio(o: MinioOptions): Promise<{ proc: ManagedProces
   );
   o.onStart?.(proc);
   const base = `http://127.0.0.1:${o.port}`;
-  await waitHealthy(proc, `${base}/minio/health/ready answering 200`, async () => (await fetch(`${base}/minio/health/ready`, { signal: AbortSignal.timeout(2000) })).ok, o.timeoutMs);
   const settings: S3Settings = { endPoint: "127.0.0.1", port: o.port, useSSL: false, accessKey: o.accessKey, secretKey: o.secretKey, region: "us-east-1" };
+  // /minio/health/ready can answer 200 a moment before S3 calls stop returning 503; an
+  // authenticated call without the client's own retries (and their warnings) settles it.
+  const probe = new Client({ ...settings, retryOptions: { disableRetry: true } });
+  await waitHealthy(
+    proc,
+    `${base}/minio/health/ready answering 200 and ListBuckets succeeding`,
+    async () => (await fetch(`${base}/minio/health/ready`, { signal: AbortSignal.timeout(2000) })).ok && Array.isArray(await probe.listBuckets()),
+    o.timeoutMs,
+  );
   const client = s3Client(settings);
   for (const b of o.buckets) await ensureBucket(client, b);
   return { proc, settings };

@@ -67,6 +67,15 @@ export async function startMlflow(o: MlflowOptions): Promise<{ proc: ManagedProc
   );
   o.onStart?.(proc);
   const url = `http://127.0.0.1:${o.port}`;
-  await waitHealthy(proc, `${url}/health answering 200`, async () => (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).ok, o.timeoutMs);
+  // /health answers before the tracking store is up; the default experiment (id 0) only
+  // exists once MLflow has connected to Postgres and the schema is migrated.
+  await waitHealthy(
+    proc,
+    `${url}/health and the default experiment answering 200`,
+    async () =>
+      (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).ok &&
+      (await fetch(`${url}/api/2.0/mlflow/experiments/get?experiment_id=0`, { signal: AbortSignal.timeout(5000) })).ok,
+    o.timeoutMs,
+  );
   return { proc, url };
 }

@@ -110,6 +110,18 @@ describe("drifter HTTP API", function () {
       assert.ok(rows.some((r) => Object.values(r).includes(null)), "missing values are null in JSON");
     });
 
+    it("answers HEAD with the batch's headers and makes no rows", async () => {
+      const res = await fetch(`${credit.base}/api/v1/data?rows=1000000&seed=31&format=json`, { method: "HEAD" });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type")!, /^application\/json/);
+      assert.equal(res.headers.get("x-drift-seed"), "31");
+      const metrics = await (await fetch(`${credit.base}/metrics`)).text();
+      const jsonRows = [...metrics.matchAll(/drifter_rows_served_total\{schema="credit",scenario="none",format="json"\} (\d+)/g)].map((m) => Number(m[1]));
+      assert.ok(jsonRows.every((n) => n < 1_000_000), `HEAD made rows: ${jsonRows.join(",")}`);
+      const bad = await fetch(`${credit.base}/api/v1/data?rows=0`, { method: "HEAD" });
+      assert.equal(bad.status, 400);
+    });
+
     it("omits the label column with label=false", async () => {
       const t = parseCsv((await getText(`${credit.base}/api/v1/data?rows=5&seed=1&label=false`)).text);
       assert.deepEqual(t.header, [...FEATURE_NAMES]);

@@ -74,7 +74,7 @@ describe("drift CLI (npm run drift)", function () {
     assert.ok(statSync(join(out("drifted"), "report.html")).size < 1 << 20);
     assert.match(r.stdout, /Dataset drift: .*7 of 20 columns drifted/);
     assert.match(r.stdout, /Report: .*report\.json, .*report\.html/);
-    assert.match(r.stderr, /reading reference .* 3,000 rows, 20 columns/);
+    assert.match(r.stderr, /reference: 3,000 rows, 20 columns/);
   });
 
   it("exits 0 without drift, and the retrain policy does not fire", async () => {

@@ -1,8 +1,10 @@
 // The real dev stack (Pulumi.yaml + Pulumi.dev.yaml + infra/) deployed by the real Pulumi
 // engine to the e2e cluster: images referenced by tag (no Docker here), GitHub off, a local
-// file backend. Then a retrain-style update of the model image tag, then destroy.
+// file backend. Then the retrain update of the model image tag through the Automation API
+// boundary `npm run retrain` uses (model-api/src/stack.ts), then destroy. Everything runs
+// in a copy of the project, so the test never edits the committed stack config.
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -11,9 +13,24 @@ import { ResourcePaths, readiness, waitFor, type KubeObject } from "./helpers/ku
 import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "./helpers/pulumi";
 import { getCluster } from "./helpers/shared";
 import { REPO_ROOT, ensureToolchain } from "./helpers/toolchain";
+import { STACK_CONFIG } from "../../lib/contract";
+import { pulumiStackSelector } from "../../model-api/src/stack";
 
 const STACK = "dev";
-const NEW_MODEL_TAG = "0.1.0-e2e-retrain-1";
+const NEW_MODEL_TAG = "model-v2";
+const SKIP_COPY = new Set(["node_modules", ".git", "dist", ".pulumi-state"]);
+
+/** Run `fn` with process.env extended by `env` (the Automation API reads process.env). */
+async function withEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    return await fn();
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
 
 interface StateResource {
   urn: string;
@@ -37,9 +54,8 @@ function missingPrerequisite(): string | undefined {
 describe("dev stack: pulumi up, retrain update, destroy against the e2e cluster", function () {
   let cluster: Cluster;
   let penv: PulumiEnv;
-  let work: string;
-  let configFile: string;
-  const args = (...a: string[]) => [...a, "--stack", STACK, "--config-file", configFile];
+  let work: string; // a copy of the project
+  const args = (...a: string[]) => [...a, "--stack", STACK];
 
   before(async function () {
     this.timeout(0);
@@ -53,35 +69,33 @@ describe("dev stack: pulumi up, retrain update, destroy against the e2e cluster"
     cluster = await getCluster();
     penv = pulumiEnv(cluster.kubeconfig);
     work = mkdtempSync(path.join(tmpdir(), "drift-loop-e2e-dev-"));
-    // A copy of the dev stack's config, so the test never edits the committed file.
-    configFile = path.join(work, "Pulumi.dev.yaml");
-    copyFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), configFile);
-    await pulumiOk(["stack", "init", STACK], REPO_ROOT, penv.env);
+    cpSync(REPO_ROOT, work, { recursive: true, filter: (src) => !SKIP_COPY.has(path.basename(src)) });
+    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(work, "node_modules"), "dir");
+    await pulumiOk(["stack", "init", STACK], work, penv.env);
     for (const [k, v] of [
       ["drift-loop:buildImages", "false"], // no Docker engine: reference images by tag
       ["drift-loop:storageClass", cluster.storageClass],
       ["drift-loop:githubRepository", ""], // GitHub pipeline and dispatch off
     ]) {
-      await pulumiOk(args("config", "set", k, v), REPO_ROOT, penv.env);
+      await pulumiOk(args("config", "set", k, v), work, penv.env);
     }
   });
 
   after(async function () {
     this.timeout(600_000);
     if (!penv) return;
-    await pulumi(args("destroy", "--yes", "--skip-preview"), REPO_ROOT, penv.env).catch(() => undefined);
-    await pulumi(["stack", "rm", STACK, "--yes", "--force"], REPO_ROOT, penv.env).catch(() => undefined);
+    await pulumi(args("destroy", "--yes", "--skip-preview"), work, penv.env).catch(() => undefined);
     penv.cleanup();
     rmSync(work, { recursive: true, force: true });
   });
 
   const stateResources = async (): Promise<StateResource[]> => {
-    const state = JSON.parse(await pulumiOk(args("stack", "export"), REPO_ROOT, penv.env));
+    const state = JSON.parse(await pulumiOk(args("stack", "export"), work, penv.env));
     return state.deployment.resources ?? [];
   };
 
   it("creates every Kubernetes resource of the stack, and each one is ready", async () => {
-    await pulumiOk(args("up", "--yes", "--skip-preview"), REPO_ROOT, penv.env, 1_200_000);
+    await pulumiOk(args("up", "--yes", "--skip-preview"), work, penv.env, 1_200_000);
     const paths = new ResourcePaths(cluster.client);
     const k8s = (await stateResources()).filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"));
     assert.ok(k8s.length > 10, `expected the platform's resources in the state, got ${k8s.length}`);
@@ -96,7 +110,7 @@ describe("dev stack: pulumi up, retrain update, destroy against the e2e cluster"
   });
 
   it("exports the namespace, URLs and model tag, and keeps credentials secret", async () => {
-    const plain = JSON.parse(await pulumiOk(args("stack", "output", "--json"), REPO_ROOT, penv.env));
+    const plain = JSON.parse(await pulumiOk(args("stack", "output", "--json"), work, penv.env));
     assert.equal(plain.namespace, "drift-loop");
     for (const key of ["mlflowUrl", "drifterUrl", "modelApiUrl", "minioEndpoint"]) {
       assert.match(plain[key], /^http:\/\/[a-z0-9-]+\.drift-loop\.svc\.cluster\.local:\d+$/, key);
@@ -107,7 +121,7 @@ describe("dev stack: pulumi up, retrain update, destroy against the e2e cluster"
   });
 
   it("stores generated passwords in the Kubernetes Secrets", async () => {
-    const secrets = JSON.parse(await pulumiOk(args("stack", "output", "--json", "--show-secrets"), REPO_ROOT, penv.env));
+    const secrets = JSON.parse(await pulumiOk(args("stack", "output", "--json", "--show-secrets"), work, penv.env));
     const all = await cluster.client.list("/api/v1/namespaces/drift-loop/secrets");
     const values = all.flatMap((s) => Object.values((s.data ?? {}) as Record<string, string>)).map((b64) => Buffer.from(b64, "base64").toString("utf8"));
     for (const key of ["postgresPassword", "minioRootPassword"]) {
@@ -118,14 +132,24 @@ describe("dev stack: pulumi up, retrain update, destroy against the e2e cluster"
     assert.notEqual(secrets.postgresPassword, secrets.minioRootPassword);
   });
 
-  it("previews a new model image tag as exactly one update and rolls the model API", async () => {
-    await pulumiOk(args("config", "set", "drift-loop:modelImageTag", NEW_MODEL_TAG), REPO_ROOT, penv.env);
-    const preview = JSON.parse(await pulumiOk(args("preview", "--json"), REPO_ROOT, penv.env));
-    const changes = (preview.steps as Array<{ op: string; urn: string }>).filter((s) => s.op !== "same");
-    assert.equal(changes.length, 1, JSON.stringify(changes.map((c) => `${c.op} ${c.urn}`)));
-    assert.equal(changes[0].op, "update");
-    assert.match(changes[0].urn, /kubernetes:apps\/v1:Deployment::/);
-    await pulumiOk(args("up", "--yes", "--skip-preview"), REPO_ROOT, penv.env, 900_000);
+  it("previews a retrain (new model image tag) as exactly one update and rolls the model API", async () => {
+    // The same Automation API boundary as `npm run retrain` (model-api/src/retrain.ts).
+    const stack = await withEnv(penv.env, () => pulumiStackSelector({ stackName: STACK, workDir: work }));
+    const lines: string[] = [];
+    const onOutput = (out: string) => lines.push(out);
+    await withEnv(penv.env, () => stack.setConfig(STACK_CONFIG.modelImageTag, { value: NEW_MODEL_TAG }));
+    const preview = await withEnv(penv.env, () => stack.preview({ onOutput }));
+    const { same: _same, ...changed } = preview.changeSummary;
+    assert.deepEqual(changed, { update: 1 }, lines.join(""));
+    // Which one: the model API Deployment (the CLI's JSON preview names it).
+    const json = JSON.parse(await pulumiOk(args("preview", "--json"), work, penv.env));
+    const steps = (json.steps as Array<{ op: string; urn: string }>).filter((st) => st.op !== "same");
+    assert.equal(steps.length, 1, JSON.stringify(steps));
+    assert.match(steps[0].urn, /kubernetes:apps\/v1:Deployment::model-api-deploy$/);
+    const up = await withEnv(penv.env, () => stack.up({ onOutput }));
+    assert.equal(up.summary.result, "succeeded");
+    assert.equal(up.summary.resourceChanges?.update, 1);
+    assert.match(String(up.outputs.modelImage.value), new RegExp(`:${NEW_MODEL_TAG}$`));
     const deps = await cluster.client.list("/apis/apps/v1/namespaces/drift-loop/deployments");
     const rolled = deps.filter((d) =>
       (d.spec.template.spec.containers as Array<{ image: string }>).some((c) => c.image.endsWith(`:${NEW_MODEL_TAG}`)),
@@ -136,7 +160,7 @@ describe("dev stack: pulumi up, retrain update, destroy against the e2e cluster"
   });
 
   it("leaves the namespace empty after pulumi destroy", async () => {
-    await pulumiOk(args("destroy", "--yes", "--skip-preview"), REPO_ROOT, penv.env, 900_000);
+    await pulumiOk(args("destroy", "--yes", "--skip-preview"), work, penv.env, 900_000);
     await waitFor("namespace drift-loop gone", async () => {
       const ns = await cluster.client.find("/api/v1/namespaces/drift-loop");
       return ns === undefined ? true : undefined;

@@ -163,14 +163,24 @@ export async function runPlatform(cfg: PlatformConfig, opts: { state?: ProviderS
 /** A throwaway repository root with the three workload Dockerfiles and a bit of code to hash. */
 export function makeRepoFixture(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "drift-loop-repo-"));
-  for (const dir of ["drifter", "drift-job", "model-api"]) {
+  const copies: Record<string, string[]> = {
+    drifter: ["lib ./lib", "drifter/src ./drifter/src"],
+    "drift-job": ["lib ./lib", "model-api/src/request-log.ts ./model-api/src/request-log.ts", "drift-job/src ./drift-job/src"],
+    "model-api": ["lib ./lib", "drifter/src ./drifter/src", "model-api/src ./model-api/src", "model-api/model/ ./model-in/"],
+  };
+  for (const [dir, lines] of Object.entries(copies)) {
     fs.mkdirSync(path.join(root, dir, "src"), { recursive: true });
-    fs.writeFileSync(path.join(root, dir, "Dockerfile"), `FROM node:20.19.5-bookworm-slim\nUSER 1000\n# ${dir}\n`);
+    const df = ["FROM node:20.20.2-bookworm-slim AS build", "COPY package.json package-lock.json ./", ...lines.map((l) => `COPY ${l}`), "FROM node:20.20.2-bookworm-slim", "COPY --from=build /app/dist ./dist", "USER 1000", ""];
+    fs.writeFileSync(path.join(root, dir, "Dockerfile"), df.join("\n"));
     fs.writeFileSync(path.join(root, dir, "src", "main.ts"), `export const part = ${JSON.stringify(dir)};\n`);
   }
+  fs.writeFileSync(path.join(root, "model-api", "src", "request-log.ts"), "export const layout = 1;\n");
+  fs.mkdirSync(path.join(root, "model-api", "model"));
+  fs.writeFileSync(path.join(root, "model-api", "model", "model.json"), '{"version":"1"}\n');
   fs.mkdirSync(path.join(root, "lib"));
   fs.writeFileSync(path.join(root, "lib", "contract.ts"), "export const X = 1;\n");
   fs.writeFileSync(path.join(root, "package.json"), "{}\n");
+  fs.writeFileSync(path.join(root, "package-lock.json"), "{}\n");
   return root;
 }
 

@@ -70,6 +70,16 @@ async function logTraffic(s3: Client, rows: Row[], windowEnd: Date, modelVersion
   await putText(s3, BUCKETS.requests, requestLogKey("model-api-0", Date.parse(records[half].ts), 2), serializeRecords(records.slice(half)), "application/x-ndjson");
 }
 
+/** Objects with fixed keys this test replaces (restored afterwards). */
+const SHARED_KEYS: [string, string][] = [
+  [BUCKETS.datasets, KEYS.reference],
+  [BUCKETS.datasets, KEYS.referenceMeta],
+  [BUCKETS.reports, KEYS.retrainState],
+];
+const saved = new Map<string, string | undefined>();
+/** The request-log partition day of W(...): only this test writes there. */
+const TEST_DAY = "2026/03/01/";
+
 const folderOf = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/:/g, "-");
 
 describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", function () {
@@ -97,6 +107,8 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
     mlflow = new MlflowClient(svc.mlflowUrl);
     for (const b of Object.values(BUCKETS)) await ensureBucket(s3, b);
     gh = await startGithubReceiver({ token: "ghs_test_token", repository: "acme/drift-loop" });
+    // The servers are shared by every test file: keep what others stored under the fixed keys, restore it after.
+    for (const [bucket, key] of SHARED_KEYS) saved.set(`${bucket}/${key}`, (await objectExists(s3, bucket, key)) ? await getText(s3, bucket, key) : undefined);
     const reference = [...generateRows({ rows: 3000, seed: 101, scenario: "none" })];
     await putText(s3, BUCKETS.datasets, KEYS.reference, csvOf(reference, [...FEATURE_NAMES, LABEL]), "text/csv");
     await putText(s3, BUCKETS.datasets, KEYS.referenceMeta, JSON.stringify({ model_version: "3", rows: 3000 }), "application/json");
@@ -104,7 +116,17 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
     for (const h of [1, 2, 3, 4]) await logTraffic(s3, [...generateRows({ rows: 1500, seed: 200 + h, scenario: "mean_shift", magnitude: 1 })], W(h));
     await logTraffic(s3, [...generateRows({ rows: 1500, seed: 300, scenario: "none" })], W(6));
   });
-  after(() => gh?.close());
+  after(async () => {
+    await gh?.close();
+    if (!s3) return;
+    for (const [bucket, key] of SHARED_KEYS) {
+      const text = saved.get(`${bucket}/${key}`);
+      if (text === undefined) await s3.removeObject(bucket, key);
+      else await putText(s3, bucket, key, text);
+    }
+    for (const key of await listKeys(s3, BUCKETS.requests, TEST_DAY)) await s3.removeObject(BUCKETS.requests, key);
+    for (const key of await listKeys(s3, BUCKETS.reports, TEST_DAY.replace(/\//g, "-").slice(0, 10))) await s3.removeObject(BUCKETS.reports, key);
+  });
 
   it("stores the report, logs an MLflow run and asks GitHub for one retrain when traffic drifted", async () => {
     const r = await runJob(envFor(W(1)));

@@ -71,6 +71,14 @@ describe("computeDrift", () => {
     assert.equal(r.number_of_columns, 3);
   });
 
+  it("reports a numeric range too wide to bin as an error for that column", () => {
+    const wide = Float64Array.from({ length: 50 }, (_, i) => (i % 2 ? 1.5e308 : -1.5e308) * (i / 50));
+    const r = computeDrift(ds({ wide: num(wide), ok: num(normals(50, 1)) }), ds({ wide: num(wide), ok: num(normals(50, 2)) }));
+    assert.match(r.columns.wide.error ?? "", /column "wide" has values from .* a range too wide for equal-width bins/);
+    assert.equal(r.columns.wide.reference.count, 50);
+    assert.equal(r.columns.ok.error, undefined);
+  });
+
   it("decides the column type from both sides", () => {
     // Numbers on one side and text on the other: categorical.
     const mixed = prepareColumn(num([1, 2, 3]), cat(["1", "x"]));
@@ -88,7 +96,8 @@ describe("computeDrift", () => {
 
   it("refuses a method that does not fit the column type, for that column only", () => {
     const r = computeDrift(ds({ c: cat(["a", "b"]), x: num([1, 2, 3]) }), ds({ c: cat(["a", "a"]), x: num([2, 3, 4]) }), { stattest: "wasserstein" });
-    assert.match(r.columns.c.error ?? "", /stattest "wasserstein" cannot be used on the categorical column "c"; allowed: chisquare, z, psi, kl_div, jensenshannon, hellinger/);
+    assert.match(r.columns.c.error ?? "", /column "c" cannot use stattest "wasserstein": it is not defined for categorical columns; allowed: chisquare, z, psi, kl_div, jensenshannon, hellinger/);
+    assert.equal(r.columns.c.histogram.bins.length, 2); // the data is still shown
     assert.equal(r.columns.x.error, undefined);
   });
 
@@ -100,6 +109,11 @@ describe("computeDrift", () => {
     assert.throws(() => computeDrift(a, a, { driftShare: 1.5 }), /options\.driftShare is 1\.5; it must be a number between 0 and 1/);
     assert.throws(() => computeDrift(a, a, { columns: ["x", "y"] }), /options\.columns names columns that cannot be compared: "y" \(in neither side\); columns on both sides: x/);
     assert.throws(() => computeDrift(a, a, { perColumn: { nope: { stattest: "psi" } } }), /options\.perColumn names columns that are not compared: nope/);
+  });
+
+  it("rejects a malformed column with its name and the expected shape", () => {
+    const bad = { rows: 2, columns: { x: { kind: "num", values: [1, 2] } } } as unknown as Dataset;
+    assert.throws(() => computeDrift(bad, ds({ x: num([1, 2]) })), /column "x" of the reference dataset is not a Column: expected \{ kind: "num", values: Float64Array \}/);
   });
 
   it("compares only the columns on both sides and lists the others", () => {

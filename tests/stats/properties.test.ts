@@ -9,6 +9,7 @@ import {
   klDiv,
   ksTest,
   psi,
+  sortFloat64,
   wasserstein,
   zTest,
 } from "../../drift-job/src/stats/index.js";
@@ -26,6 +27,20 @@ const numOrInt = fc.oneof(sample, intSample, smallIntSample);
 const inUnit = (p: number) => p >= 0 && p <= 1;
 
 describe("drift statistics invariants (property-based)", () => {
+  it("the radix sort orders values exactly like Float64Array.prototype.sort", () => {
+    const anyDouble = fc.double({ noNaN: true });
+    const mixed = fc.oneof(anyDouble, fc.integer({ min: -5, max: 5 }), fc.constantFrom(0, -0, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Infinity, Infinity));
+    fc.assert(
+      fc.property(fc.array(mixed, { minLength: 2048, maxLength: 6000 }), (xs) => {
+        const expected = Float64Array.from(xs).sort();
+        const actual = sortFloat64(Float64Array.from(xs));
+        for (let i = 0; i < xs.length; i++) if (!Object.is(actual[i], expected[i])) return false;
+        return true;
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it("p-values of ks, chisquare and z lie in [0, 1]", () => {
     fc.assert(fc.property(numOrInt, numOrInt, (a, b) => inUnit(ksTest(a, b).pvalue)), RUNS);
     fc.assert(fc.property(catSample, catSample, (a, b) => inUnit(chiSquareTest(a, b))), RUNS);

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { findUrls, formatResults, smokeCheck } from "../../components/github/smoke-check";
+import { findUrls, formatResults, main, smokeCheck } from "../../components/github/smoke-check";
 
 const ROOT = resolve(__dirname, "..", "..");
 
@@ -71,6 +71,29 @@ describe("smoke check of the stack outputs' URLs after a deploy", () => {
     const [result] = await smokeCheck({ api: rolling.url }, { attempts: 5, retryDelayMs: 10 });
     assert.equal(result.status, "ok");
     assert.equal(rolling.hits(), 3);
+  });
+
+  it("fails the deploy step (exit 1) naming the output whose URL keeps answering 5xx", async () => {
+    const broken = await listen(() => 500);
+    const up = await listen(() => 200);
+    servers.push(broken.server, up.server);
+    const dir = mkdtempSync(join(tmpdir(), "drift-loop-smoke-"));
+    const errors: string[] = [];
+    const log = console.log, err = console.error;
+    console.log = () => {};
+    console.error = (m: string) => errors.push(m);
+    try {
+      writeFileSync(join(dir, "outputs.json"), JSON.stringify({ modelApi: broken.url, mlflow: up.url }));
+      assert.equal(await main([join(dir, "outputs.json")], { attempts: 2, retryDelayMs: 10 }), 1);
+      assert.match(errors.join("\n"), /::error::1 URL\(s\) answered with a server error: modelApi/);
+      writeFileSync(join(dir, "outputs.json"), JSON.stringify({ mlflow: up.url }));
+      assert.equal(await main([join(dir, "outputs.json")]), 0);
+      assert.equal(await main(["a.json", "b.json"]), 2);
+    } finally {
+      console.log = log;
+      console.error = err;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 0 when no URL is reachable from the runner and 2 on outputs that are not JSON", async function () {

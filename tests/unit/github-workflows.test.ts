@@ -11,12 +11,14 @@ import {
   GENERATED_HEADER,
   NODE_VERSION,
   PULUMI_CLI_VERSION,
+  RETRAINED_MODEL_DIR,
   SECRETS,
   VARIABLES,
   WORKFLOWS_DIR,
   renderWorkflows,
   workflows,
 } from "../../components/github/workflows";
+import { BUILD_CONTEXT_MODEL } from "../../model-api/src/retrain";
 import { diffWorkflows, main as writeWorkflowsMain, writeWorkflows } from "../../components/github/write-workflows";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -152,13 +154,13 @@ describe("GitHub workflows generated from TypeScript", () => {
   });
 
   describe("least privilege, timeouts, caching", () => {
-    it("grants nothing at workflow level and only read access to jobs, except the PR comment", () => {
+    it("grants nothing at workflow level and only read access to jobs, except the PR comment and the retrain's commit", () => {
       for (const [file, workflow] of Object.entries(wf)) assert.deepEqual(workflow.permissions, {}, file);
+      const allowedWrites: Record<string, string[]> = { "pr-check.yml preview": ["pull-requests"], "retrain.yml retrain": ["contents"] };
       for (const [file, id, job] of allJobs()) {
         const writes = Object.entries(job.permissions).filter(([, level]) => level === "write").map(([scope]) => scope);
-        const expected = file === "pr-check.yml" && id === "preview" ? ["pull-requests"] : [];
-        assert.deepEqual(writes, expected, `${file} ${id}`);
-        assert.equal(job.permissions.contents, "read", `${file} ${id}`);
+        assert.deepEqual(writes, allowedWrites[`${file} ${id}`] ?? [], `${file} ${id}`);
+        assert.deepEqual(Object.keys(job.permissions).sort(), ["contents", ...writes].filter((v, i, a) => a.indexOf(v) === i).sort(), `${file} ${id} asks for nothing else`);
       }
     });
 
@@ -262,6 +264,27 @@ describe("GitHub workflows generated from TypeScript", () => {
       assert.match(step.run, /^set -o pipefail$/m, "a failing `pulumi stack output` fails the step");
       assert.match(step.run, /^pulumi stack output --json --show-secrets --stack "\$\{PULUMI_STACK\}" \| npx tsx components\/github\/with-cluster\.ts -- npm run retrain$/m);
       assert.equal(job.env?.[RETRAIN_ENV.stack], "${{ vars.PULUMI_STACK }}");
+    });
+
+    it("commits the retrained model and its stack config back to the branch, with the token never left in .git/config", () => {
+      const job = retrain.jobs.retrain;
+      const names = job.steps.map((s) => s.name);
+      assert.equal(names.at(-1), "Record the retrained model in the repository");
+      assert.equal(names.at(-2), "Retrain");
+      const step = stepNamed(job, "Record the retrained model in the repository");
+      assert.ok(!isUsesStep(step));
+      assert.equal(step.if, undefined, "only after a successful retrain");
+      assert.match(step.run, /git add -- "\$\{stack_file\}" model-api\/model$/m);
+      assert.match(step.run, /^stack_file="Pulumi\.\$\{PULUMI_STACK##\*\/\}\.yaml"$/m, "Pulumi.<stack>.yaml of the short stack name");
+      assert.match(step.run, /push origin "HEAD:\$\{GITHUB_REF_NAME\}"/);
+      assert.doesNotMatch(step.run, /git config .*extraheader|remote set-url/, "credentials only per command");
+      assert.match(step.run, /nothing to record/, "a candidate that was not promoted commits nothing");
+      const checkout = job.steps[0];
+      assert.ok(isUsesStep(checkout) && checkout.with?.["persist-credentials"] === false);
+    });
+
+    it("commits the file model-api's retrain writes", () => {
+      assert.ok(BUILD_CONTEXT_MODEL.startsWith(`${RETRAINED_MODEL_DIR}/`), BUILD_CONTEXT_MODEL);
     });
 
     it("reads only client_payload fields the drift dispatch sends, through env, never inside a script", () => {

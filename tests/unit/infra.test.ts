@@ -244,7 +244,7 @@ for (const profile of ["minikube", "cloud"] as const) {
       const mlflow = partWorkload(ms, "mlflow");
       const env = envOf(mlflow);
       const uri = env.MLFLOW_BACKEND_STORE_URI.value as string;
-      const m = /^postgresql:\/\/\$\(PGUSER\):\$\(PGPASSWORD\)@([^:/]+):(\d+)\/(\w+)$/.exec(uri);
+      const m = /^postgresql\+psycopg2:\/\/\$\(PGUSER\):\$\(PGPASSWORD\)@([^:/]+):(\d+)\/(\w+)$/.exec(uri);
       assert.ok(m, `backend store URI ${uri} must take user and password from env`);
       const pg = serviceForHost(ms, m[1]!);
       assert.equal(workloadBehind(ms, pg).podLabels["app.kubernetes.io/name"], "postgres");
@@ -284,6 +284,7 @@ for (const profile of ["minikube", "cloud"] as const) {
         assert.equal(pod.securityContext?.runAsNonRoot, true, `${w.name}: pod runAsNonRoot`);
         assert.equal(pod.securityContext?.seccompProfile?.type, "RuntimeDefault", `${w.name}: pod seccomp`);
         assert.equal(pod.automountServiceAccountToken, false, `${w.name}: no API token`);
+        assert.equal(pod.enableServiceLinks, false, `${w.name}: no injected Service env vars`);
         assert.ok(pod.serviceAccountName, `${w.name}: own ServiceAccount`);
         assert.ok(!pod.hostNetwork && !pod.hostPID && !pod.hostIPC, `${w.name}: host namespaces`);
         const volumeNames = new Set([...(pod.volumes ?? []).map((v: any) => v.name), ...(w.manifest.spec.volumeClaimTemplates ?? []).map((v: any) => v.metadata.name)]);
@@ -504,3 +505,17 @@ for (const profile of ["minikube", "cloud"] as const) {
     }
   });
 }
+
+describe("the platform program with NodePort/LoadBalancer Services", () => {
+  it("admits people from outside only to the UI/API ports of the Services it exposes", async () => {
+    const open = manifests((await runPlatform(minikubeConfig({ serviceType: "LoadBalancer" }), { repoRoot: makeRepoFixture() })).resources);
+    const closed = manifests((await runPlatform(minikubeConfig(), { repoRoot: makeRepoFixture() })).resources);
+    const externalPorts = (ms: Record<string, any>[]) =>
+      byKind(ms, "NetworkPolicy")
+        .flatMap((p) => (p.spec.ingress ?? []).filter((r: any) => r.from.some((f: any) => f.ipBlock)).flatMap((r: any) => r.ports.map((pt: any) => pt.port)))
+        .sort((a: number, b: number) => a - b);
+    assert.deepEqual(externalPorts(open), [PORTS.mlflow, PORTS.drifter, PORTS.modelApi, PORTS.minioConsole].sort((a, b) => a - b));
+    assert.deepEqual(externalPorts(closed), []);
+    assert.ok(byKind(open, "Service").filter((s) => s.spec.type === "LoadBalancer").length === 4, "Postgres stays headless");
+  });
+});

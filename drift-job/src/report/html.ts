@@ -123,6 +123,12 @@ function card(k: string, v: string, d: string, tone: "alert" | "fine" | "" = "",
   return `<div class="card ${tone}"><div class="k">${esc(k)}</div><div class="v ${vClass}">${v}</div><div class="d">${d}</div></div>`;
 }
 
+function windowText(m: DriftReport["meta"]): string {
+  const w = m.window as { start?: string; end?: string; source?: string } | undefined;
+  if (!w?.start || !w.end) return "";
+  return `<br>Window ${esc(w.start)} – ${esc(w.end)} (${esc(w.source ?? "")})`;
+}
+
 export function renderHtml(r: DriftReport): string {
   const drifted = r.number_of_drifted_columns;
   const errs = Object.keys(r.column_errors);
@@ -204,7 +210,7 @@ export function renderHtml(r: DriftReport): string {
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body><main>
 <h1>Data drift report</h1>
-<p class="sub">Reference <b>${esc(m.reference.name)}</b> (${fmtInt(m.reference.rows)} rows) vs current <b>${esc(m.current.name)}</b> (${fmtInt(m.current.rows)} rows) · ${esc(m.generated_at)}</p>
+<p class="sub">Reference <b>${esc(m.reference.name)}</b> (${fmtInt(m.reference.rows)} rows) vs current <b>${esc(m.current.name)}</b> (${fmtInt(m.current.rows)} rows) · ${esc(m.generated_at)}${windowText(m)}</p>
 <div class="cards">${cards.join("")}</div>
 ${notes.length ? `<ul class="notes">${notes.map((n) => `<li>${n}</li>`).join("")}</ul>` : ""}
 <h2>Columns <span class="legend">(drifted first)</span></h2>
@@ -214,7 +220,7 @@ ${columnRows(r.columns)}
 <p class="legend">Scores are Evidently-compatible: p-values for <code>ks</code>, <code>chisquare</code>, <code>z</code> (drift when small), distances otherwise (drift when large). PSI is shown for every column because the retrain policy uses it (retrain when any PSI &gt; ${fmtScore(rt.policy.psiThreshold)} or more than ${fmtPct(rt.policy.driftedShare)} of columns drifted).</p>
 ${pred}
 ${perfTable}
-<footer>${esc(m.generator)} · computed in ${fmtInt(Math.round(m.duration_ms))} ms · the same numbers are in report.json</footer>
+<footer>${esc(m.generator)} · computed in ${fmtInt(Math.round(m.duration_ms))} ms · the same numbers are in report.json${typeof m.mlflow_run_id === "string" && m.mlflow_run_id ? ` · MLflow run <code>${esc(m.mlflow_run_id)}</code>` : ""}${typeof m.model_version === "string" ? ` · model version ${esc(m.model_version)}` : ""}</footer>
 </main></body></html>
 `;
 }

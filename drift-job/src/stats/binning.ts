@@ -5,22 +5,32 @@
  * reference values, otherwise one bin per distinct value of the union.
  */
 
+import { ColumnError } from "./prepare.js";
+
 /** Evidently switches from one-bin-per-value to Sturges bins above this many distinct reference values. */
 export const MAX_VALUE_BINS = 20;
 
-/** numpy `histogram_bin_edges(x, "sturges")` given min, max and size of x. */
-export function sturgesEdges(min: number, max: number, size: number): Float64Array {
+/**
+ * numpy `histogram_bin_edges(x, "sturges")` given min, max and size of x.
+ * `isIntegerData` tells whether numpy would see an integer array (pandas int64 column:
+ * every value integral and none missing); numpy then uses a bin width of at least 1.
+ * It is only called when that matters.
+ */
+export function sturgesEdges(min: number, max: number, size: number, isIntegerData?: () => boolean): Float64Array {
   let first = min;
   let last = max;
-  if (!Number.isFinite(first) || !Number.isFinite(last)) throw new Error("sturges: range must be finite");
   const ptp = max - min;
+  if (!Number.isFinite(ptp)) {
+    throw new ColumnError(`has values from ${min} to ${max}, a range too wide for equal-width bins (max - min is not a finite number)`);
+  }
   if (first === last) {
     first -= 0.5;
     last += 0.5;
   }
   let bins = 1;
   if (size > 0) {
-    const width = ptp / (Math.log2(size) + 1);
+    let width = ptp / (Math.log2(size) + 1);
+    if (width && width < 1 && isIntegerData?.()) width = 1;
     bins = width ? Math.ceil((last - first) / width) : 1;
   }
   // np.linspace(first, last, bins + 1): i * step + first, last edge = last exactly.

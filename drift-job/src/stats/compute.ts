@@ -2,7 +2,7 @@
  * computeDrift: every column of two datasets through cleaning, method choice, binning
  * and scoring, then dataset drift by share (drift-methods.md). Pure: no I/O.
  */
-import type { ColumnDrift, ColumnType, Dataset, DatasetDrift, DriftOptions, Histogram, SideSummary, StatTestId } from "../types.js";
+import type { Column, ColumnDrift, ColumnType, Dataset, DatasetDrift, DriftOptions, Histogram, SideSummary, StatTestId } from "../types.js";
 import {
   MAX_VALUE_BINS,
   distinctSorted,
@@ -57,7 +57,7 @@ export function binColumn(col: PreparedColumn): Binned {
   if (col.kind === "num" && distinctSorted(col.reference, MAX_VALUE_BINS + 1) > MAX_VALUE_BINS) {
     const min = Math.min(col.reference[0], col.current[0]);
     const max = Math.max(col.reference[nRef - 1], col.current[nCur - 1]);
-    const edges = sturgesEdges(min, max, nRef + nCur);
+    const edges = sturgesEdges(min, max, nRef + nCur, () => integerData(col));
     return {
       edges,
       reference: histogramSorted(col.reference, edges),
@@ -68,6 +68,18 @@ export function binColumn(col: PreparedColumn): Binned {
   }
   const vc = valueCounts(col);
   return { keys: vc.keys, reference: vc.reference, current: vc.current, referenceSize: nRef, currentSize: nCur };
+}
+
+/**
+ * Whether pandas would hold this column as int64 (Evidently then bins with width >= 1):
+ * no missing value on either side and every value integral.
+ */
+export function integerData(col: PreparedColumn): boolean {
+  if (col.kind !== "num" || col.referenceSummary.missing > 0 || col.currentSummary.missing > 0) return false;
+  for (const side of [col.reference, col.current]) {
+    for (let i = 0; i < side.length; i++) if (!Number.isInteger(side[i])) return false;
+  }
+  return true;
 }
 
 function fmt(v: number): string {
@@ -167,7 +179,7 @@ export function scoreColumn(method: StatTestId, col: PreparedColumn, binned: Bin
       }
       // Evidently's numeric variant: Sturges edges over the distinct values of both sides.
       const nDistinct = distinctUnionSorted(col.reference, col.current);
-      const edges = sturgesEdges(Math.min(col.reference[0], col.current[0]), Math.max(col.reference[nRef - 1], col.current[nCur - 1]), nDistinct);
+      const edges = sturgesEdges(Math.min(col.reference[0], col.current[0]), Math.max(col.reference[nRef - 1], col.current[nCur - 1]), nDistinct, () => integerData(col));
       const h1 = densities(histogramSorted(col.reference, edges), edges);
       const h2 = densities(histogramSorted(col.current, edges), edges);
       return hellingerFromDensities(h1, h2, edges);
@@ -226,14 +238,24 @@ export function columnDrift(name: string, col: PreparedColumn, options: DriftOpt
   if (empty.length > 0) {
     return failedColumn(type, method, threshold, `column "${name}" has no values in the ${empty.join(" and the ")} after dropping missing values (empty, null, NaN, +-Infinity)`, col.referenceSummary, col.currentSummary);
   }
-  const binned = binColumn(col);
-  const histogram = reportHistogram(col, binned);
-  if (!METHODS[method].types.includes(type)) {
-    const allowed = (Object.keys(METHODS) as StatTestId[]).filter((m) => METHODS[m].types.includes(type));
-    return failedColumn(type, method, threshold, `stattest "${method}" cannot be used on the ${type === "num" ? "numeric" : "categorical"} column "${name}"; allowed: ${allowed.join(", ")}`, col.referenceSummary, col.currentSummary, histogram);
+  let binned: Binned;
+  let histogram: Histogram | undefined;
+  let psi: number;
+  let score: number;
+  try {
+    binned = binColumn(col);
+    histogram = reportHistogram(col, binned);
+    if (!METHODS[method].types.includes(type)) {
+      const allowed = (Object.keys(METHODS) as StatTestId[]).filter((m) => METHODS[m].types.includes(type));
+      throw new ColumnError(`cannot use stattest "${method}": it is not defined for ${type === "num" ? "numeric" : "categorical"} columns; allowed: ${allowed.join(", ")}`);
+    }
+    psi = scoreColumn("psi", col, binned);
+    score = method === "psi" ? psi : scoreColumn(method, col, binned);
+    if (!Number.isFinite(score) || !Number.isFinite(psi)) throw new ColumnError(`gave no finite score (${method} ${score}, psi ${psi})`);
+  } catch (err) {
+    if (!(err instanceof ColumnError)) throw err;
+    return failedColumn(type, method, threshold, `column "${name}" ${err.message}`, col.referenceSummary, col.currentSummary, histogram);
   }
-  const psi = scoreColumn("psi", col, binned);
-  const score = method === "psi" ? psi : scoreColumn(method, col, binned);
   return {
     column_type: type,
     stattest_name: method,
@@ -245,6 +267,12 @@ export function columnDrift(name: string, col: PreparedColumn, options: DriftOpt
     current: col.currentSummary,
     histogram,
   };
+}
+
+/** A programming error in the caller: a column that is not a `Column` (see types.ts). */
+function checkColumn(name: string, side: string, col: Column | undefined): void {
+  const ok = col && ((col.kind === "num" && col.values instanceof Float64Array) || (col.kind === "cat" && Array.isArray(col.values)));
+  if (!ok) throw new Error(`column "${name}" of the ${side} dataset is not a Column: expected { kind: "num", values: Float64Array } or { kind: "cat", values: (string | null)[] }`);
 }
 
 /**
@@ -271,6 +299,10 @@ export function computeDrift(reference: Dataset, current: Dataset, options: Drif
   const unknownPerColumn = Object.keys(options.perColumn ?? {}).filter((c) => !names.includes(c));
   if (unknownPerColumn.length > 0) {
     throw new Error(`options.perColumn names columns that are not compared: ${unknownPerColumn.join(", ")}; compared columns: ${names.join(", ")}`);
+  }
+  for (const name of names) {
+    checkColumn(name, "reference", reference.columns[name]);
+    checkColumn(name, "current", current.columns[name]);
   }
   const columns: Record<string, ColumnDrift> = {};
   let drifted = 0;

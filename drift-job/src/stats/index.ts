@@ -20,5 +20,6 @@ export { ksTest, ksTestSorted, ksStatisticSorted, ksExactPValue, ksAsymptoticPVa
 export { kstwoSf, smirnovSf, kolmogorovSf } from "./kolmogorov.js";
 export { chi2Sf, normalSf, normalCdf, gammaP, gammaQ, erfc, lgamma } from "./special.js";
 export { sturgesEdges, histogramSorted, fillZeros, MAX_VALUE_BINS } from "./binning.js";
+export { sortFloat64 } from "./sort.js";
 export { psiFromShares, klDivFromShares, jensenShannonFromShares, hellingerFromShares, wassersteinSorted, wassersteinNormSorted, populationStd } from "./distances.js";
 export { chiSquareFromCounts, zTestFromCounts } from "./tests.js";

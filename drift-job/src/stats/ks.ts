@@ -104,15 +104,19 @@ export function outerProbInsideMethod(m: number, n: number, g: number, h: number
   return A[maxj - minj - 1];
 }
 
-/** Exact two-sided p-value or null when it cannot be computed (scipy then goes asymptotic). */
-export function ksExactPValue(n1: number, n2: number, d: number): { d: number; p: number } | null {
+/**
+ * Exact two-sided p-value (scipy's `_attempt_exact_2kssamp`): d is rounded to a multiple
+ * of 1/lcm(n1, n2); `p` is null when the exact computation fails (scipy then goes
+ * asymptotic, with the rounded d).
+ */
+export function ksExactPValue(n1: number, n2: number, d: number): { d: number; p: number | null } {
   const g = gcd(n1, n2);
   const lcm = (n1 / g) * n2;
   const h = roundHalfEven(d * lcm);
   const dd = h / lcm;
   if (h === 0) return { d: dd, p: 1.0 };
   const p = n1 === n2 ? probOutsideSquare(n1, h) : outerProbInsideMethod(n1, n2, g, h);
-  if (!Number.isFinite(p) || !(p >= 0 && p <= 1)) return null;
+  if (!Number.isFinite(p) || !(p >= 0 && p <= 1)) return { d: dd, p: null };
   return { d: dd, p };
 }
 
@@ -129,10 +133,11 @@ export function ksTestSorted(a: Float64Array, b: Float64Array): KsResult {
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) throw new Error("ks: both samples must have at least one value");
-  const d = ksStatisticSorted(a, b);
+  let d = ksStatisticSorted(a, b);
   if (Math.max(n1, n2) <= KS_MAX_EXACT_N) {
     const exact = ksExactPValue(n1, n2, d);
-    if (exact) return { statistic: exact.d, pvalue: clip(exact.p), method: "exact" };
+    if (exact.p !== null) return { statistic: exact.d, pvalue: clip(exact.p), method: "exact" };
+    d = exact.d;
   }
   return { statistic: d, pvalue: clip(ksAsymptoticPValue(n1, n2, d)), method: "asymp" };
 }

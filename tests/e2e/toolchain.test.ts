@@ -1,0 +1,67 @@
+// The toolchain binaries themselves: the versions they report, and that the plugins start
+// the way the Pulumi CLI starts them (a gRPC server whose port is the first stdout line).
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+
+import { builtVersion, ensureToolchain, toolchain, toolchainPath } from "./helpers/toolchain";
+
+/** Start a plugin as the CLI does and resolve with the port it announces on stdout. */
+function announcedPort(bin: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { env: { ...process.env, PATH: toolchainPath() }, cwd: toolchain.bin });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${bin} announced no port in 20 s; stdout=${out} stderr=${err}`));
+    }, 20_000);
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n")[0];
+      if (out.includes("\n")) {
+        clearTimeout(timer);
+        child.kill("SIGTERM");
+        const port = Number(line.trim());
+        if (Number.isInteger(port) && port > 0) resolve(port);
+        else reject(new Error(`${bin} printed '${line}' instead of a port`));
+      }
+    });
+    child.on("error", reject);
+  });
+}
+
+describe("e2e toolchain (scripts/e2e/build-toolchain.sh)", function () {
+  before(function () {
+    this.timeout(0); // cold builds take a long time
+    ensureToolchain(["etcd", "kwok", "kubernetes", "pulumi", "language-nodejs", "provider-kubernetes"]);
+  });
+
+  it("builds the Pulumi CLI that matches @pulumi/pulumi 3.248.0", () => {
+    const out = execFileSync(toolchain.tool("pulumi"), ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    assert.equal(out.trim(), "v3.248.0");
+  });
+
+  it("builds kube-apiserver, kube-controller-manager and kube-scheduler reporting Kubernetes v1.34.4", () => {
+    for (const bin of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
+      const out = execFileSync(toolchain.tool(bin), ["--version"], { encoding: "utf8" });
+      assert.equal(out.trim(), "Kubernetes v1.34.4", bin);
+    }
+  });
+
+  it("builds kwok v0.7.0 with its node and pod stages", () => {
+    assert.match(execFileSync(toolchain.tool("kwok"), ["--version"], { encoding: "utf8" }), /^kwok version v0\.7\.0 /);
+    assert.equal(builtVersion("kwok"), "0.7.0-stages");
+  });
+
+  it("starts the kubernetes resource provider the way the CLI does", async () => {
+    const port = await announcedPort(toolchain.tool("pulumi-resource-kubernetes"), []);
+    assert.ok(port > 0);
+  });
+
+  it("starts the Node.js language host the way the CLI does", async () => {
+    // The host's only positional argument is the engine's address; it is dialled lazily.
+    const port = await announcedPort(toolchain.tool("pulumi-language-nodejs"), ["127.0.0.1:1"]);
+    assert.ok(port > 0);
+  });
+});

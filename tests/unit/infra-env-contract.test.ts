@@ -1,0 +1,98 @@
+/**
+ * The env the program gives each container, resolved the way the kubelet resolves it
+ * (Secret keys, ConfigMap envFrom, $(VAR) expansion from earlier entries), read by each
+ * workload's own config loader: the infra side and the workload side agree on names,
+ * formats and bounds, or this fails.
+ */
+import { strict as assert } from "node:assert";
+import { loadConfig as drifterConfig } from "../../drifter/src/config";
+import { jobConfigFromEnv } from "../../drift-job/src/config";
+import { s3SettingsFromEnv } from "../../lib/s3";
+import { BAKED_MODEL_PATH, PORTS } from "../../lib/contract";
+import { loadConfig as modelApiConfig } from "../../model-api/src/config";
+import { SECRETS, byKind, cloudConfig, containersOf, makeRepoFixture, manifests, minikubeConfig, runPlatform, workloads, type Workload } from "../helpers/pulumi";
+
+/** The container's environment as the kubelet builds it. */
+function resolvedEnv(ms: Record<string, any>[], w: Workload, container?: string): Record<string, string> {
+  const c = containersOf(w).find((x) => container === undefined || x.name === container)!;
+  const env: Record<string, string> = {};
+  for (const ef of c.envFrom ?? []) {
+    const cm = byKind(ms, "ConfigMap").find((x) => x.metadata.name === ef.configMapRef.name)!;
+    Object.assign(env, cm.data);
+  }
+  for (const e of c.env ?? []) {
+    if (e.valueFrom?.secretKeyRef) {
+      const s = byKind(ms, "Secret").find((x) => x.metadata.name === e.valueFrom.secretKeyRef.name)!;
+      env[e.name] = String({ ...s.data, ...s.stringData }[e.valueFrom.secretKeyRef.key]);
+    } else if (e.value !== undefined) {
+      env[e.name] = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string) => (name in env ? env[name]! : m));
+    }
+  }
+  return env;
+}
+
+function part(ms: Record<string, any>[], name: string): Workload {
+  return workloads(ms).find((w) => w.podLabels["app.kubernetes.io/name"] === name)!;
+}
+
+for (const [profile, config] of [
+  ["minikube", minikubeConfig],
+  ["cloud", cloudConfig],
+] as const) {
+  describe(`workload env contract, ${profile} profile`, () => {
+    let ms: Record<string, any>[];
+    let minioUser: string;
+    before(async () => {
+      const run = await runPlatform(config(), { repoRoot: makeRepoFixture() });
+      ms = manifests(run.resources);
+      minioUser = run.resources.find((r) => r.name === "minio-root-user")!.state.result;
+    });
+
+    it("starts the drifter with a config its own loader accepts", () => {
+      const c = drifterConfig(resolvedEnv(ms, part(ms, "drifter")));
+      assert.equal(c.port, PORTS.drifter);
+      assert.equal(c.schema, "credit");
+      assert.equal(c.rows, 1000);
+    });
+
+    it("starts the model API with the baked model and a request log in MinIO", () => {
+      const c = modelApiConfig(resolvedEnv(ms, part(ms, "model-api")));
+      assert.equal(c.port, PORTS.modelApi);
+      assert.equal(c.modelPath, BAKED_MODEL_PATH);
+      assert.ok(c.requestLog, "request logging is on");
+      assert.match(c.requestLog.s3.endPoint, /^minio-svc-[0-9a-f]{8}\.drift-loop\.svc\.cluster\.local$/);
+      assert.equal(c.requestLog.s3.port, PORTS.minio);
+      assert.equal(c.requestLog.s3.accessKey, minioUser);
+      assert.equal(c.requestLog.flushRows, 500);
+    });
+
+    it("starts the drift check with the retrain policy, MLflow, and GitHub only when configured", () => {
+      const c = jobConfigFromEnv(resolvedEnv(ms, part(ms, "drift-job")));
+      assert.match(c.mlflowUrl, /^http:\/\/mlflow-svc-[0-9a-f]{8}\.drift-loop\.svc\.cluster\.local:5000\/?$/);
+      assert.equal(c.source, "requests");
+      assert.equal(c.windowMinutes, 60);
+      assert.equal(c.cooldownMinutes, 360);
+      assert.equal(c.s3.accessKey, minioUser);
+      if (profile === "cloud") {
+        assert.equal(c.github?.token, SECRETS.dispatchToken);
+        assert.equal(c.github?.owner, "acme");
+        assert.equal(c.github?.repo, "drift-loop");
+      } else assert.equal(c.github, undefined);
+    });
+
+    it("gives the MinIO init Job an S3 connection to the MinIO Service", () => {
+      const s = s3SettingsFromEnv(resolvedEnv(ms, part(ms, "minio-init")));
+      assert.match(s.endPoint, /^minio-svc-[0-9a-f]{8}\./);
+      assert.equal(s.useSSL, false);
+      assert.equal(s.accessKey, minioUser);
+    });
+
+    it("expands MLflow's backend store URI from the Postgres Secret, in order", () => {
+      const env = resolvedEnv(ms, part(ms, "mlflow"));
+      const pg = byKind(ms, "Secret").find((s) => s.stringData?.database === "mlflow")!;
+      assert.equal(env.MLFLOW_BACKEND_STORE_URI, `postgresql+psycopg2://mlflow:${pg.stringData.password}@${env.MLFLOW_BACKEND_STORE_URI!.split("@")[1]}`);
+      assert.match(env.MLFLOW_BACKEND_STORE_URI!, /@postgres-svc-[0-9a-f]{8}\.drift-loop\.svc\.cluster\.local:5432\/mlflow$/);
+      assert.doesNotMatch(env.MLFLOW_BACKEND_STORE_URI!, /\$\(/, "every $(VAR) resolved");
+    });
+  });
+}
