@@ -31,6 +31,7 @@ function typed(name: string, v: unknown): unknown {
     return t;
   }
   if (typeof v === "number" && Number.isNaN(v)) return null;
+  if (v === 0) return 0; // -0 -> 0: in-process rows equal the same rows read from JSON or CSV
   return v;
 }
 

@@ -34,6 +34,8 @@ export interface RequestLogWriterOptions {
   /** Share of capacity above which the pod reports not ready. Default 0.8. */
   readyHighWater?: number;
   maxBackoffMs?: number;
+  /** One object write that takes longer counts as failed (and is retried under the same key). Default 10 s. */
+  writeTimeoutMs?: number;
   log: Logger;
   /** Called after every write attempt (for metrics). */
   onWrite?: (ok: boolean, rows: number, ms: number) => void;
@@ -125,7 +127,7 @@ export class RequestLogWriter {
       try {
         // Serialised per attempt, not kept: during an outage the buffer holds ~300 bytes a
         // row as objects instead of ~900 with the text (it must fit the pod's memory limit).
-        await putText(this.o.client, this.o.bucket, obj.key, serializeRecords(obj.records), "application/x-ndjson");
+        await withTimeout(putText(this.o.client, this.o.bucket, obj.key, serializeRecords(obj.records), "application/x-ndjson"), this.o.writeTimeoutMs ?? 10_000, obj.key);
       } catch (err) {
         if ((err as { code?: string }).code === "NoSuchBucket") {
           // The init Job normally creates it; create it rather than buffer forever.
@@ -179,4 +181,13 @@ export class RequestLogWriter {
     else this.o.log.error({ unwrittenRows: this.buffered, lastError: this.lastError }, "request log could not be flushed before the shutdown deadline: MinIO unreachable");
     return ok;
   }
+}
+
+/** Rejects when `p` has not settled after `ms` (a hung connection must not block shutdown). */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`writing ${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

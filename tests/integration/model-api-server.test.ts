@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { createServer, type Socket } from "node:net";
 import type { Client } from "minio";
 import { BUCKETS } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
@@ -205,6 +206,31 @@ describe("model API server against real MinIO", function () {
     } finally {
       await small.close();
       await proxy.stop();
+    }
+  });
+
+  it("does not hang on shutdown when MinIO accepts connections but never answers", async () => {
+    // A socket that accepts and stays silent: the worst kind of outage for a client.
+    const held: Socket[] = [];
+    const silent = createServer((sock) => held.push(sock));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const port = (silent.address() as { port: number }).port;
+    const lines: string[] = [];
+    const capture = { ...log, error: (o: unknown, m?: string) => lines.push(`${m} ${JSON.stringify(o)}`), warn: () => undefined, info: () => undefined, debug: () => undefined } as unknown as Logger;
+    const writer = new RequestLogWriter({ client: s3Client({ ...svc.s3, port }), bucket: BUCKETS.requests, pod: "hung", flushRows: 10, flushSeconds: 1, maxBufferedRows: 1000, writeTimeoutMs: 300, maxBackoffMs: 200, log: capture });
+    try {
+      const rec = { request_id: "r", row: 0, ts: new Date().toISOString(), model_version: "1", features: validRow(), prediction: 0 as const, probability: 0.1 };
+      assert.ok(writer.append(Array.from({ length: 25 }, (_, i) => ({ ...rec, row: i }))));
+      const t0 = Date.now();
+      const ok = await writer.close(Date.now() + 2000);
+      assert.equal(ok, false, "it reports that rows could not be written");
+      assert.ok(Date.now() - t0 < 6000, `close returned after ${Date.now() - t0} ms, not never`);
+      assert.equal(writer.buffered, 25, "the rows are still accounted for");
+      assert.match(lines.join("\n"), /could not be flushed before the shutdown deadline.*"unwrittenRows":25/);
+      assert.match(writer.lastError ?? "", /took longer than 300 ms/);
+    } finally {
+      for (const sck of held) sck.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
     }
   });
 });

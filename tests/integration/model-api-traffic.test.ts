@@ -10,7 +10,8 @@ import { compileModel } from "../../model-api/src/model";
 import { readRequestWindow } from "../../model-api/src/request-log";
 import { RequestLogWriter } from "../../model-api/src/request-log-writer";
 import { buildServer, type ModelApiServer } from "../../model-api/src/server";
-import { realClients, runTs, trainedModel } from "../modelapi/fixtures";
+import { fetchFromDrifter } from "../../model-api/src/dataset";
+import { creditRows, realClients, runTs, trainedModel } from "../modelapi/fixtures";
 
 const repoRoot = join(__dirname, "..", "..");
 
@@ -76,6 +77,16 @@ describe("traffic CronJob entry point (npm run traffic) with the real drifter", 
     const mine = records.filter((x) => x.model_version === "5");
     assert.ok(mine.length >= 450, `rows logged: ${mine.length}`);
     assert.ok(mine.every((x) => x.label === 0 || x.label === 1), "the drifter's ground truth is logged with each row");
+  });
+
+  it("fetches labelled training rows from the drifter's API in seeded pages, exactly the generator's rows", async () => {
+    const got = await fetchFromDrifter(drifterUrl, { rows: 2500, seed: 5, pageRows: 1000, scenario: "missing_spike", magnitude: 0.8 });
+    assert.equal(got.rows.length, 2500);
+    assert.deepEqual(got.rows.slice(0, 1000), creditRows(1000, 5, "missing_spike", 0.8), "page 1 = seed 5");
+    assert.deepEqual(got.rows.slice(1000, 2000), creditRows(1000, 6, "missing_spike", 0.8), "page 2 = seed 6");
+    assert.ok(got.rows.some((r) => Object.values(r.features).includes(null)), "missing values arrive as null");
+    assert.match(got.source, /seed=5 scenario=missing_spike/);
+    await assert.rejects(fetchFromDrifter(drifterUrl, { rows: 10, scenario: "earthquake" }), /the drifter answered 400/);
   });
 
   it("exits 1 with the failures in its summary when the model API is unreachable", async () => {
