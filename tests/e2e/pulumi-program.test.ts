@@ -30,7 +30,17 @@ export const configMapName = settings.metadata.name;
 function writeProgram(dir: string): void {
   writeFileSync(
     path.join(dir, "Pulumi.yaml"),
-    ["name: e2e-smoke", "runtime: nodejs", "description: e2e smoke program", ""].join("\n"),
+    [
+      "name: e2e-smoke",
+      "description: e2e smoke program",
+      // The same runtime options as the project's Pulumi.yaml: tsx loads the TypeScript.
+      "runtime:",
+      "  name: nodejs",
+      "  options:",
+      "    typescript: false",
+      '    nodeargs: "--import tsx"',
+      "",
+    ].join("\n"),
   );
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "e2e-smoke", main: "index.ts" }));
   writeFileSync(
