@@ -48,6 +48,25 @@ describe("drift-job readers", () => {
     );
   });
 
+  it("parses 16- and 17-digit decimals (as pandas and JavaScript print doubles) exactly as Number() does", async () => {
+    const digits = fc.stringMatching(/^[0-9]{16,17}$/);
+    const text = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e15, max: 1e15 }).map((x) => String(x)),
+      fc.tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 16, max: 17 })).map(([x, p]) => x.toPrecision(p)),
+      fc.tuple(digits, fc.integer({ min: 0, max: 17 }), fc.boolean()).map(([d, at, neg]) => `${neg ? "-" : ""}${d.slice(0, d.length - at)}${at ? "." + d.slice(d.length - at) : ""}`.replace(/^(-?)\./, "$10.")),
+      // Halfway cases: 2^53 + 1 and friends round to even.
+      fc.integer({ min: 0, max: 1000 }).map((k) => String(2 ** 53 + 2 * k + 1)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(text, { minLength: 1, maxLength: 200 }), async (texts) => {
+        const d = await csv("v\n" + texts.join("\n") + "\n");
+        const got = nums(d.columns.v);
+        texts.forEach((t, i) => assert.ok(Object.is(got[i], Number(t)), `${t}: got ${got[i]}, Number() gives ${Number(t)}`));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("keeps +-Infinity for the statistics to clean and rejects hex as a number", () => {
     assert.equal(parseNumberText("inf"), Infinity);
     assert.equal(parseNumberText("-Infinity"), -Infinity);

@@ -59,9 +59,11 @@ const ZERO = 0x30;
 const NINE = 0x39;
 
 /**
- * Fast path of `parseNumberText` for bytes: plain decimals with at most 15 digits
- * ("-12.5", "0.000123", "42"). The result equals `Number(text)` exactly, because the
- * integer mantissa and 10^k are exact doubles and one IEEE division rounds correctly.
+ * Fast path of `parseNumberText` for bytes: plain decimals ("-12.5", "0.000123", "42",
+ * "1378.1309361001252"). The result equals `Number(text)` exactly: up to 15 digits the
+ * integer mantissa and 10^k are exact doubles and one IEEE division rounds correctly; 16
+ * to 17 digits go through an exact double-double residual check (`longDecimal`), which
+ * falls back to `Number()` whenever the answer is within a hair of a rounding tie.
  * Returns undefined when the field needs the general path.
  */
 function fastNumber(buf: Buffer, start: number, end: number): number | undefined {
@@ -72,27 +74,101 @@ function fastNumber(buf: Buffer, start: number, end: number): number | undefined
     neg = true;
     i++;
   } else if (c0 === PLUS) i++;
+  const unsigned = i; // the fallbacks parse the digits without the sign, which is applied below
   let mantissa = 0;
+  let low = 0; // digits after the 15th, as an integer
+  let lowDigits = 0;
   let digits = 0;
   let frac = 0;
   let dot = false;
   for (; i < end; i++) {
     const c = buf[i];
     if (c >= ZERO && c <= NINE) {
-      mantissa = mantissa * 10 + (c - ZERO);
+      if (digits < 15) mantissa = mantissa * 10 + (c - ZERO);
+      else {
+        low = low * 10 + (c - ZERO);
+        lowDigits++;
+      }
       digits++;
       if (dot) frac++;
     } else if (c === DOT && !dot) dot = true;
     else return undefined;
   }
   if (digits === 0) return undefined;
-  if (digits > 15) return longDecimal(buf, start, end);
-  const v = frac === 0 ? mantissa : mantissa / POW10[frac];
+  let v: number;
+  if (digits <= 15) v = frac === 0 ? mantissa : mantissa / POW10[frac];
+  else if (digits <= 17 && frac <= 22) v = longDecimal(mantissa, low, lowDigits, frac, buf, unsigned, end);
+  else v = Number(buf.toString("latin1", unsigned, end));
   return neg ? -v : v;
 }
 
-/** A plain decimal with more digits than the exact fast path takes ("1378.1309361001252"). */
-function longDecimal(buf: Buffer, start: number, end: number): number {
+// Error-free transformations (Dekker, Knuth) for the exact residual of a 16-17 digit decimal.
+const SPLITTER = 134217729; // 2^27 + 1
+let prodErr = 0;
+function twoProd(a: number, b: number): number {
+  const p = a * b;
+  let t = SPLITTER * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  prodErr = ah * bh - p + ah * bl + al * bh + al * bl;
+  return p;
+}
+let sumErr = 0;
+function twoSum(a: number, b: number): number {
+  const s = a + b;
+  const bb = s - a;
+  sumErr = a - (s - bb) + (b - bb);
+  return s;
+}
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1; // little-endian: low word first
+/** The next double above a positive finite `x`. */
+function nextUp(x: number): number {
+  F64[0] = x;
+  if (U32[LO] === 0xffffffff) {
+    U32[LO] = 0;
+    U32[1 - LO]++;
+  } else U32[LO]++;
+  return F64[0];
+}
+/** The next double below a positive finite `x`. */
+function nextDown(x: number): number {
+  F64[0] = x;
+  if (U32[LO] === 0) {
+    U32[LO] = 0xffffffff;
+    U32[1 - LO]--;
+  } else U32[LO]--;
+  return F64[0];
+}
+
+/**
+ * The correctly rounded value of (hi * 10^lowDigits + low) / 10^frac, where hi holds the
+ * first 15 digits and lowDigits is 1 or 2: the mantissa is held exactly as a double-double,
+ * the quotient's residual decides between the two nearest doubles, and a near-tie is left
+ * to `Number()`.
+ */
+function longDecimal(hi: number, low: number, lowDigits: number, frac: number, buf: Buffer, start: number, end: number): number {
+  const p = twoProd(hi, POW10[lowDigits]);
+  const pe = prodErr;
+  const s = twoSum(p, low);
+  const mH = twoSum(s, sumErr + pe); // m = mH + mL exactly, mH = the double nearest m
+  const mL = sumErr;
+  if (frac === 0) return mH;
+  const P = POW10[frac];
+  const q = mH / P;
+  if (!(q > 0) || !Number.isFinite(q)) return Number(buf.toString("latin1", start, end));
+  // r = m - q * P, accurate far beyond what the comparison with half the gap needs.
+  const qp = twoProd(q, P);
+  const r = mH - qp + (mL - prodErr);
+  const other = r > 0 ? nextUp(q) : nextDown(q);
+  const half = (Math.abs(other - q) / 2) * P;
+  const ar = Math.abs(r);
+  if (ar < half * (1 - 1e-9)) return q;
+  if (ar > half * (1 + 1e-9) && ar < half * 3) return other;
   return Number(buf.toString("latin1", start, end));
 }
 
@@ -252,7 +328,8 @@ export class ColumnBuilder {
   /** The finished column; numeric storage is trimmed to its length. */
   finish(): Column {
     if (this.cats) return { kind: "cat", values: this.cats };
-    const values = this.nums.length === this.n ? this.nums : this.nums.slice(0, this.n);
+    // A view when the buffer is nearly full (sized from the file up front): no copy of every column at the end.
+    const values = this.nums.length === this.n ? this.nums : this.nums.length - this.n <= this.nums.length / 8 ? this.nums.subarray(0, this.n) : this.nums.slice(0, this.n);
     this.nums = new Float64Array(0);
     return { kind: "num", values };
   }
