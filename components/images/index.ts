@@ -95,10 +95,11 @@ export class Images extends pulumi.ComponentResource {
       }
       return dockerfile;
     };
-    /** The hash of a workload image: its Dockerfile and every path it COPYs from the context. */
-    const hashOf = (dockerfile: string, exclude: string[] = []): string => {
+    /** The hash of an image built from the project root: its Dockerfile, every path it COPYs, and its build args. */
+    const hashOf = (dockerfile: string, exclude: string[] = [], buildArgs: Record<string, string> = {}): string => {
       const inputs = dockerfileInputs(fs.readFileSync(path.join(args.repoRoot, dockerfile), "utf8"));
-      return contextHash(args.repoRoot, [dockerfile, `${dockerfile}.dockerignore`, ".dockerignore", ...inputs], "", exclude).slice(0, 12);
+      const extra = Object.keys(buildArgs).length ? JSON.stringify(buildArgs) : "";
+      return contextHash(args.repoRoot, [dockerfile, `${dockerfile}.dockerignore`, ".dockerignore", ...inputs], extra, exclude).slice(0, 12);
     };
     const workload = (key: WorkloadImage): pulumi.Output<string> => {
       const dir = WORKLOAD_IMAGES[key];
@@ -130,9 +131,10 @@ export class Images extends pulumi.ComponentResource {
     const serverImage = (id: "mlflow" | "minio", override: string, version: string, buildArgs: Record<string, string>): pulumi.Output<string> => {
       if (override) return pulumi.output(override);
       if (!args.build) return pulumi.output(`${repo(id)}:${version}`);
-      const dockerfile = `${id}.Dockerfile`;
-      const hash = contextHash(__dirname, [dockerfile], JSON.stringify(buildArgs)).slice(0, 12);
-      return build(id, `${repo(id)}:${version}-${hash}`, imagesDir, `${imagesDir}/${dockerfile}`, buildArgs);
+      // Built from the project root like the workloads (the Dockerfile's .dockerignore keeps the
+      // context to what it COPYs, e.g. MLflow's pip constraints from scripts/).
+      const dockerfile = `${imagesDir}/${id}.Dockerfile`;
+      return build(id, `${repo(id)}:${version}-${hashOf(dockerfile, [], buildArgs)}`, ".", dockerfile, buildArgs);
     };
     this.mlflow = serverImage("mlflow", args.mlflowImage, v.mlflow, {
       MLFLOW_VERSION: v.mlflow,

@@ -87,6 +87,9 @@ export class Mlflow extends pulumi.ComponentResource {
       { name: "MLFLOW_SERVER_ALLOWED_HOSTS", value: this.allowedHosts.apply((h) => h.join(",")) },
       { name: "HOME", value: "/tmp" },
       { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+      // drift-loop uses no MLflow server jobs (GenAI scorers, trace roll-ups): no extra workers
+      // in a pod with tight limits; the test services run the same way (scripts/services/mlflow.ts).
+      { name: "MLFLOW_SERVER_ENABLE_JOB_EXECUTION", value: "false" },
     ];
     const healthGet = { path: "/health", port: PORTS.mlflow, httpHeaders: [{ name: "Host", value: `localhost:${PORTS.mlflow}` }] };
     this.deployment = new k8s.apps.v1.Deployment(

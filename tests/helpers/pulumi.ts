@@ -160,7 +160,7 @@ export async function runPlatform(cfg: PlatformConfig, opts: { state?: ProviderS
   return { mocks, resources: mocks.resources, platform, outputs, ms };
 }
 
-/** A throwaway repository root with the three workload Dockerfiles and a bit of code to hash. */
+/** A throwaway repository root with the workload Dockerfiles, a bit of code to hash, and our server images' real Dockerfiles and inputs. */
 export function makeRepoFixture(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "drift-loop-repo-"));
   const copies: Record<string, string[]> = {
@@ -181,6 +181,11 @@ export function makeRepoFixture(): string {
   fs.writeFileSync(path.join(root, "lib", "contract.ts"), "export const X = 1;\n");
   fs.writeFileSync(path.join(root, "package.json"), "{}\n");
   fs.writeFileSync(path.join(root, "package-lock.json"), "{}\n");
+  const realRoot = path.resolve(__dirname, "..", "..");
+  for (const f of ["components/images/mlflow.Dockerfile", "components/images/mlflow.Dockerfile.dockerignore", "components/images/minio.Dockerfile", "components/images/minio.Dockerfile.dockerignore", "scripts/mlflow-constraints.txt"]) {
+    fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+    fs.copyFileSync(path.join(realRoot, f), path.join(root, f));
+  }
   return root;
 }
 

@@ -93,6 +93,17 @@ describe("Images", () => {
     assert.equal(a.outputs.images.mlflow, b.outputs.images.mlflow);
   });
 
+  it("re-tags the MLflow image when its pip constraints change, and nothing else", async () => {
+    const root = makeRepoFixture();
+    const state = new ProviderState();
+    const before = await runPlatform(minikube(), { state, repoRoot: root });
+    fs.appendFileSync(path.join(root, "scripts", "mlflow-constraints.txt"), "# a change\n");
+    const after = await runPlatform(minikube(), { state, repoRoot: root });
+    assert.deepEqual(Object.keys(changes(before, after)).sort(), ["docker:index/image:Image::images-mlflow", "kubernetes:apps/v1:Deployment::mlflow-deploy"]);
+    assert.notEqual(before.outputs.images.mlflow, after.outputs.images.mlflow);
+    assert.equal(before.outputs.images.minio, after.outputs.images.minio);
+  });
+
   it("reads the context paths a Dockerfile copies, skipping copies from other stages", () => {
     const text = [
       "FROM node:20.20.2-bookworm-slim AS build",
