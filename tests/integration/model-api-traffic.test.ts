@@ -23,6 +23,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The run's summary log line (log lines of one process may reach the pipe out of order). */
+function summaryOf(stdout: string): Record<string, any> {
+  const lines = stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, any>);
+  const summary = lines.find((l) => typeof l.msg === "string" && l.msg.startsWith("traffic run finished"));
+  assert.ok(summary, `no summary line in:\n${stdout}`);
+  return summary;
+}
+
 describe("traffic CronJob entry point (npm run traffic) with the real drifter", function () {
   this.timeout(120_000);
   let s3: Client;
@@ -65,7 +73,7 @@ describe("traffic CronJob entry point (npm run traffic) with the real drifter", 
     const start = new Date(Date.now() - 1000);
     const r = await traffic({ [ENV.drifterUrl]: drifterUrl, [ENV.modelApiUrl]: apiUrl, [ENV.trafficRows]: "450", [ENV.trafficBatchSize]: "100", [ENV.trafficScenario]: "mean_shift" });
     assert.equal(r.status, 0, r.stderr + r.stdout);
-    const summary = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    const summary = summaryOf(r.stdout);
     assert.equal(summary.msg, "traffic run finished");
     assert.equal(summary.rows, 450);
     assert.equal(summary.requests, 5);
@@ -92,7 +100,7 @@ describe("traffic CronJob entry point (npm run traffic) with the real drifter", 
   it("exits 1 with the failures in its summary when the model API is unreachable", async () => {
     const r = await traffic({ [ENV.drifterUrl]: drifterUrl, [ENV.modelApiUrl]: "http://127.0.0.1:9", [ENV.trafficRows]: "20", [ENV.trafficBatchSize]: "10", TRAFFIC_CONCURRENCY: "1" });
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    const summary = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    const summary = summaryOf(r.stdout);
     assert.equal(summary.failed_requests, 2, r.stdout);
     assert.equal(summary.ok_rows, 0);
     assert.ok(summary.errors.length > 0);
