@@ -120,7 +120,8 @@ describe("e2e cluster (etcd + kube-apiserver + controllers + scheduler + kwok)",
         metadata: { name: "root" },
         spec: { containers: [{ name: "c", image: "registry.invalid/x:1.0.0" }] },
       }),
-      (err: unknown) => err instanceof KubeError && err.status === 403 && /violates PodSecurity "restricted/.test(err.body),
+      (err: unknown) =>
+        err instanceof KubeError && err.status === 403 && /violates PodSecurity "restricted/.test(JSON.parse(err.body).message),
     );
     const ok = await cluster.client.create(`/api/v1/namespaces/${ns}/pods`, {
       metadata: { name: "locked-down" },

@@ -46,7 +46,9 @@ function missingPrerequisite(): string | undefined {
   try {
     ensureToolchain(["pulumi", "language-nodejs", "provider-kubernetes", "provider-random"]);
   } catch (err) {
-    return `the toolchain is incomplete: ${(err as Error).message.split("\n").slice(0, 4).join(" ")}`;
+    const lines = (err as Error).message.split("\n");
+    const why = lines.filter((l) => /proxy|cannot|ERROR/.test(l));
+    return `the toolchain is incomplete: ${(why.length ? why : lines.slice(-3)).join(" ")}`;
   }
   return undefined;
 }

@@ -91,22 +91,27 @@ describe("Pulumi CLI + kubernetes provider against the e2e cluster", function ()
     assert.match(outputs.configMapName, /^settings-[0-9a-z]{8}$/);
     const ns = await cluster.client.get(`/api/v1/namespaces/${outputs.namespace}`);
     assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
-    assert.equal(ns.metadata.labels["app.kubernetes.io/managed-by"], "pulumi");
     const cm = await cluster.client.get(`/api/v1/namespaces/${outputs.namespace}/configmaps/${outputs.configMapName}`);
     assert.deepEqual(cm.data, { greeting: "hello" });
   });
 
-  it("previews a config change as exactly one update", async () => {
+  it("previews a ConfigMap data change as exactly one replacement, then rolls to a new name", async () => {
+    // The kubernetes provider replaces (rather than patches) ConfigMaps, so pods that
+    // reference the auto-generated name roll when the data changes.
+    const before = JSON.parse(await pulumiOk(["stack", "output", "--json"], dir, penv.env));
     await pulumiOk(["config", "set", "greeting", "bonjour"], dir, penv.env);
     const preview = JSON.parse(await pulumiOk(["preview", "--json"], dir, penv.env));
     const changes = (preview.steps as Array<{ op: string; urn: string }>).filter((s) => s.op !== "same");
     assert.equal(changes.length, 1, JSON.stringify(changes));
-    assert.equal(changes[0].op, "update");
+    assert.equal(changes[0].op, "replace");
     assert.match(changes[0].urn, /ConfigMap::settings$/);
     await pulumiOk(["up", "--yes", "--skip-preview"], dir, penv.env);
-    const outputs = JSON.parse(await pulumiOk(["stack", "output", "--json"], dir, penv.env));
-    const cm = await cluster.client.get(`/api/v1/namespaces/${outputs.namespace}/configmaps/${outputs.configMapName}`);
+    const after = JSON.parse(await pulumiOk(["stack", "output", "--json"], dir, penv.env));
+    assert.equal(after.namespace, before.namespace);
+    assert.notEqual(after.configMapName, before.configMapName);
+    const cm = await cluster.client.get(`/api/v1/namespaces/${after.namespace}/configmaps/${after.configMapName}`);
     assert.deepEqual(cm.data, { greeting: "bonjour" });
+    assert.equal(await cluster.client.find(`/api/v1/namespaces/${before.namespace}/configmaps/${before.configMapName}`), undefined);
   });
 
   it("removes everything with pulumi destroy", async () => {
