@@ -12,8 +12,8 @@ import type { ComputeDrift } from "./analyze";
 import { type PackedDataset, pack, unpack } from "./io/transfer";
 import type { Dataset, DatasetDrift, DriftOptions } from "./types";
 
-/** Below this many values per side, one thread is faster than starting a second. */
-const MIN_VALUES = 2_000_000;
+/** Below this many values (rows of both sides x numeric columns), one thread is cheaper than starting a second. */
+const MIN_VALUES = 10_000_000;
 
 function workerScript(): string | undefined {
   const p = join(__dirname, "io", `compute-worker${extname(__filename)}`);

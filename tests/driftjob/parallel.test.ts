@@ -44,7 +44,7 @@ describe("reading files in parallel", function () {
 describe("computing drift on two threads", function () {
   this.timeout(120_000);
   it("gives exactly the single-thread result and leaves both datasets whole", async () => {
-    const rows = 70_000; // above the size where a second thread is used
+    const rows = 320_000; // above the size where a second thread is used
     const make = (seed: number, shift: number) => {
       const z = normal(rng(seed));
       const columns: Record<string, { kind: "num"; values: Float64Array } | { kind: "cat"; values: (string | null)[] }> = {};
