@@ -155,15 +155,24 @@ export interface AnalyzeInput {
   currentName: string;
 }
 
-/** The whole check. Throws UsageError for settings that do not fit the data. */
-export function analyze(input: AnalyzeInput, settings: AnalysisSettings, compute: ComputeDrift, now: () => number = Date.now): DriftReport {
-  const t0 = now();
+/** The data drift request for the feature columns (validated): what `computeDrift` gets. */
+export function featureRequest(input: AnalyzeInput, settings: AnalysisSettings): DriftOptions {
   const { reference, current } = input;
   if (reference.rows === 0) throw new UsageError(`the reference ${input.referenceName} has no data rows`);
   if (current.rows === 0) throw new UsageError(`the current data ${input.currentName} has no data rows`);
   const columns = chooseColumns(reference, current, settings);
-  const featurePer = pickChoices(settings.drift.perColumn, columns);
-  const drift = compute(reference, current, { ...settings.drift, columns, perColumn: featurePer });
+  return { ...settings.drift, columns, perColumn: pickChoices(settings.drift.perColumn, columns) };
+}
+
+/**
+ * The whole check. Throws UsageError for settings that do not fit the data. `featureDrift`:
+ * the data drift already computed for `featureRequest` (e.g. on two threads).
+ */
+export function analyze(input: AnalyzeInput, settings: AnalysisSettings, compute: ComputeDrift, now: () => number = Date.now, featureDrift?: DatasetDrift): DriftReport {
+  const t0 = now();
+  const { reference, current } = input;
+  const request = featureRequest(input, settings);
+  const drift = featureDrift ?? compute(reference, current, request);
   const decision = evaluatePolicy(drift, settings.policy);
   const column_errors: Record<string, string> = {};
   for (const [n, c] of Object.entries(drift.columns)) if (c.error) column_errors[n] = c.error;

@@ -4,7 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { LABEL, PREDICTION, PROBABILITY } from "../../lib/schema";
-import { analyze, type AnalysisSettings, type ComputeDrift, UsageError } from "./analyze";
+import { analyze, type AnalysisSettings, type ComputeDrift, featureRequest, UsageError } from "./analyze";
+import { computeDriftParallel } from "./compute-parallel";
 import { readFilesInParallel } from "./io/parallel";
 import { DataError } from "./io/read";
 import { buildDriftOptions, parseShare, parseThreshold } from "./options";
@@ -195,7 +196,9 @@ export async function runCli(argv: string[], compute: ComputeDrift, io: CliIo = 
     );
     const t1 = now();
     progress(`comparing ... `);
-    const report = analyze({ reference, current, referenceName: v.reference!, currentName: v.current! }, settings, compute, now);
+    const input = { reference, current, referenceName: v.reference!, currentName: v.current! };
+    const featureDrift = await computeDriftParallel(reference, current, featureRequest(input, settings), compute);
+    const report = analyze(input, settings, compute, now, featureDrift);
     progress(`done (${secs(now() - t1)})\n`);
     report.retrain.action = report.retrain.fired ? "local run: no retrain event sent (the in-cluster drift job sends it)" : "no retraining needed";
     const files = reportFiles(report);

@@ -49,7 +49,7 @@ describe("drift-job image (Dockerfile, by inspection)", () => {
   });
 
   it("copies every file the job, the CLI and the reader thread import, and the ignore file lets them through", () => {
-    const files = reachable(["drift-job/src/main.ts", "drift-job/src/cli.ts", "drift-job/src/io/read-worker.ts"]);
+    const files = reachable(["drift-job/src/main.ts", "drift-job/src/cli.ts", "drift-job/src/io/read-worker.ts", "drift-job/src/io/compute-worker.ts"]);
     const copied = [...DOCKERFILE.matchAll(/^COPY (?!--from)(?:--\S+\s+)*(\S+)\s+\S+$/gm)].map((m) => m[1].replace(/\/$/, ""));
     const allowed = IGNORE.split("\n")
       .filter((l) => l.startsWith("!"))

@@ -6,6 +6,9 @@ import { readFilesInParallel } from "../../drift-job/src/io/parallel";
 import { readDatasetFile } from "../../drift-job/src/io/read";
 import { DataError } from "../../drift-job/src/io/source";
 import { pack, unpack } from "../../drift-job/src/io/transfer";
+import { computeDriftParallel } from "../../drift-job/src/compute-parallel";
+import { computeDrift } from "../../drift-job/src/engine";
+import { normal, rng } from "../../drift-job/tools/synth";
 
 describe("reading files in parallel", function () {
   this.timeout(60_000);
@@ -35,5 +38,29 @@ describe("reading files in parallel", function () {
     const c = packed.columns[0];
     assert.ok(c.kind === "cat" && c.dict.length === 2);
     assert.deepEqual(unpack(packed), d);
+  });
+});
+
+describe("computing drift on two threads", function () {
+  this.timeout(120_000);
+  it("gives exactly the single-thread result and leaves both datasets whole", async () => {
+    const rows = 320_000; // above the size where a second thread is used
+    const make = (seed: number, shift: number) => {
+      const z = normal(rng(seed));
+      const columns: Record<string, { kind: "num"; values: Float64Array } | { kind: "cat"; values: (string | null)[] }> = {};
+      for (let c = 0; c < 16; c++) columns[`n${c}`] = { kind: "num", values: Float64Array.from({ length: rows }, () => z() + (c < 4 ? shift : 0)) };
+      columns.k = { kind: "cat", values: Array.from({ length: rows }, (_, i) => (i % 3 ? "a" : i % 7 ? "b" : null)) };
+      return { rows, columns };
+    };
+    const ref = make(1, 0);
+    const cur = make(2, 0.3);
+    const opts = { columns: Object.keys(ref.columns), perColumn: { n1: { stattest: "ks" as const } }, driftShare: 0.2 };
+    const single = computeDrift(ref, cur, opts);
+    const sum = (d: typeof ref) => Object.values(d.columns).reduce((s, c) => s + (c.kind === "num" ? c.values.reduce((a, b) => a + b, 0) : c.values.length), 0);
+    const before = [sum(ref), sum(cur)];
+    const parallel = await computeDriftParallel(ref, cur, opts, computeDrift);
+    assert.deepEqual(parallel, single);
+    assert.deepEqual(Object.keys(parallel.columns), opts.columns, "columns in the requested order");
+    assert.deepEqual([sum(ref), sum(cur)], before, "the moved columns are back, unchanged");
   });
 });
