@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, PORTS } from "../../lib/contract";
 import { appLabels } from "../shared/labels";
-import { allowIngress, exposeIngress } from "../shared/network";
+import { exposeHttpServer, type IngressSettings } from "../shared/network";
 import { NODE_UID, containerSecurityContext, httpProbes, plainEnv, podSecurityContext, scratch, serviceAccount, serviceHost } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
@@ -40,7 +40,7 @@ export interface DrifterArgs {
   /** The DRIFT_* settings. */
   settings: DrifterSettings;
   /** Expose through an Ingress at this host, when set. */
-  ingress?: { host: string; className: string; controllerNamespace: string };
+  ingress?: IngressSettings;
 }
 
 /** The data generator (drifter/src/main.ts): a Deployment and a Service on PORTS.drifter. */
@@ -128,21 +128,12 @@ export class Drifter extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    allowIngress(
-      `${name}-allow-clients`,
-      {
-        namespace: args.namespace,
-        podLabels: labels,
-        ports: [PORTS.drifter],
-        access: "drifter",
-        ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.drifter] } : undefined,
-        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.drifter],
-      },
+    exposeHttpServer(
+      name,
+      "api",
+      { namespace: args.namespace, labels, service: this.service, port: PORTS.drifter, access: "drifter", serviceType: args.serviceType, ingress: args.ingress },
       { parent: this },
     );
-    if (args.ingress) {
-      exposeIngress(`${name}-api`, { namespace: args.namespace, service: this.service, port: PORTS.drifter, host: args.ingress.host, className: args.ingress.className, labels }, { parent: this });
-    }
     this.registerOutputs({ url: this.url });
   }
 }

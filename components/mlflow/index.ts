@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BUCKETS, PORTS } from "../../lib/contract";
 import { accessLabels, appLabels } from "../shared/labels";
-import { allowIngress, exposeIngress } from "../shared/network";
+import { exposeHttpServer, type IngressSettings } from "../shared/network";
 import { containerSecurityContext, podSecurityContext, scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
@@ -26,7 +26,7 @@ export interface MlflowArgs {
   /** Artifact store: MinIO endpoint URL and the Secret with its credentials. */
   s3: { endpointUrl: pulumi.Input<string>; secretName: pulumi.Input<string>; accessKeyKey: string; secretKeyKey: string };
   /** Expose the UI through an Ingress at this host, when set. */
-  ingress?: { host: string; className: string; controllerNamespace: string };
+  ingress?: IngressSettings;
   /** Extra Host names to accept (a LoadBalancer's address, a proxy's name). */
   extraAllowedHosts?: string[];
 }
@@ -141,21 +141,12 @@ export class Mlflow extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    allowIngress(
-      `${name}-allow-clients`,
-      {
-        namespace: args.namespace,
-        podLabels: labels,
-        ports: [PORTS.mlflow],
-        access: "mlflow",
-        ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.mlflow] } : undefined,
-        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.mlflow],
-      },
+    exposeHttpServer(
+      name,
+      "ui",
+      { namespace: args.namespace, labels, service: this.service, port: PORTS.mlflow, access: "mlflow", serviceType: args.serviceType, ingress: args.ingress },
       { parent: this },
     );
-    if (args.ingress) {
-      exposeIngress(`${name}-ui`, { namespace: args.namespace, service: this.service, port: PORTS.mlflow, host: args.ingress.host, className: args.ingress.className, labels }, { parent: this });
-    }
     this.registerOutputs({ url: this.url });
   }
 }

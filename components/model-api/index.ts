@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BAKED_MODEL_PATH, ENV, PORTS } from "../../lib/contract";
 import { accessLabels, appLabels } from "../shared/labels";
-import { allowIngress, exposeIngress } from "../shared/network";
+import { exposeHttpServer, type IngressSettings } from "../shared/network";
 import { NODE_UID, containerSecurityContext, httpProbes, plainEnv, podSecurityContext, scratch, serviceAccount, serviceHost } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
@@ -29,7 +29,7 @@ export interface ModelApiArgs {
   /** ... or this many seconds. */
   requestLogFlushSeconds: number;
   /** Expose through an Ingress at this host, when set. */
-  ingress?: { host: string; className: string; controllerNamespace: string };
+  ingress?: IngressSettings;
 }
 
 /**
@@ -113,21 +113,12 @@ export class ModelApi extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    allowIngress(
-      `${name}-allow-clients`,
-      {
-        namespace: args.namespace,
-        podLabels: labels,
-        ports: [PORTS.modelApi],
-        access: "modelApi",
-        ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.modelApi] } : undefined,
-        externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.modelApi],
-      },
+    exposeHttpServer(
+      name,
+      "api",
+      { namespace: args.namespace, labels, service: this.service, port: PORTS.modelApi, access: "modelApi", serviceType: args.serviceType, ingress: args.ingress },
       { parent: this },
     );
-    if (args.ingress) {
-      exposeIngress(`${name}-api`, { namespace: args.namespace, service: this.service, port: PORTS.modelApi, host: args.ingress.host, className: args.ingress.className, labels }, { parent: this });
-    }
     this.registerOutputs({ url: this.url, image: this.image });
   }
 }

@@ -77,3 +77,47 @@ export function exposeIngress(name: string, args: ExposeArgs, opts: pulumi.Custo
     opts,
   );
 }
+
+/** Where a part is exposed through an Ingress (components' `ingress` arg). */
+export interface IngressSettings {
+  host: string;
+  className: string;
+  controllerNamespace: string;
+}
+
+export interface HttpServerNetworkArgs {
+  namespace: pulumi.Input<string>;
+  /** The server's pod labels (also the Ingress's labels). */
+  labels: Record<string, string>;
+  service: k8s.core.v1.Service;
+  port: number;
+  /** The access label its clients carry. */
+  access: AccessTarget;
+  /** A NodePort/LoadBalancer Service is also reachable from outside the cluster. */
+  serviceType: string;
+  ingress?: IngressSettings;
+}
+
+/**
+ * The network side of a server with one HTTP port: its NetworkPolicy (clients with the access
+ * label; the ingress controller and the outside when it is exposed) and its Ingress
+ * (`<name>-<ingressSuffix>`) when one is configured.
+ */
+export function exposeHttpServer(name: string, ingressSuffix: string, args: HttpServerNetworkArgs, opts: pulumi.CustomResourceOptions): void {
+  const { ingress, port } = args;
+  allowIngress(
+    `${name}-allow-clients`,
+    {
+      namespace: args.namespace,
+      podLabels: args.labels,
+      ports: [port],
+      access: args.access,
+      ingressFrom: ingress ? { namespace: ingress.controllerNamespace, ports: [port] } : undefined,
+      externalPorts: args.serviceType === "ClusterIP" ? undefined : [port],
+    },
+    opts,
+  );
+  if (ingress) {
+    exposeIngress(`${name}-${ingressSuffix}`, { namespace: args.namespace, service: args.service, port, host: ingress.host, className: ingress.className, labels: args.labels }, opts);
+  }
+}
