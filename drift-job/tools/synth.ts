@@ -5,18 +5,10 @@
  * Not product code (not in the image).
  */
 import { closeSync, openSync, writeSync } from "node:fs";
+import { mulberry32 } from "../../lib/random";
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (lib/random.ts). */
+export const rng = mulberry32;
 
 export function normal(r: () => number): () => number {
   return () => {

@@ -5,6 +5,7 @@
  */
 import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type Row } from "../../lib/schema";
 import { MODEL_FORMAT, compileModel, encodedWidth, type CategoricalEncoding, type ModelFile, type ModelMetrics, type NumericEncoding } from "./model";
+import { mulberry32 } from "../../lib/random";
 
 export interface LabelledRow {
   features: Row;
@@ -31,17 +32,6 @@ export interface FitResult {
   finalLoss: number;
 }
 
-/** A seeded PRNG (mulberry32): the same seed gives the same split on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Splits indices 0..n-1 into train and holdout by a seeded shuffle. */
 export function splitIndices(n: number, holdoutFraction: number, seed: number): { train: number[]; holdout: number[] } {

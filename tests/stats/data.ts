@@ -1,15 +1,7 @@
 /** Seeded data for the stats tests (reproducible, no Math.random). */
+import { mulberry32 } from "../../lib/random";
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export function normals(n: number, seed: number, mean = 0, sd = 1): Float64Array {
   const r = rng(seed);
