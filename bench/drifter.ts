@@ -14,9 +14,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../scripts/services/ports";
 
 const ROOT = join(__dirname, "..");
 const PEER_PACKAGES = ["numpy==2.4.6", "pandas==3.1.1", "fastapi==0.163.2", "uvicorn==0.54.0"];
@@ -56,18 +56,6 @@ function buildOurs(): string {
   const fresh = existsSync(main) && statSync(main).mtimeMs >= started - 1000;
   if (!fresh) throw new Error(`building the drifter failed:\n${r.stdout}${r.stderr}`);
   return main;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function get(url: string): Promise<{ status: number; bytes: number; lines: number; ms: number }> {

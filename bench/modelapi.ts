@@ -12,7 +12,6 @@
 import autocannon from "autocannon";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ENV, INITIAL_REFERENCE } from "../lib/contract";
@@ -21,6 +20,7 @@ import { generateRows } from "../drifter/src/generate";
 import { sha256, toCsv, toLabelledRows } from "../model-api/src/dataset";
 import { trainModel } from "../model-api/src/trainer";
 import { getServices, stopServices as stopTestServices } from "../tests/helpers/services";
+import { freePort } from "../scripts/services/ports";
 
 const repoRoot = join(__dirname, "..");
 const PEER_REQUIREMENTS = ["fastapi==0.115.14", "uvicorn==0.34.3", "scikit-learn==1.7.2", "pandas==2.3.3", "numpy==2.4.6", "scipy==1.17.1", "pydantic==2.14.3", "starlette==0.46.2"];
@@ -41,14 +41,6 @@ const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const hasTaskset = () => spawnSync("taskset", ["-V"]).status === 0;
 

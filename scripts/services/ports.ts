@@ -24,3 +24,9 @@ export async function freePorts(n: number): Promise<number[]> {
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
 }
+
+/** One free TCP port on 127.0.0.1 (for a server a test or benchmark starts). */
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port!;
+}

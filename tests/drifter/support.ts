@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { loadConfig } from "../../drifter/src/config";
 import { buildServer, type DrifterServer, type ServerOptions } from "../../drifter/src/server";
+export { freePort } from "../../scripts/services/ports";
 
 export const ROOT = join(__dirname, "..", "..");
 
@@ -120,14 +121,3 @@ export async function waitFor(url: string, ms = 30_000): Promise<void> {
   }
 }
 
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

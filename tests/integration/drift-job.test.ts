@@ -5,7 +5,6 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import type { Client } from "minio";
 import { BUCKETS, DRIFT_EVENT_TYPE, ENV, KEYS, MLFLOW } from "../../lib/contract";
@@ -17,6 +16,7 @@ import { requestLogKey, serializeRecords, type RequestLogRecord } from "../../mo
 import { JOB_EXIT } from "../../drift-job/src/job";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
+import { freePort } from "../../scripts/services/ports";
 
 const ROOT = resolve(__dirname, "..", "..");
 const HOUR = 3_600_000;
@@ -37,16 +37,6 @@ function runJob(env: Record<string, string>): Promise<{ code: number; logs: Reco
         .filter((l) => l.startsWith("{"))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
       res({ code: code ?? -1, logs, stderr: err });
-    });
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
     });
   });
 }

@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "minio";
@@ -10,16 +9,9 @@ import { s3Env } from "../../lib/s3";
 import { readRequestWindow } from "../../model-api/src/request-log";
 import type { Services } from "../helpers/services";
 import { realClients, trainedModel, validRow } from "../modelapi/fixtures";
+import { freePort } from "../../scripts/services/ports";
 
 const repoRoot = join(__dirname, "..", "..");
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function waitReady(url: string, child: ChildProcess, ms: number): Promise<void> {
   const until = Date.now() + ms;

@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import type { Client } from "minio";
 import { BUCKETS, ENV } from "../../lib/contract";
@@ -12,16 +11,9 @@ import { RequestLogWriter } from "../../model-api/src/request-log-writer";
 import { buildServer, type ModelApiServer } from "../../model-api/src/server";
 import { fetchFromDrifter } from "../../model-api/src/dataset";
 import { creditRows, realClients, runTs, trainedModel } from "../modelapi/fixtures";
+import { freePort } from "../../scripts/services/ports";
 
 const repoRoot = join(__dirname, "..", "..");
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** The run's summary log line (log lines of one process may reach the pipe out of order). */
 function summaryOf(stdout: string): Record<string, any> {

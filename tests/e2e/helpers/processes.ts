@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import net from "node:net";
+export { freePort } from "../../../scripts/services/ports";
 
 const running = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -65,15 +66,3 @@ export async function stopProcess(m: Managed, graceMs = 10_000): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
