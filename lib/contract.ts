@@ -95,6 +95,29 @@ export const DRIFT_EVENT_TYPE = "drift-detected";
  */
 export const INITIAL_REFERENCE = { seed: 20261121, rows: 5000 } as const;
 
+/**
+ * What `KEYS.referenceMeta` holds next to a reference dataset: written by the drifter's
+ * seed-cli for the initial reference and by the trainer when a model is promoted.
+ */
+export interface ReferenceMeta {
+  /** Registered model version trained on this reference; null for the initial one until a model is registered. */
+  model_version: string | null;
+  rows: number;
+  columns: string[];
+  label: string;
+  schema: "credit";
+  /** Generator scenario of the rows, or "unknown" (e.g. a file). */
+  scenario: string;
+  /** Generator seed of the rows, or null when unknown. */
+  seed: number | null;
+  /** SHA-256 of the reference CSV bytes. */
+  sha256: string;
+  source: string;
+  created_at: string;
+  /** The training run that made this the reference. */
+  mlflow_run_id?: string;
+}
+
 /** Stack config keys that code outside the Pulumi program sets (retraining). */
 export const STACK_CONFIG = {
   /** The model API image tag; a retrain sets it to a new tag and runs `pulumi up`. */

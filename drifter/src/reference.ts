@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Client } from "minio";
-import { BUCKETS, INITIAL_REFERENCE, KEYS } from "../../lib/contract";
+import { BUCKETS, INITIAL_REFERENCE, KEYS, type ReferenceMeta } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import { getText, objectExists, putText } from "../../lib/s3";
 import { LABEL } from "../../lib/schema";
@@ -23,21 +23,6 @@ export function referenceCsv(): Buffer {
   const parts: Buffer[] = [];
   for (const chunk of serialize(createRowSource(referenceOptions()), "csv")) parts.push(chunk);
   return Buffer.concat(parts);
-}
-
-/** What KEYS.referenceMeta holds (a retrain writes the same shape with its model version). */
-export interface ReferenceMeta {
-  /** Registered model version trained on this reference; null for the initial one until a model is registered. */
-  model_version: string | null;
-  rows: number;
-  columns: string[];
-  label: string;
-  schema: "credit";
-  scenario: string;
-  seed: number;
-  sha256: string;
-  source: string;
-  created_at: string;
 }
 
 export function referenceMeta(csv: Buffer, now = new Date()): ReferenceMeta {

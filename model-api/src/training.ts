@@ -4,7 +4,7 @@
  * candidate is not worse. Each step's I/O goes through the clients passed in.
  */
 import type { Client } from "minio";
-import { BUCKETS, KEYS, MLFLOW } from "../../lib/contract";
+import { BUCKETS, KEYS, MLFLOW, type ReferenceMeta } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import type { MlflowClient, MlflowRun } from "../../lib/mlflow";
 import { ensureBucket, getText, objectExists, putText } from "../../lib/s3";
@@ -200,28 +200,6 @@ export async function runTraining(o: TrainingOptions, deps: TrainingDeps): Promi
 
 function prefixed(prefix: string, m: ModelMetrics): Record<string, number> {
   return Object.fromEntries(Object.entries(m).map(([k, v]) => [`${prefix}${k}`, v]));
-}
-
-/**
- * The metadata stored next to a reference dataset (KEYS.referenceMeta): the shape the
- * drifter's seed-cli writes for the initial reference (drifter/src/reference.ts), with the
- * model version filled in and the training run's provenance added.
- */
-export interface ReferenceMeta {
-  model_version: string | null;
-  rows: number;
-  columns: string[];
-  label: string;
-  schema: "credit";
-  /** Generator scenario of the rows, or "unknown" (e.g. a file). */
-  scenario: string;
-  /** Generator seed of the rows, or null when unknown. */
-  seed: number | null;
-  /** SHA-256 of the reference CSV bytes. */
-  sha256: string;
-  source: string;
-  created_at: string;
-  mlflow_run_id?: string;
 }
 
 function referenceMeta(model: ModelFile, o: TrainingOptions, runId: string, dataSha256: string): ReferenceMeta {
