@@ -14,6 +14,20 @@ import { renderSummary } from "./report/summary";
 import { OutputError, reportFiles, writeFilesAtomically } from "./report/write";
 import { STATTEST_IDS } from "./types";
 
+/** The CLI flag of each drift option, named in error messages. */
+export const CLI_FLAG_NAMES = {
+  stattest: "--stattest",
+  threshold: "--threshold",
+  driftShare: "--drift-share",
+  numStattest: "--num-stattest",
+  catStattest: "--cat-stattest",
+  numThreshold: "--num-threshold",
+  catThreshold: "--cat-threshold",
+  columnStattest: "--column-stattest",
+  columnThreshold: "--column-threshold",
+  columns: "--columns",
+};
+
 export const EXIT = {
   ok: 0,
   internal: 1,
@@ -160,18 +174,7 @@ export async function runCli(argv: string[], compute: ComputeDrift, io: CliIo = 
         columnThreshold: v["column-threshold"],
         columns: v.columns,
       },
-      {
-        stattest: "--stattest",
-        threshold: "--threshold",
-        driftShare: "--drift-share",
-        numStattest: "--num-stattest",
-        catStattest: "--cat-stattest",
-        numThreshold: "--num-threshold",
-        catThreshold: "--cat-threshold",
-        columnStattest: "--column-stattest",
-        columnThreshold: "--column-threshold",
-        columns: "--columns",
-      },
+      CLI_FLAG_NAMES,
     );
     const settings: AnalysisSettings = {
       drift,

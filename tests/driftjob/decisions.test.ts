@@ -1,23 +1,13 @@
 import { strict as assert } from "node:assert";
 import { UsageError } from "../../drift-job/src/analyze";
+import { CLI_FLAG_NAMES } from "../../drift-job/src/cli-run";
 import { buildDriftOptions } from "../../drift-job/src/options";
 import { sidePerformance } from "../../drift-job/src/performance";
 import { evaluatePolicy } from "../../drift-job/src/policy";
 import type { Dataset } from "../../drift-job/src/types";
 import { catColumn, datasetDrift, numColumn } from "./fixtures";
 
-const FLAG_NAMES = {
-  stattest: "--stattest",
-  threshold: "--threshold",
-  driftShare: "--drift-share",
-  numStattest: "--num-stattest",
-  catStattest: "--cat-stattest",
-  numThreshold: "--num-threshold",
-  catThreshold: "--cat-threshold",
-  columnStattest: "--column-stattest",
-  columnThreshold: "--column-threshold",
-  columns: "--columns",
-};
+const FLAG_NAMES = CLI_FLAG_NAMES;
 
 describe("drift-job options", () => {
   it("builds global, per-type and per-column choices", () => {
