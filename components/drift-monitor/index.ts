@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../lib/contract";
 import { accessLabels, appLabels } from "../shared/labels";
-import { NODE_UID, containerSecurityContext, plainEnv, podSecurityContext, scratch, secretEnv, serviceAccount } from "../shared/pod";
+import { NODE_UID, containerSecurityContext, plainEnv, scratch, secretEnv, serviceAccount, restrictedPod } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { Size } from "../../stacks/profiles";
 
@@ -220,11 +220,7 @@ function cronJob(parent: pulumi.Resource, name: string, s: CronJobSpec): k8s.bat
               metadata: { labels: s.podLabels },
               spec: {
                 restartPolicy: "Never",
-                serviceAccountName: s.serviceAccountName,
-                automountServiceAccountToken: false,
-                // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
-                enableServiceLinks: false,
-                securityContext: podSecurityContext(NODE_UID),
+                ...restrictedPod(s.serviceAccountName, NODE_UID),
                 containers: [
                   {
                     ...s.container,

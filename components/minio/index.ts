@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { ENV, PORTS } from "../../lib/contract";
 import { accessLabels, appLabels } from "../shared/labels";
 import { allowIngress, exposeIngress } from "../shared/network";
-import { NODE_UID, containerSecurityContext, plainEnv, podSecurityContext, scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
+import { NODE_UID, containerSecurityContext, plainEnv, scratch, serviceAccount, secretEnv, serviceHost, restrictedPod } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
 
@@ -121,11 +121,7 @@ export class Minio extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
-              serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
-              enableServiceLinks: false,
-              securityContext: podSecurityContext(MINIO_UID, MINIO_UID),
+              ...restrictedPod(sa.metadata.name, MINIO_UID, MINIO_UID),
               containers: [
                 {
                   name: "minio",
@@ -183,11 +179,7 @@ export class Minio extends pulumi.ComponentResource {
             metadata: { labels: initLabels },
             spec: {
               restartPolicy: "OnFailure",
-              serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
-              enableServiceLinks: false,
-              securityContext: podSecurityContext(NODE_UID),
+              ...restrictedPod(sa.metadata.name, NODE_UID),
               containers: [
                 {
                   name: "seed",

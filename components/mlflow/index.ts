@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BUCKETS, PORTS } from "../../lib/contract";
 import { accessLabels, appLabels } from "../shared/labels";
 import { exposeHttpServer, type IngressSettings } from "../shared/network";
-import { containerSecurityContext, podSecurityContext, scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
+import { containerSecurityContext, scratch, serviceAccount, secretEnv, serviceHost, restrictedPod } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
 
@@ -102,11 +102,7 @@ export class Mlflow extends pulumi.ComponentResource {
           template: {
             metadata: { labels: podLabels },
             spec: {
-              serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
-              enableServiceLinks: false,
-              securityContext: podSecurityContext(MLFLOW_UID),
+              ...restrictedPod(sa.metadata.name, MLFLOW_UID),
               containers: [
                 {
                   name: "mlflow",

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BAKED_MODEL_PATH, ENV, PORTS } from "../../lib/contract";
 import { accessLabels, appLabels } from "../shared/labels";
 import { exposeHttpServer, type IngressSettings } from "../shared/network";
-import { NODE_UID, containerSecurityContext, httpProbes, plainEnv, podSecurityContext, scratch, serviceAccount, serviceHost } from "../shared/pod";
+import { NODE_UID, containerSecurityContext, httpProbes, plainEnv, scratch, serviceAccount, serviceHost, restrictedPod } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
 
@@ -78,11 +78,7 @@ export class ModelApi extends pulumi.ComponentResource {
           template: {
             metadata: { labels: podLabels },
             spec: {
-              serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
-              enableServiceLinks: false,
-              securityContext: podSecurityContext(NODE_UID),
+              ...restrictedPod(sa.metadata.name, NODE_UID),
               terminationGracePeriodSeconds: 45,
               containers: [
                 {

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { PORTS } from "../../lib/contract";
 import { appLabels } from "../shared/labels";
 import { allowIngress } from "../shared/network";
-import { containerSecurityContext, podSecurityContext, scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
+import { containerSecurityContext, scratch, serviceAccount, secretEnv, serviceHost, restrictedPod } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { Size } from "../../stacks/profiles";
 
@@ -104,11 +104,7 @@ export class Postgres extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
-              serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              // No Service env vars: names like MLFLOW_SVC_..._PORT must not leak into the processes' config.
-              enableServiceLinks: false,
-              securityContext: podSecurityContext(POSTGRES_UID, POSTGRES_UID),
+              ...restrictedPod(sa.metadata.name, POSTGRES_UID, POSTGRES_UID),
               terminationGracePeriodSeconds: 60,
               containers: [
                 {

@@ -23,6 +23,20 @@ export function podSecurityContext(uid: number, fsGroup?: number): k8s.types.inp
   };
 }
 
+/**
+ * What every pod of the platform sets: its own ServiceAccount without an API token (no part
+ * calls the Kubernetes API), no Service env vars (names like MLFLOW_SVC_..._PORT must not leak
+ * into the processes' config), and the restricted pod security context.
+ */
+export function restrictedPod(serviceAccountName: Input<string>, uid: number, fsGroup?: number) {
+  return {
+    serviceAccountName,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: podSecurityContext(uid, fsGroup),
+  };
+}
+
 export function containerSecurityContext(uid: number): k8s.types.input.core.v1.SecurityContext {
   return {
     runAsNonRoot: true,
