@@ -24,139 +24,94 @@ export const CHUNK_BYTES = 64 * 1024;
 
 const POW10 = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 const COMMA = 44;
-const NEWLINE = 10;
 const MINUS = 45;
 const DOT = 46;
 const ZERO = 48;
+/** Integers 0..SMALL_INTS-1 of a column are printed from a table of ready pieces. */
+const SMALL_INTS = 1024;
+/** Text cells are categories (<= 40 chars by lib/schema CATEGORY_PATTERN); encoded texts longer than this take the slow path. */
+const TEXT_CHARS = 64;
+/** UTF-8 bytes of a cached text at most (3 per UTF-16 code unit). */
+const TEXT_BOUND = 3 * TEXT_CHARS;
+/** Bytes a piece may write past its end (it is copied in whole 32-bit words). */
+const SLACK = 4;
 
-/** Writes ASCII into a chunk buffer; `take()` hands out what is written and starts a new chunk. */
-class ChunkWriter {
-  buf: Buffer;
-  pos = 0;
-  private readonly digits = new Uint8Array(24);
-
-  constructor(readonly size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+/**
+ * A constant piece of output (a key, a key with a category, a row end), kept as
+ * little-endian 32-bit words: copying it a word at a time through a DataView is several
+ * times faster than a byte loop or TypedArray.set for the short pieces a row is made of.
+ */
+class Piece {
+  readonly n: number;
+  readonly words: Int32Array;
+  constructor(readonly text: string) {
+    const bytes = Buffer.from(text, "utf8");
+    this.n = bytes.length;
+    const padded = Buffer.alloc(Math.ceil(bytes.length / 4) * 4);
+    bytes.copy(padded);
+    this.words = Int32Array.from({ length: padded.length / 4 }, (_, i) => padded.readInt32LE(4 * i));
   }
+}
 
-  take(): Buffer {
-    const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.size);
-    this.pos = 0;
-    return out;
-  }
+/** Copies a piece to p (writing up to SLACK bytes past its end, which later writes cover). */
+function put(dv: DataView, p: number, piece: Piece): number {
+  const w = piece.words;
+  for (let i = 0; i < w.length; i++) dv.setInt32(p + 4 * i, w[i], true);
+  return p + piece.n;
+}
 
-  byte(c: number): void {
-    this.buf[this.pos++] = c;
-  }
+/** A non-negative integer below 2^31, written straight into place. */
+function putUint(b: Uint8Array, p: number, n: number): number {
+  let len = 1;
+  while (len < 10 && n >= POW10[len]) len++;
+  let q = p + len;
+  let m = n | 0;
+  do {
+    const d = (m / 10) | 0;
+    b[--q] = ZERO + m - d * 10;
+    m = d;
+  } while (m > 0);
+  return p + len;
+}
 
-  /** ASCII text (callers pass only text that is safe to copy byte for byte). */
-  ascii(s: string): void {
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
-    this.pos = p;
+/**
+ * A finite number with |v| < 1e9 that is a multiple of 10^-dec, printed as String(v)
+ * would: no trailing zeros, no exponent, "-" only for values below zero.
+ */
+function putFixed(b: Uint8Array, p: number, v: number, dec: number): number {
+  const scale = POW10[dec];
+  let k = Math.round(v * scale);
+  if (k === 0) {
+    b[p] = ZERO;
+    return p + 1;
   }
+  if (k < 0) {
+    b[p++] = MINUS;
+    k = -k;
+  }
+  const ip = Math.floor(k / scale);
+  let fp = k - ip * scale;
+  p = putUint(b, p, ip);
+  if (fp === 0) return p;
+  let width = dec;
+  while (fp % 10 === 0) {
+    fp /= 10;
+    width--;
+  }
+  b[p++] = DOT;
+  for (let w = width - 1; w > 0 && fp < POW10[w]; w--) b[p++] = ZERO;
+  return putUint(b, p, fp);
+}
 
-  /** Pre-encoded bytes (short: a plain loop beats TypedArray.set's call for a few bytes). */
-  bytes(src: Uint8Array): void {
-    const b = this.buf;
-    let p = this.pos;
-    const n = src.length;
-    if (p + n > b.length) {
-      this.grow(n);
-      this.bytes(src);
-      return;
-    }
-    if (n > 32) {
-      b.set(src, p);
-      p += n;
-    } else for (let i = 0; i < n; i++) b[p++] = src[i];
-    this.pos = p;
-  }
-
-  /** Arbitrary text as UTF-8. */
-  utf8(s: string): void {
-    const n = Buffer.byteLength(s, "utf8");
-    if (this.pos + n > this.buf.length) this.grow(n);
-    this.pos += this.buf.write(s, this.pos, "utf8");
-  }
-
-  /** Makes room for n more bytes than the chunk has (a cell longer than the row bound). */
-  private grow(n: number): void {
-    const bigger = Buffer.allocUnsafe(this.pos + n + this.size);
-    this.buf.copy(bigger, 0, 0, this.pos);
-    this.buf = bigger;
-  }
-
-  /** A non-negative integer below 2^53. */
-  uint(n: number): void {
-    const d = this.digits;
-    let k = 0;
-    if (n < 2147483648) {
-      let m = n | 0;
-      do {
-        const q = (m / 10) | 0;
-        d[k++] = ZERO + m - q * 10;
-        m = q;
-      } while (m > 0);
-    } else {
-      do {
-        const q = Math.floor(n / 10);
-        d[k++] = ZERO + (n - q * 10);
-        n = q;
-      } while (n > 0);
-    }
-    const b = this.buf;
-    let p = this.pos;
-    while (k > 0) b[p++] = d[--k];
-    this.pos = p;
-  }
-
-  /**
-   * A finite number that is a multiple of 10^-dec, printed as String(v) would: no
-   * trailing zeros, no exponent (|v| < 1e15 / 10^dec), "-" only for values below zero.
-   */
-  fixed(v: number, dec: number): void {
-    if (dec === 0) {
-      if (v < 0) {
-        this.byte(MINUS);
-        this.uint(-v);
-      } else this.uint(v);
-      return;
-    }
-    const scale = POW10[dec];
-    let k = Math.round(v * scale);
-    if (k === 0) {
-      this.byte(ZERO);
-      return;
-    }
-    if (k < 0) {
-      this.byte(MINUS);
-      k = -k;
-    }
-    const ip = Math.floor(k / scale);
-    let fp = k - ip * scale;
-    this.uint(ip);
-    if (fp === 0) return;
-    let width = dec;
-    while (fp % 10 === 0) {
-      fp /= 10;
-      width--;
-    }
-    this.byte(DOT);
-    for (let w = width - 1; w > 0 && fp < POW10[w]; w--) this.byte(ZERO);
-    this.uint(fp);
-  }
-
-  /**
-   * A number as String(v) prints it: the integer path for a column whose values are
-   * multiples of 10^-dec (dec >= 0, RowSource's promise), String() otherwise.
-   */
-  number(v: number, dec: number): void {
-    if (dec >= 0 && v < 1e9 && v > -1e9) this.fixed(v, dec);
-    else this.ascii(String(v));
-  }
+/**
+ * A number as String(v) prints it: the integer path for a column whose values are
+ * multiples of 10^-dec (dec >= 0, RowSource's promise), String() otherwise.
+ */
+function putNumber(b: Uint8Array, p: number, v: number, dec: number): number {
+  if (dec >= 0 && v < 1e9 && v > -1e9) return putFixed(b, p, v, dec);
+  const s = String(v);
+  for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+  return p;
 }
 
 function csvEncode(s: string): string {
@@ -164,47 +119,129 @@ function csvEncode(s: string): string {
 }
 
 /**
- * Encoded text cells, cached: a batch has few distinct texts (categories), so each is
- * escaped and encoded once. The cache is bounded; beyond it texts are encoded per cell.
+ * How one column is printed: its prefix (CSV: the comma; JSON: the key), and ready pieces
+ * (prefix + value) for a missing value, small integers and the texts seen so far. A batch
+ * has few distinct texts (categories), so each is escaped and encoded once; the cache is
+ * bounded, beyond it texts are encoded per cell.
  */
-class TextCache {
-  private readonly map = new Map<string, Uint8Array>();
-  /** Per column, the last few texts and their bytes: found by identity before any hashing. */
-  private readonly recentText: string[][];
-  private readonly recentBytes: Uint8Array[][];
+class ColumnPlan {
+  readonly prefix: Piece;
+  readonly missing: Piece;
+  readonly ints: (Piece | undefined)[] | null;
+  /** The last few texts and their pieces: found by identity before any hashing. */
+  private readonly recentText: string[] = [];
+  private readonly recentPiece: Piece[] = [];
+  private readonly map = new Map<string, Piece>();
+
   constructor(
+    prefix: string,
+    missing: string,
+    readonly dec: number,
     private readonly encode: (s: string) => string,
-    columns: number,
   ) {
-    this.recentText = Array.from({ length: columns }, () => []);
-    this.recentBytes = Array.from({ length: columns }, () => []);
+    this.prefix = new Piece(prefix);
+    this.missing = new Piece(prefix + missing);
+    this.ints = dec >= 0 ? new Array<Piece | undefined>(SMALL_INTS) : null;
   }
-  get(s: string, column: number): Uint8Array {
-    const texts = this.recentText[column];
-    for (let i = 0; i < texts.length; i++) if (texts[i] === s) return this.recentBytes[column][i];
-    let b = this.map.get(s);
-    if (b === undefined) {
-      b = Buffer.from(this.encode(s), "utf8");
-      if (this.map.size < 4096) this.map.set(s, b);
+
+  int(v: number): Piece {
+    return (this.ints![v] = new Piece(this.prefix.text + String(v)));
+  }
+
+  /** The piece of a text cell, or undefined when it is too long to cache (slow path). */
+  text(s: string): Piece | undefined {
+    const texts = this.recentText;
+    for (let i = 0; i < texts.length; i++) if (texts[i] === s) return this.recentPiece[i];
+    let piece = this.map.get(s);
+    if (piece === undefined) {
+      const encoded = this.encode(s);
+      if (encoded.length > TEXT_CHARS) return undefined;
+      piece = new Piece(this.prefix.text + encoded);
+      if (this.map.size < 4096) this.map.set(s, piece);
     }
     if (texts.length < 8) {
       texts.push(s);
-      this.recentBytes[column].push(b);
+      this.recentPiece.push(piece);
     }
-    return b;
+    return piece;
+  }
+
+  /** Prefix + encoded text for a text the cache does not take. */
+  long(s: string): string {
+    return this.prefix.text + this.encode(s);
   }
 }
 
-/** Worst-case bytes of one serialized row (sizes a chunk so a row always fits). */
-function rowBound(src: RowSource, keys: readonly string[], textBound: number): number {
-  let n = 4;
-  for (let j = 0; j < src.columns.length; j++) n += keys[j].length * 3 + (src.decimals[j] >= 0 ? 32 : textBound);
-  return n;
+/** The chunk being written: its bytes, a DataView on them, and the write position. */
+class Chunk {
+  buf!: Buffer;
+  dv!: DataView;
+  pos = 0;
+
+  constructor(readonly size: number) {
+    this.fresh(size);
+  }
+
+  private fresh(size: number): void {
+    this.buf = Buffer.allocUnsafe(size);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.fresh(this.size);
+    this.pos = 0;
+    return out;
+  }
+
+  /** Writes arbitrary UTF-8 text at pos, growing the chunk if it does not fit. */
+  utf8(s: string): void {
+    const n = Buffer.byteLength(s, "utf8");
+    if (this.pos + n + SLACK > this.buf.length) {
+      const old = this.buf.subarray(0, this.pos);
+      this.fresh(this.pos + n + this.size);
+      old.copy(this.buf);
+    }
+    this.pos += this.buf.write(s, this.pos, "utf8");
+  }
 }
 
 /** The CSV header line (with its newline). */
 export function csvHeader(columns: readonly string[]): string {
   return columns.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(",") + "\n";
+}
+
+/** Writes one row of cells at out.pos. */
+function encodeRow(out: Chunk, plans: readonly ColumnPlan[], cell: readonly Cell[], sep: number, end: Piece): void {
+  let b = out.buf;
+  let dv = out.dv;
+  let p = out.pos;
+  if (sep !== 0) b[p++] = sep;
+  for (let j = 0; j < plans.length; j++) {
+    const c = plans[j];
+    const v = cell[j];
+    let piece: Piece | undefined;
+    if (v === null) piece = c.missing;
+    else if (typeof v === "number") {
+      if (c.ints !== null && v >= 0 && v < SMALL_INTS && Math.floor(v) === v) piece = c.ints[v] ?? c.int(v);
+      else if (v - v === 0) {
+        p = putNumber(b, put(dv, p, c.prefix), v, c.dec);
+        continue;
+      } else piece = c.missing; // NaN and infinities are printed as missing
+    } else {
+      piece = c.text(v);
+      if (piece === undefined) {
+        out.pos = p;
+        out.utf8(c.long(v));
+        b = out.buf;
+        dv = out.dv;
+        p = out.pos;
+        continue;
+      }
+    }
+    p = put(dv, p, piece);
+  }
+  out.pos = put(dv, p, end);
 }
 
 /**
@@ -214,62 +251,34 @@ export function csvHeader(columns: readonly string[]): string {
  */
 export function* serialize(src: RowSource, format: Format, chunkBytes = CHUNK_BYTES, onRows?: (n: number) => void): Generator<Buffer, void, undefined> {
   const cols = src.columns;
-  const dec = src.decimals;
-  const n = cols.length;
   const total = src.options.rows;
-  const cell: Cell[] = new Array(n).fill(null);
-  const keys = cols.map((c, j) => (j === 0 ? "{" : ",") + JSON.stringify(c) + ":");
-  const keyBytes = keys.map((k) => Buffer.from(k, "utf8"));
-  const text = new TextCache(format === "csv" ? csvEncode : JSON.stringify, n);
-  const NULL = Buffer.from("null");
-  // Text cells are categories (<= 40 chars by lib/schema CATEGORY_PATTERN); leave room for any.
-  const textBound = 6 * 64 + 2;
-  const w = new ChunkWriter(Math.max(chunkBytes, 2 * rowBound(src, keys, textBound)));
-  const limit = w.size - rowBound(src, keys, textBound);
   const csv = format === "csv";
-  const ndjson = format === "ndjson";
-  if (csv) w.utf8(csvHeader(cols));
-  else if (!ndjson) w.byte(91); // [
+  const cell: Cell[] = new Array(cols.length).fill(null);
+  const plans = cols.map((c, j) =>
+    csv ? new ColumnPlan(j === 0 ? "" : ",", "", src.decimals[j], csvEncode) : new ColumnPlan((j === 0 ? "{" : ",") + JSON.stringify(c) + ":", "null", src.decimals[j], JSON.stringify),
+  );
+  const end = new Piece(csv ? "\n" : format === "ndjson" ? "}\n" : "}");
+  // Worst case of one row: every column's prefix plus its longest cached value, and slack.
+  const rowBound = plans.reduce((n, c) => n + Math.max(c.missing.n, c.prefix.n + Math.max(32, TEXT_BOUND)), 1 + end.n + SLACK);
+  const out = new Chunk(Math.max(chunkBytes, 2 * rowBound));
+  const limit = out.size - rowBound;
+  if (csv) out.utf8(csvHeader(cols));
+  else if (format === "json") out.utf8("[");
+  const sep = format === "json" ? COMMA : 0;
   let inChunk = 0;
   for (let i = 0; i < total; i++) {
     src.next(cell);
-    if (csv) {
-      for (let j = 0; j < n; j++) {
-        if (j > 0) w.byte(COMMA);
-        const v = cell[j];
-        if (v === null) continue;
-        if (typeof v === "number") {
-          if (Number.isFinite(v)) w.number(v, dec[j]);
-        } else w.bytes(text.get(v, j));
-      }
-      w.byte(NEWLINE);
-    } else {
-      if (!ndjson && i > 0) w.byte(COMMA);
-      for (let j = 0; j < n; j++) {
-        w.bytes(keyBytes[j]);
-        const v = cell[j];
-        if (v === null) w.bytes(NULL);
-        else if (typeof v === "number") {
-          if (Number.isFinite(v)) w.number(v, dec[j]);
-          else w.bytes(NULL);
-        } else w.bytes(text.get(v, j));
-      }
-      w.byte(125); // }
-      if (ndjson) w.byte(NEWLINE);
-    }
+    encodeRow(out, plans, cell, i === 0 ? 0 : sep, end);
     inChunk++;
-    if (w.pos >= limit) {
+    if (out.pos >= limit) {
       onRows?.(inChunk);
       inChunk = 0;
-      yield w.take();
+      yield out.take();
     }
   }
-  if (format === "json") {
-    w.byte(93); // ]
-    w.byte(NEWLINE);
-  }
+  if (format === "json") out.utf8("]\n");
   onRows?.(inChunk);
-  yield w.take();
+  yield out.take();
 }
 
 /** The whole batch as one string (small batches: the reference dataset, tests). */
