@@ -11,6 +11,9 @@
  * scenarios comparable: the base features come from one stream, the per-row drift
  * decisions from a second and batch-level choices from a third, so with magnitude 0 every
  * scenario gives exactly the `none` batch, and a mean shift moves the very same applicants.
+ * Every block of BLOCK_ROWS rows has its own base and drift streams (named by seed and
+ * block number), so a source can start at any block: the server makes the blocks of a
+ * large batch in parallel, and they join into the very batch one source makes alone.
  */
 import {
   CATEGORICAL_FEATURES,
@@ -109,9 +112,16 @@ export interface RowSource {
   next(out: Cell[]): void;
 }
 
-export function createRowSource(options: GenerateOptions): RowSource {
+/**
+ * The rows of a batch from row `firstRow` on (a multiple of BLOCK_ROWS, below the batch's
+ * rows): the same rows as the whole batch has there.
+ */
+export function createRowSource(options: GenerateOptions, firstRow = 0): RowSource {
   const o = resolveOptions(options);
-  return o.schema === "legacy" ? new LegacySource(o) : new CreditSource(o);
+  if (!Number.isInteger(firstRow) || firstRow < 0 || firstRow >= o.rows || firstRow % BLOCK_ROWS !== 0) {
+    throw new RangeError(`firstRow must be a multiple of ${BLOCK_ROWS} below rows (${o.rows}); got ${firstRow}`);
+  }
+  return o.schema === "legacy" ? new LegacySource(o, firstRow) : new CreditSource(o, firstRow);
 }
 
 /** The batch as row objects (column name -> value), produced lazily. */
@@ -143,18 +153,46 @@ export function* generateChunks(options: GenerateOptions, size = 1000): Generato
 // ---------------------------------------------------------------------------------------
 // Streams: base features, per-row drift decisions, batch-level choices.
 
-const DRIFT_STREAM = 0x6a09e667;
+/** Rows per block; each block has its own streams (part of what a seed means: do not change). */
+export const BLOCK_ROWS = 1024;
+const BASE_STREAM = 0;
+const DRIFT_STREAM = 1;
+const SETUP_STREAM = 2;
 /** Decimals of the legacy featN floats (values are rounded to micro-units as published). */
 export const LEGACY_DECIMALS = 6;
 const LEGACY_SCALE = 1e6; // 10^LEGACY_DECIMALS
-const SETUP_STREAM = 0xbb67ae85;
+
+/** The base and drift streams of one batch, moved to the next block's every BLOCK_ROWS rows. */
+class BlockStreams {
+  readonly base: Rng;
+  readonly drift: Rng;
+  private left = 0;
+  private block: number;
+  constructor(
+    private readonly seed: number,
+    firstRow: number,
+  ) {
+    this.block = firstRow / BLOCK_ROWS;
+    this.base = new Rng(seed, this.block, BASE_STREAM);
+    this.drift = new Rng(seed, this.block, DRIFT_STREAM);
+    this.left = BLOCK_ROWS;
+  }
+  /** Called before each row. */
+  row(): void {
+    if (this.left-- > 0) return;
+    this.block++;
+    this.base.reseed(this.seed, this.block, BASE_STREAM);
+    this.drift.reseed(this.seed, this.block, DRIFT_STREAM);
+    this.left = BLOCK_ROWS - 1;
+  }
+}
 
 /** Batch-level: which columns drift under drift_prob, and by how much (SDs in [0, 1)). */
 function driftProbShifts(o: ResolvedOptions, names: readonly string[]): { shifts: number[]; drifted: Record<string, number> } {
   const shifts = names.map(() => 0);
   const drifted: Record<string, number> = {};
   if (!o.scenarios.includes("drift_prob")) return { shifts, drifted };
-  const rng = new Rng((o.seed ^ SETUP_STREAM) >>> 0);
+  const rng = new Rng(o.seed, 0, SETUP_STREAM);
   names.forEach((name, i) => {
     const hit = rng.uniform() < o.driftProb;
     const value = rng.uniform();
@@ -170,18 +208,19 @@ class LegacySource implements RowSource {
   readonly columns: string[];
   readonly decimals: Int8Array;
   readonly details: Record<string, unknown>;
-  private readonly rng: Rng;
-  private readonly drift: Rng;
+  private readonly streams: BlockStreams;
   private readonly shift: Float64Array;
   private readonly scale: number;
   private readonly missing: number;
 
-  constructor(readonly options: ResolvedOptions) {
+  constructor(
+    readonly options: ResolvedOptions,
+    firstRow: number,
+  ) {
     const o = options;
     this.columns = legacyColumns(o.cols);
     this.decimals = new Int8Array(o.cols).fill(LEGACY_DECIMALS);
-    this.rng = new Rng(o.seed);
-    this.drift = new Rng((o.seed ^ DRIFT_STREAM) >>> 0);
+    this.streams = new BlockStreams(o.seed, firstRow);
     const has = (s: Scenario) => o.scenarios.includes(s);
     const { shifts, drifted } = driftProbShifts(o, this.columns);
     const mean = has("mean_shift") ? 2 * o.magnitude : 0;
@@ -193,9 +232,11 @@ class LegacySource implements RowSource {
 
   next(out: Cell[]): void {
     const n = this.columns.length;
+    this.streams.row();
+    const { base, drift } = this.streams;
     for (let j = 0; j < n; j++) {
-      const v = Math.round((this.rng.normal() * this.scale + this.shift[j]) * LEGACY_SCALE) / LEGACY_SCALE;
-      out[j] = this.missing > 0 && this.drift.uniform() < this.missing ? null : v;
+      const v = Math.round((base.normal() * this.scale + this.shift[j]) * LEGACY_SCALE) / LEGACY_SCALE;
+      out[j] = this.missing > 0 && drift.uniform() < this.missing ? null : v;
     }
   }
 }
@@ -301,6 +342,7 @@ class CreditSource implements RowSource {
   readonly columns: string[];
   readonly decimals: Int8Array;
   readonly details: Record<string, unknown>;
+  private readonly streams: BlockStreams;
   private readonly rng: Rng;
   private readonly drift: Rng;
   /** Latent location and scale per numeric feature (NUM order). */
@@ -315,14 +357,18 @@ class CreditSource implements RowSource {
   private readonly withLabel: boolean;
   private readonly row: Row = emptyApplicant();
 
-  constructor(readonly options: ResolvedOptions) {
+  constructor(
+    readonly options: ResolvedOptions,
+    firstRow: number,
+  ) {
     const o = options;
     const m = o.magnitude;
     const has = (s: Scenario) => o.scenarios.includes(s);
     this.columns = columnsOf(o);
     this.decimals = Int8Array.from(this.columns, (c) => DECIMALS[c] ?? -1);
-    this.rng = new Rng(o.seed);
-    this.drift = new Rng((o.seed ^ DRIFT_STREAM) >>> 0);
+    this.streams = new BlockStreams(o.seed, firstRow);
+    this.rng = this.streams.base;
+    this.drift = this.streams.drift;
     const { shifts, drifted } = driftProbShifts(o, NUM);
     this.loc = Float64Array.from(NUM, (name, i) => SHIFT_DIRECTION[name] * ((has("mean_shift") ? 2 * m : 0) + shifts[i]));
     this.scale = Float64Array.from(NUM, () => (has("scale_change") ? 1 + 2 * m : 1));
@@ -383,6 +429,7 @@ class CreditSource implements RowSource {
   next(out: Cell[]): void {
     const row = this.row;
     let label: 0 | 1;
+    this.streams.row();
     // Prior shift by rejection: P(x | y) stays, P(y) moves.
     for (;;) {
       this.draw();

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { FEATURE_NAMES, LABEL, labelOf, type Row } from "../../lib/schema";
-import { MAX_ROWS, SCENARIOS, SCENARIO_INFO, ScenarioError, columnsOf, createRowSource, generateChunks, generateRows, type GenerateOptions } from "../../drifter/src/generate";
+import { BLOCK_ROWS, MAX_ROWS, SCENARIOS, SCENARIO_INFO, ScenarioError, columnsOf, createRowSource, generateChunks, generateRows, type GenerateOptions } from "../../drifter/src/generate";
 import { serializeToString } from "../../drifter/src/format";
 import { referenceCsv, referenceOptions } from "../../drifter/src/reference";
 
@@ -25,6 +25,27 @@ describe("drifter generator (in-process)", () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("starts a source at any block with exactly the rows the whole batch has there", () => {
+    const sourceRows = (o: GenerateOptions, firstRow: number, n: number) => {
+      const src = createRowSource(o, firstRow);
+      return Array.from({ length: n }, () => {
+        const cell = new Array(src.columns.length);
+        src.next(cell);
+        return cell;
+      });
+    };
+    for (const o of [
+      { rows: 3 * BLOCK_ROWS + 10, seed: 77, scenario: "label_prior,missing_spike,new_category,concept", magnitude: 0.8 },
+      { schema: "legacy", rows: 3 * BLOCK_ROWS + 10, seed: 78, scenario: "missing_spike,drift_prob", magnitude: 0.3, cols: 5 },
+    ] satisfies GenerateOptions[]) {
+      const whole = sourceRows(o, 0, o.rows);
+      for (const block of [1, 3]) assert.deepEqual(sourceRows(o, block * BLOCK_ROWS, 10), whole.slice(block * BLOCK_ROWS, block * BLOCK_ROWS + 10), `${o.schema ?? "credit"} block ${block}`);
+      assert.notDeepEqual(whole.slice(BLOCK_ROWS, BLOCK_ROWS + 10), whole.slice(0, 10), "blocks have their own streams");
+      assert.deepEqual(sourceRows({ ...o, rows: BLOCK_ROWS + 5 }, 0, BLOCK_ROWS + 5), whole.slice(0, BLOCK_ROWS + 5), "prefix across a block boundary");
+    }
+    for (const firstRow of [-BLOCK_ROWS, 5, 4 * BLOCK_ROWS]) assert.throws(() => createRowSource({ rows: 4 * BLOCK_ROWS, seed: 1 }, firstRow), /firstRow must be a multiple of 1024 below rows/);
   });
 
   it("labels every row with lib/schema labelOf of the published values (base concept without drift)", () => {

@@ -181,8 +181,12 @@ describe("drifter HTTP API", function () {
         const shares = Object.fromEntries(Object.entries(refCounts).map(([k, v]) => [k, v / ref.rows.length]));
         const x2 = chiSquare(counts(cur.column(f.name)), shares);
         assert.ok(x2 > 50, `${f.name}: chi-square ${x2.toFixed(1)}`);
-        const rarest = Object.entries(refCounts).sort((a, b) => a[1] - b[1])[0][0];
-        assert.ok((counts(cur.column(f.name))[rarest] ?? 0) > 2 * refCounts[rarest], `${f.name}: ${rarest} should grow`);
+        // The rarest category (of tied shares, like loan_purpose's education and business,
+        // either may come out rarer in a sample) must at least double.
+        const least = Math.min(...Object.values(refCounts));
+        const rarest = Object.keys(refCounts).filter((k) => refCounts[k] <= least + 4 * Math.sqrt(least));
+        const curCounts = counts(cur.column(f.name));
+        assert.ok(rarest.some((k) => (curCounts[k] ?? 0) > 2 * refCounts[k]), `${f.name}: one of ${rarest.join(", ")} should grow`);
       }
     });
 
