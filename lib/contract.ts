@@ -27,6 +27,8 @@ export const ENV = {
   driftScenario: "DRIFT_SCENARIO",
   driftMagnitude: "DRIFT_MAGNITUDE",
   driftSchema: "DRIFT_SCHEMA",
+  /** Worker threads that make large batches (0: all on the main thread). */
+  drifterThreads: "DRIFTER_THREADS",
   // model API
   modelPath: "MODEL_PATH",
   requestLogFlushRows: "REQUEST_LOG_FLUSH_ROWS",

@@ -65,29 +65,62 @@ function num(v: number | string | null | undefined, fallback: number): number {
   return typeof v === "number" ? v : fallback;
 }
 
+/** What the label formula reads: an applicant's values, none missing. */
+export interface Applicant {
+  age: number;
+  income: number;
+  loan_amount: number;
+  credit_score: number;
+  debt_to_income: number;
+  months_employed: number;
+  employment_type: string;
+  home_ownership: string;
+  loan_purpose: string;
+}
+
+/** The log-odds of default from complete values: the one formula (the generator calls it per row). */
+export function applicantLogit(a: Applicant, concept: Concept = "base"): number {
+  const credit = (a.credit_score - 680) / 60;
+  const dti = (a.debt_to_income - 0.35) / 0.15;
+  const loanToIncome = a.loan_amount / Math.max(a.income, 1000);
+  const tenure = Math.min(a.months_employed, 240) / 60;
+  if (concept === "shifted") {
+    // The world changed: debt matters far more, the credit score less, and renters default more.
+    return -1.2 - 0.3 * credit + 2.0 * dti + 2.2 * (loanToIncome - 0.3) - 0.35 * tenure + (a.home_ownership === "rent" ? 0.9 : 0);
+  }
+  const age = (a.age - 42) / 12;
+  const emp = a.employment_type;
+  const purpose = a.loan_purpose;
+  let z = -1.2 - 1.1 * credit + 0.9 * dti + 2.2 * (loanToIncome - 0.3) - 0.35 * tenure - 0.15 * age;
+  if (emp === "unemployed") z += 1.4;
+  else if (emp === "contractor") z += 0.4;
+  if (a.home_ownership === "own") z -= 0.3;
+  if (purpose === "business") z += 0.5;
+  else if (purpose === "medical") z += 0.3;
+  return z;
+}
+
+const text = (v: number | string | null | undefined) => (typeof v === "string" ? v : "");
+
 /**
  * The log-odds of default: a fixed, learnable function of the features. Missing values
  * count as the reference mean (so the label is always defined).
  */
 export function defaultLogit(row: Row, concept: Concept = "base"): number {
-  const credit = (num(row.credit_score, 680) - 680) / 60;
-  const dti = (num(row.debt_to_income, 0.35) - 0.35) / 0.15;
-  const loanToIncome = num(row.loan_amount, 15000) / Math.max(num(row.income, 55000), 1000);
-  const tenure = Math.min(num(row.months_employed, 60), 240) / 60;
-  const age = (num(row.age, 42) - 42) / 12;
-  const emp = row.employment_type;
-  const purpose = row.loan_purpose;
-  let z = -1.2 - 1.1 * credit + 0.9 * dti + 2.2 * (loanToIncome - 0.3) - 0.35 * tenure - 0.15 * age;
-  if (emp === "unemployed") z += 1.4;
-  else if (emp === "contractor") z += 0.4;
-  if (row.home_ownership === "own") z -= 0.3;
-  if (purpose === "business") z += 0.5;
-  else if (purpose === "medical") z += 0.3;
-  if (concept === "shifted") {
-    // The world changed: debt matters far more, the credit score less, and renters default more.
-    z = -1.2 - 0.3 * credit + 2.0 * dti + 2.2 * (loanToIncome - 0.3) - 0.35 * tenure + (row.home_ownership === "rent" ? 0.9 : 0);
-  }
-  return z;
+  return applicantLogit(
+    {
+      age: num(row.age, 42),
+      income: num(row.income, 55000),
+      loan_amount: num(row.loan_amount, 15000),
+      credit_score: num(row.credit_score, 680),
+      debt_to_income: num(row.debt_to_income, 0.35),
+      months_employed: num(row.months_employed, 60),
+      employment_type: text(row.employment_type),
+      home_ownership: text(row.home_ownership),
+      loan_purpose: text(row.loan_purpose),
+    },
+    concept,
+  );
 }
 
 /** The ground-truth label: 1 when the log-odds are positive (a fixed, deterministic function). */

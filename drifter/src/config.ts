@@ -3,6 +3,7 @@
  * contract's names and bounds are kept: DRIFT_PROB (0..1), DRIFT_ROWS (100..10000,
  * default 1000), DRIFT_COLS (2..30, default 12).
  */
+import { availableParallelism } from "node:os";
 import { ENV, PORTS } from "../../lib/contract";
 import { ConfigError, enumEnv, floatEnv, intEnv, optionalStringEnv } from "../../lib/env";
 import { SCHEMAS, ScenarioError, parseScenarios, type Scenario, type SchemaName } from "./scenarios";
@@ -23,7 +24,12 @@ export interface DrifterConfig {
   scenario: Scenario[];
   /** Default magnitude of every other scenario (DRIFT_MAGNITUDE). */
   magnitude: number;
+  /** Worker threads that make batches of PARALLEL_MIN_ROWS rows or more (DRIFTER_THREADS; 0: none). */
+  threads: number;
 }
+
+/** DRIFTER_THREADS bounds; the default is the CPUs this process may use, at most 4. */
+export const THREADS_ENV_BOUNDS = { min: 0, max: 64 } as const;
 
 export const ROWS_ENV_BOUNDS = { min: 100, max: 10000, default: 1000 } as const;
 
@@ -51,5 +57,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     driftProb: floatEnv(env, ENV.driftProb, { min: 0, max: 1, fallback: 0.5 }),
     scenario,
     magnitude: floatEnv(env, ENV.driftMagnitude, { min: 0, max: 1, fallback: 0.5 }),
+    threads: intEnv(env, ENV.drifterThreads, { ...THREADS_ENV_BOUNDS, fallback: Math.min(availableParallelism(), 4) }),
   };
 }

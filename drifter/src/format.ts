@@ -8,7 +8,7 @@
  * are multiples of 10^-d (RowSource.decimals), which lets the digits be written from an
  * integer instead of by the shortest-round-trip search.
  */
-import type { Cell, RowSource } from "./generate";
+import { rowBuffers, type RowSource } from "./generate";
 
 export const FORMATS = ["csv", "json", "ndjson"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -27,91 +27,97 @@ const COMMA = 44;
 const MINUS = 45;
 const DOT = 46;
 const ZERO = 48;
+/** Most decimals a number column may have (String() prints 1e-7 with an exponent). */
+const MAX_DECIMALS = 6;
 /** Integers 0..SMALL_INTS-1 of a column are printed from a table of ready pieces. */
 const SMALL_INTS = 1024;
 /** Text cells are categories (<= 40 chars by lib/schema CATEGORY_PATTERN); encoded texts longer than this take the slow path. */
 const TEXT_CHARS = 64;
 /** UTF-8 bytes of a cached text at most (3 per UTF-16 code unit). */
 const TEXT_BOUND = 3 * TEXT_CHARS;
-/** Bytes a piece may write past its end (it is copied in whole 32-bit words). */
-const SLACK = 4;
+/** Bytes a piece may write past its end (it is copied in whole 64-bit words). */
+const SLACK = 8;
 
 /**
  * A constant piece of output (a key, a key with a category, a row end), kept as
- * little-endian 32-bit words: copying it a word at a time through a DataView is several
+ * little-endian 64-bit words: copying it a word at a time through a DataView is several
  * times faster than a byte loop or TypedArray.set for the short pieces a row is made of.
+ * A word is stored as the float64 with its bits, which is exact for every bit pattern but
+ * NaN's; a piece with a NaN pattern (only possible with non-ASCII text) is kept as 32-bit
+ * words instead.
  */
 class Piece {
   readonly n: number;
-  readonly words: Int32Array;
+  readonly words64: Float64Array | null;
+  readonly words32: Int32Array;
   constructor(readonly text: string) {
     const bytes = Buffer.from(text, "utf8");
     this.n = bytes.length;
-    const padded = Buffer.alloc(Math.ceil(bytes.length / 4) * 4);
+    const padded = Buffer.alloc(Math.ceil(bytes.length / 8) * 8);
     bytes.copy(padded);
-    this.words = Int32Array.from({ length: padded.length / 4 }, (_, i) => padded.readInt32LE(4 * i));
+    const words64 = Float64Array.from({ length: padded.length / 8 }, (_, i) => padded.readDoubleLE(8 * i));
+    this.words64 = words64.some(Number.isNaN) ? null : words64;
+    this.words32 = Int32Array.from({ length: padded.length / 4 }, (_, i) => padded.readInt32LE(4 * i));
   }
 }
 
 /** Copies a piece to p (writing up to SLACK bytes past its end, which later writes cover). */
 function put(dv: DataView, p: number, piece: Piece): number {
-  const w = piece.words;
-  for (let i = 0; i < w.length; i++) dv.setInt32(p + 4 * i, w[i], true);
+  const w = piece.words64;
+  if (w !== null) for (let i = 0; i < w.length; i++) dv.setFloat64(p + 8 * i, w[i], true);
+  else {
+    const w32 = piece.words32;
+    for (let i = 0; i < w32.length; i++) dv.setInt32(p + 4 * i, w32[i], true);
+  }
   return p + piece.n;
 }
 
-/** A non-negative integer below 2^31, written straight into place. */
+/** A non-negative integer below 2^53, written straight into place. */
 function putUint(b: Uint8Array, p: number, n: number): number {
   let len = 1;
-  while (len < 10 && n >= POW10[len]) len++;
+  while (len < 16 && n >= POW10[len]) len++;
   let q = p + len;
-  let m = n | 0;
-  do {
-    const d = (m / 10) | 0;
-    b[--q] = ZERO + m - d * 10;
-    m = d;
-  } while (m > 0);
+  if (n < 2147483648) {
+    let m = n | 0;
+    do {
+      const d = (m / 10) | 0;
+      b[--q] = ZERO + m - d * 10;
+      m = d;
+    } while (m > 0);
+  } else {
+    do {
+      const d = Math.floor(n / 10);
+      b[--q] = ZERO + (n - d * 10);
+      n = d;
+    } while (n > 0);
+  }
   return p + len;
 }
 
 /**
- * A finite number with |v| < 1e9 that is a multiple of 10^-dec, printed as String(v)
- * would: no trailing zeros, no exponent, "-" only for values below zero.
+ * The number k / 10^dec for an integer k (|k| < 2^53), printed as String() prints that
+ * number: no trailing zeros, no exponent (dec <= MAX_DECIMALS), "-" only below zero.
  */
-function putFixed(b: Uint8Array, p: number, v: number, dec: number): number {
-  const scale = POW10[dec];
-  let k = Math.round(v * scale);
-  if (k === 0) {
-    b[p] = ZERO;
-    return p + 1;
-  }
+function putScaled(b: Uint8Array, p: number, k: number, dec: number): number {
   if (k < 0) {
     b[p++] = MINUS;
     k = -k;
   }
+  if (dec === 0) return putUint(b, p, k);
+  const scale = POW10[dec];
   const ip = Math.floor(k / scale);
-  let fp = k - ip * scale;
+  // dec <= MAX_DECIMALS, so the fraction is an int32 (integer arithmetic, not float modulo).
+  let fp = (k - ip * scale) | 0;
   p = putUint(b, p, ip);
   if (fp === 0) return p;
   let width = dec;
   while (fp % 10 === 0) {
-    fp /= 10;
+    fp = (fp / 10) | 0;
     width--;
   }
   b[p++] = DOT;
   for (let w = width - 1; w > 0 && fp < POW10[w]; w--) b[p++] = ZERO;
   return putUint(b, p, fp);
-}
-
-/**
- * A number as String(v) prints it: the integer path for a column whose values are
- * multiples of 10^-dec (dec >= 0, RowSource's promise), String() otherwise.
- */
-function putNumber(b: Uint8Array, p: number, v: number, dec: number): number {
-  if (dec >= 0 && v < 1e9 && v > -1e9) return putFixed(b, p, v, dec);
-  const s = String(v);
-  for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
-  return p;
 }
 
 function csvEncode(s: string): string {
@@ -141,7 +147,8 @@ class ColumnPlan {
   ) {
     this.prefix = new Piece(prefix);
     this.missing = new Piece(prefix + missing);
-    this.ints = dec >= 0 ? new Array<Piece | undefined>(SMALL_INTS) : null;
+    // Small integers of an integer column (counts, ages, scores, the label) as ready pieces.
+    this.ints = dec === 0 ? new Array<Piece | undefined>(SMALL_INTS) : null;
   }
 
   int(v: number): Piece {
@@ -178,12 +185,16 @@ class Chunk {
   dv!: DataView;
   pos = 0;
 
-  constructor(readonly size: number) {
-    this.fresh(size);
+  /** The first chunk is written into `scratch` when given (at least `size` bytes, reused by the caller). */
+  constructor(
+    readonly size: number,
+    scratch?: Buffer,
+  ) {
+    this.fresh(size, scratch);
   }
 
-  private fresh(size: number): void {
-    this.buf = Buffer.allocUnsafe(size);
+  private fresh(size: number, into?: Buffer): void {
+    this.buf = into ?? Buffer.allocUnsafe(size);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
@@ -206,37 +217,74 @@ class Chunk {
   }
 }
 
+/** How a row of one format and set of columns is printed: per-column plans, the row end, and a row's worst-case size. */
+interface Layout {
+  plans: ColumnPlan[];
+  end: Piece;
+  rowBound: number;
+}
+
+/**
+ * Layouts are kept across batches (their pieces are the costly part of a small batch); a
+ * process sees a few dozen at most (formats x tables x legacy widths), and the cache is
+ * bounded all the same.
+ */
+const layouts = new Map<string, Layout>();
+const MAX_LAYOUTS = 256;
+
+function layoutOf(format: Format, cols: readonly string[], decimals: Int8Array): Layout {
+  for (const [j, d] of decimals.entries()) if (d > MAX_DECIMALS) throw new RangeError(`column ${cols[j]} has ${d} decimals; the encoder prints 0 to ${MAX_DECIMALS}`);
+  const key = `${format}\u0000${decimals.join()}\u0000${cols.join("\u0000")}`;
+  let layout = layouts.get(key);
+  if (layout) return layout;
+  const csv = format === "csv";
+  const plans = cols.map((c, j) =>
+    csv ? new ColumnPlan(j === 0 ? "" : ",", "", decimals[j], csvEncode) : new ColumnPlan((j === 0 ? "{" : ",") + JSON.stringify(c) + ":", "null", decimals[j], JSON.stringify),
+  );
+  const end = new Piece(csv ? "\n" : format === "ndjson" ? "}\n" : "}");
+  // Worst case of one row: every column's prefix plus its longest cached value, and slack.
+  const rowBound = plans.reduce((n, c) => n + Math.max(c.missing.n, c.prefix.n + Math.max(32, TEXT_BOUND)), 1 + end.n + SLACK);
+  layout = { plans, end, rowBound };
+  if (layouts.size >= MAX_LAYOUTS) layouts.clear();
+  layouts.set(key, layout);
+  return layout;
+}
+
 /** The CSV header line (with its newline). */
 export function csvHeader(columns: readonly string[]): string {
   return columns.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(",") + "\n";
 }
 
-/** Writes one row of cells at out.pos. */
-function encodeRow(out: Chunk, plans: readonly ColumnPlan[], cell: readonly Cell[], sep: number, end: Piece): void {
+/** Writes one row (RowSource.next's arrays) at out.pos. */
+function encodeRow(out: Chunk, plans: readonly ColumnPlan[], nums: Float64Array, texts: readonly (string | null)[], sep: number, end: Piece): void {
   let b = out.buf;
   let dv = out.dv;
   let p = out.pos;
   if (sep !== 0) b[p++] = sep;
   for (let j = 0; j < plans.length; j++) {
     const c = plans[j];
-    const v = cell[j];
     let piece: Piece | undefined;
-    if (v === null) piece = c.missing;
-    else if (typeof v === "number") {
-      if (c.ints !== null && v >= 0 && v < SMALL_INTS && Math.floor(v) === v) piece = c.ints[v] ?? c.int(v);
-      else if (v - v === 0) {
-        p = putNumber(b, put(dv, p, c.prefix), v, c.dec);
+    if (c.dec >= 0) {
+      const k = nums[j];
+      if (k - k !== 0) piece = c.missing; // NaN: missing (and infinities, which no column has)
+      else if (c.ints !== null && k >= 0 && k < SMALL_INTS) piece = c.ints[k] ?? c.int(k);
+      else {
+        p = putScaled(b, put(dv, p, c.prefix), k, c.dec);
         continue;
-      } else piece = c.missing; // NaN and infinities are printed as missing
+      }
     } else {
-      piece = c.text(v);
-      if (piece === undefined) {
-        out.pos = p;
-        out.utf8(c.long(v));
-        b = out.buf;
-        dv = out.dv;
-        p = out.pos;
-        continue;
+      const v = texts[j];
+      if (v === null) piece = c.missing;
+      else {
+        piece = c.text(v);
+        if (piece === undefined) {
+          out.pos = p;
+          out.utf8(c.long(v));
+          b = out.buf;
+          dv = out.dv;
+          p = out.pos;
+          continue;
+        }
       }
     }
     p = put(dv, p, piece);
@@ -245,30 +293,46 @@ function encodeRow(out: Chunk, plans: readonly ColumnPlan[], cell: readonly Cell
 }
 
 /**
+ * Which rows of a batch an encoding covers: `rows` rows from `src`, the batch's first row
+ * among them when `first` (so CSV's header or JSON's "[" goes before them, and no
+ * separator), its last when `last` (JSON's "]" after them). The parts of a batch encoded
+ * separately join into the very bytes the whole batch encodes to.
+ */
+export interface Part {
+  rows: number;
+  first: boolean;
+  last: boolean;
+}
+
+/**
  * The batch in `format` as a lazy sequence of byte chunks: each chunk is made when the
  * consumer asks for it, so a stream's backpressure paces the generator. `onRows` is told
  * how many rows each chunk holds as it is handed out.
  */
-export function* serialize(src: RowSource, format: Format, chunkBytes = CHUNK_BYTES, onRows?: (n: number) => void): Generator<Buffer, void, undefined> {
+export function serialize(src: RowSource, format: Format, chunkBytes = CHUNK_BYTES, onRows?: (n: number) => void, scratch?: Buffer): Generator<Buffer, void, undefined> {
+  return encodePart(src, format, { rows: src.options.rows, first: true, last: true }, chunkBytes, onRows, scratch);
+}
+
+/**
+ * One part of a batch (see Part) as byte chunks, made lazily like serialize's. With
+ * `scratch` (at least chunkBytes long) the first chunk is a view of it, so a caller that
+ * reuses scratch buffers makes a small batch without allocating.
+ */
+export function* encodePart(src: RowSource, format: Format, part: Part, chunkBytes = CHUNK_BYTES, onRows?: (n: number) => void, scratch?: Buffer): Generator<Buffer, void, undefined> {
   const cols = src.columns;
-  const total = src.options.rows;
   const csv = format === "csv";
-  const cell: Cell[] = new Array(cols.length).fill(null);
-  const plans = cols.map((c, j) =>
-    csv ? new ColumnPlan(j === 0 ? "" : ",", "", src.decimals[j], csvEncode) : new ColumnPlan((j === 0 ? "{" : ",") + JSON.stringify(c) + ":", "null", src.decimals[j], JSON.stringify),
-  );
-  const end = new Piece(csv ? "\n" : format === "ndjson" ? "}\n" : "}");
-  // Worst case of one row: every column's prefix plus its longest cached value, and slack.
-  const rowBound = plans.reduce((n, c) => n + Math.max(c.missing.n, c.prefix.n + Math.max(32, TEXT_BOUND)), 1 + end.n + SLACK);
-  const out = new Chunk(Math.max(chunkBytes, 2 * rowBound));
+  const { nums, texts } = rowBuffers(src);
+  const { plans, end, rowBound } = layoutOf(format, cols, src.decimals);
+  const size = Math.max(chunkBytes, 2 * rowBound);
+  const out = new Chunk(size, scratch && scratch.length >= size ? scratch : undefined);
   const limit = out.size - rowBound;
-  if (csv) out.utf8(csvHeader(cols));
-  else if (format === "json") out.utf8("[");
+  if (part.first && csv) out.utf8(csvHeader(cols));
+  else if (part.first && format === "json") out.utf8("[");
   const sep = format === "json" ? COMMA : 0;
   let inChunk = 0;
-  for (let i = 0; i < total; i++) {
-    src.next(cell);
-    encodeRow(out, plans, cell, i === 0 ? 0 : sep, end);
+  for (let i = 0; i < part.rows; i++) {
+    src.next(nums, texts);
+    encodeRow(out, plans, nums, texts, i === 0 && part.first ? 0 : sep, end);
     inChunk++;
     if (out.pos >= limit) {
       onRows?.(inChunk);
@@ -276,9 +340,9 @@ export function* serialize(src: RowSource, format: Format, chunkBytes = CHUNK_BY
       yield out.take();
     }
   }
-  if (format === "json") out.utf8("]\n");
+  if (part.last && format === "json") out.utf8("]\n");
   onRows?.(inChunk);
-  yield out.take();
+  if (out.pos > 0) yield out.take();
 }
 
 /** The whole batch as one string (small batches: the reference dataset, tests). */

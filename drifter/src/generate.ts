@@ -20,7 +20,8 @@ import {
   FEATURE_NAMES,
   LABEL,
   NUMERIC_FEATURES,
-  labelOf,
+  applicantLogit,
+  type Applicant,
   legacyColumns,
   type Row,
 } from "../../lib/schema";
@@ -96,20 +97,40 @@ export function columnsOf(o: GenerateOptions | ResolvedOptions): string[] {
 }
 
 /**
- * Makes one batch's rows into a reusable array, one row per call (the allocation-free
- * path the server's serializers use). `next(out)` fills `out` in `columns` order.
+ * Makes one batch's rows into reusable arrays, one row per call (the allocation-free path
+ * the server's serializers use): `next(nums, texts)` fills both in `columns` order.
  */
 export interface RowSource {
   readonly columns: readonly string[];
   readonly options: ResolvedOptions;
   /**
-   * Per column: every number in it is a multiple of 10^-decimals (so it can be printed
-   * without the shortest-round-trip search), or -1 for a text column.
+   * Per column: d >= 0 for a number column, whose values are multiples of 10^-d, or -1 for
+   * a text column.
    */
   readonly decimals: Int8Array;
   /** Batch-level choices (e.g. which columns drift_prob moved), for logs and headers. */
   readonly details: Record<string, unknown>;
-  next(out: Cell[]): void;
+  /**
+   * The next row. A number column j gets its value times 10^decimals[j] in nums[j] (an
+   * integer, so it is printed without a shortest-round-trip search), NaN when missing; a
+   * text column gets its text in texts[j], null when missing.
+   */
+  next(nums: Float64Array, texts: (string | null)[]): void;
+}
+
+const POW10 = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/** Arrays for RowSource.next, sized for `src`. */
+export function rowBuffers(src: RowSource): { nums: Float64Array; texts: (string | null)[] } {
+  return { nums: new Float64Array(src.columns.length), texts: new Array<string | null>(src.columns.length).fill(null) };
+}
+
+/** The published value of column j of the row last made into nums/texts. */
+export function cellOf(src: RowSource, nums: Float64Array, texts: readonly (string | null)[], j: number): Cell {
+  const d = src.decimals[j];
+  if (d < 0) return texts[j];
+  const k = nums[j];
+  return k === k ? k / POW10[d] : null;
 }
 
 /**
@@ -128,11 +149,11 @@ export function createRowSource(options: GenerateOptions, firstRow = 0): RowSour
 export function* generateRows(options: GenerateOptions): Generator<Row, void, undefined> {
   const src = createRowSource(options);
   const cols = src.columns;
-  const buf: Cell[] = new Array(cols.length).fill(null);
+  const { nums, texts } = rowBuffers(src);
   for (let i = 0; i < src.options.rows; i++) {
-    src.next(buf);
+    src.next(nums, texts);
     const row: Row = {};
-    for (let j = 0; j < cols.length; j++) row[cols[j]] = buf[j];
+    for (let j = 0; j < cols.length; j++) row[cols[j]] = cellOf(src, nums, texts, j);
     yield row;
   }
 }
@@ -160,7 +181,7 @@ const DRIFT_STREAM = 1;
 const SETUP_STREAM = 2;
 /** Decimals of the legacy featN floats (values are rounded to micro-units as published). */
 export const LEGACY_DECIMALS = 6;
-const LEGACY_SCALE = 1e6; // 10^LEGACY_DECIMALS
+const LEGACY_SCALE = POW10[LEGACY_DECIMALS];
 
 /** The base and drift streams of one batch, moved to the next block's every BLOCK_ROWS rows. */
 class BlockStreams {
@@ -230,13 +251,13 @@ class LegacySource implements RowSource {
     this.details = has("drift_prob") ? { driftedColumns: drifted } : {};
   }
 
-  next(out: Cell[]): void {
+  next(nums: Float64Array): void {
     const n = this.columns.length;
     this.streams.row();
     const { base, drift } = this.streams;
     for (let j = 0; j < n; j++) {
-      const v = Math.round((base.normal() * this.scale + this.shift[j]) * LEGACY_SCALE) / LEGACY_SCALE;
-      out[j] = this.missing > 0 && drift.uniform() < this.missing ? null : v;
+      const v = Math.round((base.normal() * this.scale + this.shift[j]) * LEGACY_SCALE);
+      nums[j] = this.missing > 0 && drift.uniform() < this.missing ? NaN : v;
     }
   }
 }
@@ -283,13 +304,12 @@ const DECIMALS: Readonly<Record<string, number>> = {
 const INCOME_FACTOR: Readonly<Record<string, number>> = { salaried: 1, self_employed: 1.15, contractor: 0.95, unemployed: 0.3 };
 const LOAN_FACTOR: Readonly<Record<string, number>> = { car: 1, home: 3, education: 1.2, business: 1.8, medical: 0.6 };
 
+const TWO_POW_32 = 4294967296;
 const LN_INCOME = Math.log(52000);
 const LN_LOAN = Math.log(12000);
 const LN_DTI = Math.log(0.3);
 const LN_MONTHS = Math.log(48);
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const round4 = (x: number) => Math.round(x * 10000) / 10000;
 const clip = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
 
 function cumulative(p: readonly number[]): Float64Array {
@@ -321,21 +341,26 @@ const EMPLOYMENT_INCOME = Float64Array.from(EMPLOYMENT, (c) => INCOME_FACTOR[c] 
 const PURPOSE_LOAN = Float64Array.from(PURPOSE, (c) => LOAN_FACTOR[c] ?? 1);
 const UNEMPLOYED = EMPLOYMENT.indexOf("unemployed");
 
-/** One applicant; created with every key so it keeps one shape (labelOf reads it). */
-function emptyApplicant(): Row {
-  return {
-    age: 0,
-    income: 0,
-    loan_amount: 0,
-    credit_score: 0,
-    debt_to_income: 0,
-    months_employed: 0,
-    num_open_accounts: 0,
-    employment_type: "",
-    home_ownership: "",
-    loan_purpose: "",
-    region: "",
-  };
+/**
+ * One drawn applicant: the published values the label formula reads, and the numbers as
+ * printed (money in cents, the debt ratio in 1/10000). Fields are typed and always set, so
+ * the object keeps one shape.
+ */
+class Draw implements Applicant {
+  age = 0;
+  income = 0.5;
+  loan_amount = 0.5;
+  credit_score = 0;
+  debt_to_income = 0.5;
+  months_employed = 0;
+  num_open_accounts = 0;
+  employment_type = "";
+  home_ownership = "";
+  loan_purpose = "";
+  region = "";
+  incomeCents = 0;
+  loanCents = 0;
+  dtiBasisPoints = 0;
 }
 
 class CreditSource implements RowSource {
@@ -348,14 +373,14 @@ class CreditSource implements RowSource {
   /** Latent location and scale per numeric feature (NUM order). */
   private readonly loc: Float64Array;
   private readonly scale: Float64Array;
-  /** Cumulative category shares per categorical feature (CAT order). */
+  /** Cumulative category shares per categorical feature (CAT order), times 2^32. */
   private readonly cum: Float64Array[];
   private readonly newCatShare: number;
   private readonly missing: number;
   private readonly keepNegative: number;
   private readonly conceptShare: number;
   private readonly withLabel: boolean;
-  private readonly row: Row = emptyApplicant();
+  private readonly a = new Draw();
 
   constructor(
     readonly options: ResolvedOptions,
@@ -374,9 +399,8 @@ class CreditSource implements RowSource {
     this.scale = Float64Array.from(NUM, () => (has("scale_change") ? 1 + 2 * m : 1));
     this.cum = CAT.map((name) => {
       const p = CATEGORY_SHARES[name];
-      if (!has("category_mix")) return cumulative(p);
       const rarest = p.indexOf(Math.min(...p));
-      return cumulative(p.map((x, i) => (1 - m) * x + (i === rarest ? m : 0)));
+      return cumulative(has("category_mix") ? p.map((x, i) => (1 - m) * x + (i === rarest ? m : 0)) : p).map((c) => c * TWO_POW_32);
     });
     this.newCatShare = has("new_category") ? m : 0;
     this.missing = has("missing_spike") ? m : 0;
@@ -391,18 +415,18 @@ class CreditSource implements RowSource {
     return this.newCatShare > 0 && this.drift.uniform() < this.newCatShare ? NEW_CATEGORIES[CAT[k]] : drawn;
   }
 
-  /** Draws one applicant (features only) into this.row from the base stream. */
+  /** Draws one applicant (features only) into this.a from the base stream. */
   private draw(): void {
     const r = this.rng;
-    const row = this.row;
+    const a = this.a;
     const loc = this.loc;
     const sc = this.scale;
     const cum = this.cum;
     // A fixed number of base draws per row keeps the stream aligned across scenarios.
-    const iEmp = r.pick(cum[0]);
-    const iHome = r.pick(cum[1]);
-    const iPurpose = r.pick(cum[2]);
-    const iRegion = r.pick(cum[3]);
+    const iEmp = r.pickU32(cum[0]);
+    const iHome = r.pickU32(cum[1]);
+    const iPurpose = r.pickU32(cum[2]);
+    const iRegion = r.pickU32(cum[3]);
     const zAge = r.normal() * sc[0] + loc[0];
     const zIncome = r.normal() * sc[1] + loc[1];
     const zLoan = r.normal() * sc[2] + loc[2];
@@ -413,43 +437,53 @@ class CreditSource implements RowSource {
 
     const age = clip(Math.round(42 + 12 * zAge), 18, 100);
     const ageFactor = 1 + 0.008 * (Math.min(age, 65) - 42);
-    row.age = age;
-    row.income = clip(round2(Math.exp(LN_INCOME + 0.45 * zIncome) * EMPLOYMENT_INCOME[iEmp] * ageFactor), 0, 10_000_000);
-    row.loan_amount = clip(round2(Math.exp(LN_LOAN + 0.6 * zLoan) * PURPOSE_LOAN[iPurpose]), 0, 5_000_000);
-    row.credit_score = clip(Math.round(680 + 55 * zCredit + 0.8 * (age - 42)), 300, 850);
-    row.debt_to_income = clip(round4(Math.exp(LN_DTI + 0.45 * zDti)), 0, 10);
-    row.months_employed = iEmp === UNEMPLOYED ? 0 : clip(Math.round(Math.exp(LN_MONTHS + 0.9 * zMonths)), 0, Math.min(960, (age - 16) * 12));
-    row.num_open_accounts = clip(Math.round(6 + 3 * zAccounts), 0, 200);
-    row.employment_type = this.cat(0, EMPLOYMENT[iEmp]);
-    row.home_ownership = this.cat(1, HOME[iHome]);
-    row.loan_purpose = this.cat(2, PURPOSE[iPurpose]);
-    row.region = this.cat(3, REGION[iRegion]);
+    a.age = age;
+    a.incomeCents = clip(Math.round(Math.exp(LN_INCOME + 0.45 * zIncome) * EMPLOYMENT_INCOME[iEmp] * ageFactor * 100), 0, 10_000_000 * 100);
+    a.income = a.incomeCents / 100;
+    a.loanCents = clip(Math.round(Math.exp(LN_LOAN + 0.6 * zLoan) * PURPOSE_LOAN[iPurpose] * 100), 0, 5_000_000 * 100);
+    a.loan_amount = a.loanCents / 100;
+    a.credit_score = clip(Math.round(680 + 55 * zCredit + 0.8 * (age - 42)), 300, 850);
+    a.dtiBasisPoints = clip(Math.round(Math.exp(LN_DTI + 0.45 * zDti) * 10_000), 0, 10 * 10_000);
+    a.debt_to_income = a.dtiBasisPoints / 10_000;
+    a.months_employed = iEmp === UNEMPLOYED ? 0 : clip(Math.round(Math.exp(LN_MONTHS + 0.9 * zMonths)), 0, Math.min(960, (age - 16) * 12));
+    a.num_open_accounts = clip(Math.round(6 + 3 * zAccounts), 0, 200);
+    a.employment_type = this.cat(0, EMPLOYMENT[iEmp]);
+    a.home_ownership = this.cat(1, HOME[iHome]);
+    a.loan_purpose = this.cat(2, PURPOSE[iPurpose]);
+    a.region = this.cat(3, REGION[iRegion]);
   }
 
-  next(out: Cell[]): void {
-    const row = this.row;
+  next(nums: Float64Array, texts: (string | null)[]): void {
+    const a = this.a;
     let label: 0 | 1;
     this.streams.row();
     // Prior shift by rejection: P(x | y) stays, P(y) moves.
     for (;;) {
       this.draw();
       const shifted = this.conceptShare > 0 && this.drift.uniform() < this.conceptShare;
-      label = labelOf(row, shifted ? "shifted" : "base");
+      label = applicantLogit(a, shifted ? "shifted" : "base") > 0 ? 1 : 0;
       if (label === 1 || this.keepNegative >= 1 || this.drift.uniform() < this.keepNegative) break;
     }
-    // Output order is lib/schema.ts FEATURES order, then the label.
-    out[0] = row.age;
-    out[1] = row.income;
-    out[2] = row.loan_amount;
-    out[3] = row.credit_score;
-    out[4] = row.debt_to_income;
-    out[5] = row.months_employed;
-    out[6] = row.num_open_accounts;
-    out[7] = row.employment_type;
-    out[8] = row.home_ownership;
-    out[9] = row.loan_purpose;
-    out[10] = row.region;
-    if (this.missing > 0) for (let j = 0; j < 11; j++) if (this.drift.uniform() < this.missing) out[j] = null;
-    if (this.withLabel) out[11] = label;
+    // Output order is lib/schema.ts FEATURES order, then the label; numbers as printed (DECIMALS).
+    nums[0] = a.age;
+    nums[1] = a.incomeCents;
+    nums[2] = a.loanCents;
+    nums[3] = a.credit_score;
+    nums[4] = a.dtiBasisPoints;
+    nums[5] = a.months_employed;
+    nums[6] = a.num_open_accounts;
+    texts[7] = a.employment_type;
+    texts[8] = a.home_ownership;
+    texts[9] = a.loan_purpose;
+    texts[10] = a.region;
+    if (this.missing > 0) {
+      for (let j = 0; j < 11; j++) {
+        if (this.drift.uniform() < this.missing) {
+          if (j < 7) nums[j] = NaN;
+          else texts[j] = null;
+        }
+      }
+    }
+    if (this.withLabel) nums[11] = label;
   }
 }

@@ -14,8 +14,9 @@ import { CATEGORICAL_FEATURES, FEATURES, LABEL, legacyColumns } from "../../lib/
 import { DATA_PARAMS, dataQuerySchema, type DataParam, type DataQuery } from "./api-schema";
 import { DEFAULT_SCENARIO, ROWS_ENV_BOUNDS, type DrifterConfig } from "./config";
 import { CONTENT_TYPES, serialize, type Format } from "./format";
-import { LEGACY_COLS, MAX_ROWS, MAX_SEED, NEW_CATEGORIES, SCENARIOS, SCENARIO_INFO, ScenarioError, createRowSource, parseScenarios } from "./generate";
+import { LEGACY_COLS, MAX_ROWS, MAX_SEED, NEW_CATEGORIES, SCENARIOS, SCENARIO_INFO, ScenarioError, createRowSource, parseScenarios, type GenerateOptions } from "./generate";
 import { createMetrics, type DrifterMetrics } from "./metrics";
+import { BatchPool, PARALLEL_MIN_ROWS } from "./pool";
 
 export interface ServerOptions {
   config: DrifterConfig;
@@ -70,6 +71,9 @@ function describeValidation(req: FastifyRequest, err: FastifyError): { parameter
 }
 
 const boolParamPattern = /^(true|false)$/;
+/** Batches up to this many rows are made whole and sent in one write (at most about 1 MB of JSON). */
+const WHOLE_MAX_ROWS = 4096;
+const WHOLE_CHUNK_BYTES = 1024 * 1024;
 
 export function buildServer(opts: ServerOptions): DrifterServer {
   const cfg = opts.config;
@@ -85,6 +89,11 @@ export function buildServer(opts: ServerOptions): DrifterServer {
   });
   let ready = true;
   let inFlight = 0;
+  /** Buffers small batches are made in, kept for the next ones (at most maxConcurrent). */
+  const scratchBuffers: Buffer[] = [];
+  // Large batches are made on worker threads; their streams stay in order and bounded.
+  const pool = cfg.threads > 0 ? new BatchPool(cfg.threads, (err) => app.log.error({ err }, "a batch worker thread failed; replaced it")) : null;
+  app.addHook("onClose", async () => pool?.close());
 
   app.addHook("onResponse", async (req, reply) => {
     // While shutting down, a keep-alive connection that just finished its response would
@@ -137,7 +146,7 @@ export function buildServer(opts: ServerOptions): DrifterServer {
     const format: Format = q.format ?? "csv";
     const seed = q.seed ?? randomInt(0, MAX_SEED + 1);
     const rows = q.rows ?? cfg.rows;
-    const src = createRowSource({
+    const options: GenerateOptions = {
       schema,
       rows,
       seed,
@@ -146,7 +155,8 @@ export function buildServer(opts: ServerOptions): DrifterServer {
       driftProb: q.magnitude ?? cfg.driftProb,
       cols: schema === "legacy" ? (q.cols ?? cfg.cols) : undefined,
       label: q.label,
-    });
+    };
+    const src = createRowSource(options);
     if (inFlight >= maxConcurrent) {
       reply.header("retry-after", "1");
       return reply.code(503).send({ statusCode: 503, error: "Service Unavailable", message: `${inFlight} batches are being streamed (limit ${maxConcurrent}); retry shortly` });
@@ -174,10 +184,10 @@ export function buildServer(opts: ServerOptions): DrifterServer {
     metrics.inFlight.inc();
     let served = 0;
     let finished = false;
-    const body = Readable.from(serialize(src, format, undefined, (n) => {
+    const onRows = (n: number) => {
       served += n;
       metrics.rows.inc(labels, n);
-    }), { objectMode: false, highWaterMark: 64 * 1024 });
+    };
     const done = (outcome: "complete" | "aborted" | "error") => {
       if (finished) return;
       finished = true;
@@ -188,8 +198,21 @@ export function buildServer(opts: ServerOptions): DrifterServer {
       metrics.batchSeconds.observe({ format }, Number(process.hrtime.bigint() - started) / 1e9);
       req.log.info({ schema, scenario: scenarioLabel, magnitude: o.magnitude, seed, rows, served, format, outcome }, "batch");
     };
-    body.on("error", () => done("error"));
     reply.raw.on("close", () => done(reply.raw.writableFinished ? "complete" : "aborted"));
+    if (rows <= WHOLE_MAX_ROWS) {
+      // A small batch is made whole in a reused buffer and goes out in one write with a
+      // Content-Length: no stream machinery and no allocation. The buffer is reused only
+      // once the response has been handed to the OS.
+      const scratch = scratchBuffers.pop() ?? Buffer.allocUnsafe(WHOLE_CHUNK_BYTES);
+      const parts = [...serialize(src, format, WHOLE_CHUNK_BYTES, onRows, scratch)];
+      reply.raw.once("finish", () => {
+        if (scratchBuffers.length < maxConcurrent) scratchBuffers.push(scratch);
+      });
+      return reply.send(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    }
+    const chunks = pool && rows >= PARALLEL_MIN_ROWS ? pool.stream(options, format, rows, onRows) : serialize(src, format, undefined, onRows);
+    const body = Readable.from(chunks, { objectMode: false, highWaterMark: 64 * 1024 });
+    body.on("error", () => done("error"));
     return reply.send(body);
   });
 

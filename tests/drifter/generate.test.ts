@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { FEATURE_NAMES, LABEL, labelOf, type Row } from "../../lib/schema";
-import { BLOCK_ROWS, MAX_ROWS, SCENARIOS, SCENARIO_INFO, ScenarioError, columnsOf, createRowSource, generateChunks, generateRows, type GenerateOptions } from "../../drifter/src/generate";
+import { BLOCK_ROWS, MAX_ROWS, SCENARIOS, cellOf, rowBuffers, SCENARIO_INFO, ScenarioError, columnsOf, createRowSource, generateChunks, generateRows, type GenerateOptions } from "../../drifter/src/generate";
 import { serializeToString } from "../../drifter/src/format";
 import { referenceCsv, referenceOptions } from "../../drifter/src/reference";
 
@@ -30,10 +30,10 @@ describe("drifter generator (in-process)", () => {
   it("starts a source at any block with exactly the rows the whole batch has there", () => {
     const sourceRows = (o: GenerateOptions, firstRow: number, n: number) => {
       const src = createRowSource(o, firstRow);
+      const { nums, texts } = rowBuffers(src);
       return Array.from({ length: n }, () => {
-        const cell = new Array(src.columns.length);
-        src.next(cell);
-        return cell;
+        src.next(nums, texts);
+        return src.columns.map((_, j) => cellOf(src, nums, texts, j));
       });
     };
     for (const o of [
