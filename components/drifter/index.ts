@@ -4,7 +4,7 @@ import { ENV, PORTS } from "../../lib/contract";
 import { appLabels } from "../shared/labels";
 import { exposeHttpServer, type IngressSettings } from "../shared/network";
 import { NODE_UID, containerSecurityContext, httpProbes, plainEnv, scratch, serviceAccount, serviceHost, restrictedPod } from "../shared/pod";
-import { resourcesFor } from "../shared/resources";
+import { coresFor, resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
 
 export interface DrifterSettings {
@@ -84,6 +84,8 @@ export class Drifter extends pulumi.ComponentResource {
           [ENV.driftScenario]: s.scenario,
           [ENV.driftMagnitude]: String(s.magnitude),
           [ENV.driftSchema]: s.schema,
+          // Worker threads for large batches: one per whole core of the CPU limit (0 below one core).
+          [ENV.drifterThreads]: String(coresFor("drifter", args.size)),
         },
       },
       { parent: this },

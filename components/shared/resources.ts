@@ -33,3 +33,11 @@ export function resourcesFor(part: Part, size: Size): Res {
     limits: { cpu: `${lc * f}m`, memory: `${lm * f}Mi` },
   };
 }
+
+/**
+ * Threads a part can keep busy within its CPU limit: whole cores, at least 0 (Node's
+ * availableParallelism() inside a pod counts the node's CPUs, not the pod's quota).
+ */
+export function coresFor(part: Part, size: Size): number {
+  return Math.floor((BASE[part][2] * FACTOR[size]) / 1000);
+}

@@ -198,9 +198,10 @@ class Chunk {
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
-  take(): Buffer {
+  /** Hands out what is written; a new chunk is allocated only when `more` will be written. */
+  take(more: boolean): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.fresh(this.size);
+    if (more) this.fresh(this.size);
     this.pos = 0;
     return out;
   }
@@ -337,12 +338,13 @@ export function* encodePart(src: RowSource, format: Format, part: Part, chunkByt
     if (out.pos >= limit) {
       onRows?.(inChunk);
       inChunk = 0;
-      yield out.take();
+      const tail = part.last && format === "json";
+      yield out.take(i + 1 < part.rows || tail);
     }
   }
   if (part.last && format === "json") out.utf8("]\n");
   onRows?.(inChunk);
-  if (out.pos > 0) yield out.take();
+  if (out.pos > 0) yield out.take(false);
 }
 
 /** The whole batch as one string (small batches: the reference dataset, tests). */

@@ -10,7 +10,7 @@ import { createRowSource } from "./generate";
 import type { PartJob, PartReply } from "./pool";
 
 /** Chunk size inside a part: a part's chunks go to the main thread in one message. */
-const PART_CHUNK_BYTES = 128 * 1024;
+const PART_CHUNK_BYTES = 64 * 1024;
 
 if (!parentPort) throw new Error("drifter/src/worker.ts runs as a worker thread of the drifter server");
 const port = parentPort;

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { CATEGORICAL_FEATURES, FEATURE_NAMES, LABEL, NUMERIC_FEATURES, labelOf, type Row } from "../../lib/schema";
 import { NEW_CATEGORIES } from "../../drifter/src/generate";
+import { PARALLEL_MIN_ROWS, PART_ROWS } from "../../drifter/src/pool";
 import { chiSquare, counts, getText, meanShiftZ, parseCsv, proportionZ, startInProcess, type Running, type Table } from "./support";
 
 const N = 20_000;
@@ -120,6 +121,34 @@ describe("drifter HTTP API", function () {
       assert.ok(jsonRows.every((n) => n < 1_000_000), `HEAD made rows: ${jsonRows.join(",")}`);
       const bad = await fetch(`${credit.base}/api/v1/data?rows=0`, { method: "HEAD" });
       assert.equal(bad.status, 400);
+    });
+
+    it("makes a large batch on worker threads byte for byte as one thread makes it", async function () {
+      this.timeout(60_000);
+      const single = await startInProcess({ DRIFT_SCHEMA: "credit", DRIFTER_THREADS: "0" });
+      const threaded = await startInProcess({ DRIFT_SCHEMA: "credit", DRIFTER_THREADS: "3" });
+      try {
+        // Three whole parts and a partial one, so every part boundary and the last part are covered.
+        const rows = 3 * PART_ROWS + 17;
+        assert.ok(rows >= PARALLEL_MIN_ROWS);
+        for (const q of [
+          "format=csv&scenario=none",
+          "format=json&scenario=missing_spike,new_category,label_prior&magnitude=0.7",
+          "format=ndjson&scenario=concept,mean_shift&label=false",
+          "format=csv&schema=legacy&cols=7&scenario=drift_prob,missing_spike",
+        ]) {
+          const url = (base: string) => `${base}/api/v1/data?rows=${rows}&seed=99&${q}`;
+          const [a, b] = await Promise.all([getText(url(single.base)), getText(url(threaded.base))]);
+          assert.equal(a.status, 200, a.text.slice(0, 200));
+          assert.equal(b.status, 200, b.text.slice(0, 200));
+          assert.ok(a.text === b.text, `${q}: threaded body differs (${a.text.length} vs ${b.text.length} chars)`);
+        }
+        const metrics = (await getText(`${threaded.base}/metrics`)).text;
+        assert.match(metrics, new RegExp(`drifter_rows_served_total\\{schema="credit",scenario="none",format="csv"\\} ${rows}`));
+      } finally {
+        await single.close();
+        await threaded.close();
+      }
     });
 
     it("omits the label column with label=false", async () => {

@@ -25,11 +25,15 @@ describe("drifter process (npm run drifter)", function () {
       [{ DRIFT_SCENARIO: "concept" }, /DRIFT_SCENARIO: scenario concept needs schema=credit/],
       [{ DRIFT_SCENARIO: "flood", DRIFT_SCHEMA: "credit" }, /DRIFT_SCENARIO: scenario "flood" is unknown/],
       [{ PORT: "70000" }, /PORT=70000 .*1\.\.65535/],
+      [{ DRIFTER_THREADS: "65" }, /DRIFTER_THREADS=65 .*0\.\.64/],
+      [{ DRIFTER_THREADS: "two" }, /DRIFTER_THREADS="two" is not an integer/],
     ];
     for (const [env, message] of bad) assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
     const c = loadConfig({});
     assert.deepEqual([c.schema, c.rows, c.cols, c.driftProb, c.scenario], ["legacy", 1000, 12, 0.5, ["drift_prob"]]);
     assert.deepEqual(loadConfig({ DRIFT_SCHEMA: "credit" }).scenario, []);
+    assert.equal(loadConfig({ DRIFTER_THREADS: "0" }).threads, 0);
+    assert.ok(c.threads >= 1 && c.threads <= 4, `default threads ${c.threads}: the CPUs this process may use, at most 4`);
     assert.deepEqual(loadConfig({ DRIFT_SCHEMA: "credit", DRIFT_SCENARIO: "concept,mean_shift" }).scenario, ["mean_shift", "concept"]);
   });
 

@@ -53,6 +53,9 @@ for (const [profile, config] of [
       assert.equal(c.port, PORTS.drifter);
       assert.equal(c.schema, "credit");
       assert.equal(c.rows, 1000);
+      // One worker thread per whole core of the container's CPU limit.
+      const limit = containersOf(part(ms, "drifter"))[0].resources.limits.cpu as string;
+      assert.equal(c.threads, Math.floor(Number(limit.replace(/m$/, "")) / 1000), `threads for a ${limit} CPU limit`);
     });
 
     it("starts the model API with the baked model and a request log in MinIO", () => {
