@@ -1,6 +1,7 @@
 /**
  * The drifter service: wires config, logger and server. `npm run drifter`.
- * Env: PORT, DRIFT_SCHEMA, DRIFT_ROWS, DRIFT_COLS, DRIFT_PROB, DRIFT_SCENARIO, DRIFT_MAGNITUDE, LOG_LEVEL.
+ * Env: PORT, DRIFT_SCHEMA, DRIFT_ROWS, DRIFT_COLS, DRIFT_PROB, DRIFT_SCENARIO, DRIFT_MAGNITUDE,
+ * DRIFTER_THREADS, LOG_LEVEL.
  */
 import { ConfigError } from "../../lib/env";
 import { createLogger } from "../../lib/logger";
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   }
   const server = buildServer({ config, logger: log });
   const address = await server.app.listen({ port: config.port, host: config.host });
-  log.info({ address, schema: config.schema, rows: config.rows, cols: config.cols, driftProb: config.driftProb, scenario: config.scenario, magnitude: config.magnitude }, "drifter listening");
+  log.info({ address, schema: config.schema, rows: config.rows, cols: config.cols, driftProb: config.driftProb, scenario: config.scenario, magnitude: config.magnitude, threads: config.threads }, "drifter listening");
 
   let stopping = false;
   const stop = (signal: string) => {
