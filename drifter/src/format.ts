@@ -189,12 +189,13 @@ class Chunk {
   constructor(
     readonly size: number,
     scratch?: Buffer,
+    private readonly alloc: (size: number) => Buffer = Buffer.allocUnsafe,
   ) {
     this.fresh(size, scratch);
   }
 
   private fresh(size: number, into?: Buffer): void {
-    this.buf = into ?? Buffer.allocUnsafe(size);
+    this.buf = into ?? this.alloc(size);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
@@ -310,22 +311,33 @@ export interface Part {
  * consumer asks for it, so a stream's backpressure paces the generator. `onRows` is told
  * how many rows each chunk holds as it is handed out.
  */
-export function serialize(src: RowSource, format: Format, chunkBytes = CHUNK_BYTES, onRows?: (n: number) => void, scratch?: Buffer): Generator<Buffer, void, undefined> {
-  return encodePart(src, format, { rows: src.options.rows, first: true, last: true }, chunkBytes, onRows, scratch);
+export function serialize(src: RowSource, format: Format, opts: EncodeOptions = {}): Generator<Buffer, void, undefined> {
+  return encodePart(src, format, { rows: src.options.rows, first: true, last: true }, opts);
 }
 
-/**
- * One part of a batch (see Part) as byte chunks, made lazily like serialize's. With
- * `scratch` (at least chunkBytes long) the first chunk is a view of it, so a caller that
- * reuses scratch buffers makes a small batch without allocating.
- */
-export function* encodePart(src: RowSource, format: Format, part: Part, chunkBytes = CHUNK_BYTES, onRows?: (n: number) => void, scratch?: Buffer): Generator<Buffer, void, undefined> {
+export interface EncodeOptions {
+  /** Bytes per chunk (default CHUNK_BYTES; a chunk always holds at least two rows). */
+  chunkBytes?: number;
+  /** Told how many rows each chunk holds as it is handed out. */
+  onRows?: (n: number) => void;
+  /**
+   * The first chunk is written into this buffer when it holds chunkBytes (a view of it is
+   * handed out), so a caller that reuses scratch buffers makes a small batch without allocating.
+   */
+  scratch?: Buffer;
+  /** Makes the buffer of each further chunk (default Buffer.allocUnsafe; a pool of reused buffers). */
+  alloc?: (size: number) => Buffer;
+}
+
+/** One part of a batch (see Part) as byte chunks, made lazily like serialize's. */
+export function* encodePart(src: RowSource, format: Format, part: Part, opts: EncodeOptions = {}): Generator<Buffer, void, undefined> {
+  const { chunkBytes = CHUNK_BYTES, onRows, scratch, alloc } = opts;
   const cols = src.columns;
   const csv = format === "csv";
   const { nums, texts } = rowBuffers(src);
   const { plans, end, rowBound } = layoutOf(format, cols, src.decimals);
   const size = Math.max(chunkBytes, 2 * rowBound);
-  const out = new Chunk(size, scratch && scratch.length >= size ? scratch : undefined);
+  const out = new Chunk(size, scratch && scratch.length >= size ? scratch : undefined, alloc);
   const limit = out.size - rowBound;
   if (part.first && csv) out.utf8(csvHeader(cols));
   else if (part.first && format === "json") out.utf8("[");

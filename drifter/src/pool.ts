@@ -17,6 +17,10 @@ import { BLOCK_ROWS, type GenerateOptions } from "./generate";
 export const PART_ROWS = 4 * BLOCK_ROWS;
 /** Batches from this many rows on are made by the pool (smaller ones inline: no hand-off latency). */
 export const PARALLEL_MIN_ROWS = 2 * PART_ROWS;
+/** Bytes per chunk a worker hands out; chunks of exactly this size are recycled. */
+export const PART_CHUNK_BYTES = 64 * 1024;
+/** Written chunk buffers go back to a worker in batches of this many. */
+const RECYCLE_BATCH = 16;
 
 /** What a worker makes: `rows` rows of the batch from `firstRow` (a multiple of PART_ROWS). */
 export interface PartJob {
@@ -51,6 +55,8 @@ export class BatchPool {
   private readonly queue: Task[] = [];
   private nextId = 1;
   private closed = false;
+  private spare: ArrayBuffer[] = [];
+  private recycleTo = 0;
 
   /** `size` worker threads (1..64), started with the first part asked for. */
   constructor(
@@ -155,6 +161,21 @@ export class BatchPool {
         p.done.catch(() => {}); // its result or failure no longer matters
       }
     }
+  }
+
+  /**
+   * Gives a chunk's buffer back to the workers once it has been written (the caller must
+   * not touch the chunk afterwards: its memory moves to a worker thread).
+   */
+  recycle(chunk: Buffer): void {
+    const ab = chunk.buffer;
+    if (this.closed || this.slots.length === 0 || chunk.byteOffset !== 0 || !(ab instanceof ArrayBuffer) || ab.byteLength !== PART_CHUNK_BYTES) return;
+    if (this.spare.includes(ab)) return;
+    this.spare.push(ab);
+    if (this.spare.length < RECYCLE_BATCH) return;
+    const batch = this.spare;
+    this.spare = [];
+    this.slots[this.recycleTo++ % this.slots.length].worker.postMessage({ recycle: batch }, batch);
   }
 
   /** Stops the workers; parts still queued or in progress fail. */

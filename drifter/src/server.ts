@@ -7,6 +7,7 @@
  *   GET /metrics         Prometheus
  */
 import { randomInt } from "node:crypto";
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "../../lib/logger";
@@ -204,14 +205,25 @@ export function buildServer(opts: ServerOptions): DrifterServer {
       // Content-Length: no stream machinery and no allocation. The buffer is reused only
       // once the response has been handed to the OS.
       const scratch = scratchBuffers.pop() ?? Buffer.allocUnsafe(WHOLE_CHUNK_BYTES);
-      const parts = [...serialize(src, format, WHOLE_CHUNK_BYTES, onRows, scratch)];
+      const parts = [...serialize(src, format, { chunkBytes: WHOLE_CHUNK_BYTES, onRows, scratch })];
       reply.raw.once("finish", () => {
         if (scratchBuffers.length < maxConcurrent) scratchBuffers.push(scratch);
       });
       return reply.send(parts.length === 1 ? parts[0] : Buffer.concat(parts));
     }
-    const chunks = pool && rows >= PARALLEL_MIN_ROWS ? pool.stream(options, format, rows, onRows) : serialize(src, format, undefined, onRows);
-    const body = Readable.from(chunks, { objectMode: false, highWaterMark: 64 * 1024 });
+    if (pool && rows >= PARALLEL_MIN_ROWS) {
+      // Parts made on worker threads go out with their own write callbacks, so each chunk's
+      // buffer goes back to the workers once the OS has it (no allocation, no GC per batch).
+      reply.hijack();
+      reply.raw.writeHead(200, reply.getHeaders() as OutgoingHttpHeaders);
+      pump(reply.raw, pool.stream(options, format, rows, onRows), (chunk) => pool.recycle(chunk)).catch((err: unknown) => {
+        req.log.error({ err }, "batch failed while streaming");
+        done("error");
+        reply.raw.destroy();
+      });
+      return reply;
+    }
+    const body = Readable.from(serialize(src, format, { onRows }), { objectMode: false, highWaterMark: 64 * 1024 });
     body.on("error", () => done("error"));
     return reply.send(body);
   });
@@ -224,6 +236,32 @@ export function buildServer(opts: ServerOptions): DrifterServer {
       await app.close();
     },
   };
+}
+
+/**
+ * Writes chunks to a response with backpressure; `written` is called with each chunk once
+ * the OS has taken it (never for a chunk a failed or aborted response dropped). A client
+ * that goes away ends the loop, which stops the chunks' producer.
+ */
+async function pump(res: ServerResponse, chunks: AsyncIterable<Buffer>, written: (chunk: Buffer) => void): Promise<void> {
+  for await (const chunk of chunks) {
+    if (res.destroyed) return;
+    const more = res.write(chunk, (err) => {
+      if (!err) written(chunk);
+    });
+    if (!more) {
+      await new Promise<void>((resolve) => {
+        const go = () => {
+          res.off("drain", go);
+          res.off("close", go);
+          resolve();
+        };
+        res.on("drain", go);
+        res.on("close", go);
+      });
+    }
+  }
+  if (!res.destroyed) res.end();
 }
 
 /** The document served at /api/v1/schema: tables, scenarios, parameters and defaults. */

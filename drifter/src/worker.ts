@@ -7,22 +7,31 @@
 import { parentPort } from "node:worker_threads";
 import { encodePart } from "./format";
 import { createRowSource } from "./generate";
-import type { PartJob, PartReply } from "./pool";
-
-/** Chunk size inside a part: a part's chunks go to the main thread in one message. */
-const PART_CHUNK_BYTES = 64 * 1024;
+import { PART_CHUNK_BYTES, type PartJob, type PartReply } from "./pool";
 
 if (!parentPort) throw new Error("drifter/src/worker.ts runs as a worker thread of the drifter server");
 const port = parentPort;
 
-port.on("message", (msg: { id: number; job: PartJob }) => {
+/** Chunk buffers the main thread sent back once written (BatchPool.recycle), reused before allocating. */
+const spare: ArrayBuffer[] = [];
+const MAX_SPARE = 64;
+const alloc = (size: number): Buffer => {
+  const ab = size === PART_CHUNK_BYTES ? spare.pop() : undefined;
+  return ab ? Buffer.from(ab) : Buffer.allocUnsafe(size);
+};
+
+port.on("message", (msg: { id: number; job: PartJob } | { recycle: ArrayBuffer[] }) => {
+  if ("recycle" in msg) {
+    for (const ab of msg.recycle) if (spare.length < MAX_SPARE && ab.byteLength === PART_CHUNK_BYTES) spare.push(ab);
+    return;
+  }
   let reply: PartReply;
   const transfer: ArrayBuffer[] = [];
   try {
     const { options, format, firstRow, rows } = msg.job;
     const src = createRowSource(options, firstRow);
     const chunks: Uint8Array[] = [];
-    for (const made of encodePart(src, format, { rows, first: firstRow === 0, last: firstRow + rows === src.options.rows }, PART_CHUNK_BYTES)) {
+    for (const made of encodePart(src, format, { rows, first: firstRow === 0, last: firstRow + rows === src.options.rows }, { chunkBytes: PART_CHUNK_BYTES, alloc })) {
       // Each chunk has its own ArrayBuffer (a chunk is too large for Buffer's shared pool); copy if not.
       const chunk = made.byteOffset === 0 ? made : Uint8Array.prototype.slice.call(made);
       chunks.push(chunk);
