@@ -72,7 +72,7 @@ function describeValidation(req: FastifyRequest, err: FastifyError): { parameter
 }
 
 const boolParamPattern = /^(true|false)$/;
-/** Batches up to this many rows are made whole and sent in one write (at most about 1 MB of JSON). */
+/** Batches up to this many rows are made whole and sent in one write (about 1 MB of credit-table JSON at most). */
 const WHOLE_MAX_ROWS = 4096;
 const WHOLE_CHUNK_BYTES = 1024 * 1024;
 
