@@ -143,6 +143,13 @@ describe("drifter HTTP API", function () {
           assert.equal(b.status, 200, b.text.slice(0, 200));
           assert.ok(a.text === b.text, `${q}: threaded body differs (${a.text.length} vs ${b.text.length} chars)`);
         }
+        // Batches at once share the workers and their recycled buffers, and none mixes into another.
+        const queries = ["format=json&seed=1", "format=csv&seed=2&scenario=mean_shift", "format=ndjson&seed=3&scenario=new_category"];
+        const together = await Promise.all(queries.map((q) => getText(`${threaded.base}/api/v1/data?rows=${rows}&${q}`)));
+        for (const [i, q] of queries.entries()) {
+          const alone = await getText(`${single.base}/api/v1/data?rows=${rows}&${q}`);
+          assert.ok(together[i].text === alone.text, `${q}: a concurrent threaded batch differs`);
+        }
         const metrics = (await getText(`${threaded.base}/metrics`)).text;
         assert.match(metrics, new RegExp(`drifter_rows_served_total\\{schema="credit",scenario="none",format="csv"\\} ${rows}`));
       } finally {
