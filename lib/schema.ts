@@ -60,7 +60,7 @@ export type Row = Record<string, number | string | null>;
 /** Which label function is in force: `base`, or `shifted` under concept drift. */
 export type Concept = "base" | "shifted";
 
-/** A numeric value, or `fallback` when missing (module level: the label is computed per generated row). */
+/** A numeric value, or `fallback` when missing. */
 function num(v: number | string | null | undefined, fallback: number): number {
   return typeof v === "number" ? v : fallback;
 }
@@ -78,7 +78,11 @@ export interface Applicant {
   loan_purpose: string;
 }
 
-/** The log-odds of default from complete values: the one formula (the generator calls it per row). */
+/**
+ * The log-odds of default from complete values: the formula. The drifter's row core
+ * (drifter/wasm/core.ts) computes the same in WebAssembly for every generated row, and the
+ * drifter's tests check each generated label against this one.
+ */
 export function applicantLogit(a: Applicant, concept: Concept = "base"): number {
   const credit = (a.credit_score - 680) / 60;
   const dti = (a.debt_to_income - 0.35) / 0.15;

@@ -1,7 +1,10 @@
 /**
  * The pure data generator: seeded, incremental, no I/O. The HTTP server streams its rows,
  * the MinIO init Job writes the initial reference with it, and the trainer and tests
- * import it in-process.
+ * import it in-process. This file holds the world (tables, scenarios, what each does to
+ * the numbers) and checks the options; the row arithmetic runs in the WebAssembly row core
+ * (drifter/wasm/core.ts through drifter/src/core.ts), about twice as fast as the same code
+ * in JavaScript.
  *
  *   for (const row of generateRows({ schema: "credit", rows: 1000, seed: 7, scenario: "mean_shift", magnitude: 0.5 })) ...
  *
@@ -20,11 +23,10 @@ import {
   FEATURE_NAMES,
   LABEL,
   NUMERIC_FEATURES,
-  applicantLogit,
-  type Applicant,
   legacyColumns,
   type Row,
 } from "../../lib/schema";
+import { CORE_BLOCK_ROWS, CoreSource, type CoreSettings } from "./core";
 import { Rng } from "./prng";
 import { NEW_CATEGORIES, SCENARIOS, SCHEMAS, ScenarioError, parseScenarios, type Scenario, type SchemaName } from "./scenarios";
 
@@ -116,6 +118,10 @@ export interface RowSource {
    * text column gets its text in texts[j], null when missing.
    */
   next(nums: Float64Array, texts: (string | null)[]): void;
+  /** The WebAssembly core that makes this batch's rows and bytes (format.ts encodes through it). */
+  readonly core: CoreSource;
+  /** Per column, its category texts by code, the new category last (empty for number columns). */
+  readonly categories: readonly (readonly string[])[];
 }
 
 const POW10 = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
@@ -172,41 +178,14 @@ export function* generateChunks(options: GenerateOptions, size = 1000): Generato
 }
 
 // ---------------------------------------------------------------------------------------
-// Streams: base features, per-row drift decisions, batch-level choices.
+// Streams: base features and per-row drift decisions (in the core, drifter/wasm/core.ts),
+// batch-level choices (here).
 
 /** Rows per block; each block has its own streams (part of what a seed means: do not change). */
-export const BLOCK_ROWS = 1024;
-const BASE_STREAM = 0;
-const DRIFT_STREAM = 1;
+export const BLOCK_ROWS = CORE_BLOCK_ROWS;
 const SETUP_STREAM = 2;
 /** Decimals of the legacy featN floats (values are rounded to micro-units as published). */
 export const LEGACY_DECIMALS = 6;
-const LEGACY_SCALE = POW10[LEGACY_DECIMALS];
-
-/** The base and drift streams of one batch, moved to the next block's every BLOCK_ROWS rows. */
-class BlockStreams {
-  readonly base: Rng;
-  readonly drift: Rng;
-  private left = 0;
-  private block: number;
-  constructor(
-    private readonly seed: number,
-    firstRow: number,
-  ) {
-    this.block = firstRow / BLOCK_ROWS;
-    this.base = new Rng(seed, this.block, BASE_STREAM);
-    this.drift = new Rng(seed, this.block, DRIFT_STREAM);
-    this.left = BLOCK_ROWS;
-  }
-  /** Called before each row. */
-  row(): void {
-    if (this.left-- > 0) return;
-    this.block++;
-    this.base.reseed(this.seed, this.block, BASE_STREAM);
-    this.drift.reseed(this.seed, this.block, DRIFT_STREAM);
-    this.left = BLOCK_ROWS - 1;
-  }
-}
 
 /** Batch-level: which columns drift under drift_prob, and by how much (SDs in [0, 1)). */
 function driftProbShifts(o: ResolvedOptions, names: readonly string[]): { shifts: number[]; drifted: Record<string, number> } {
@@ -225,42 +204,74 @@ function driftProbShifts(o: ResolvedOptions, names: readonly string[]): { shifts
   return { shifts, drifted };
 }
 
-class LegacySource implements RowSource {
+/** What both tables share: columns, the core source, and rows read back from it. */
+abstract class CoreBackedSource implements RowSource {
+  abstract readonly columns: readonly string[];
+  abstract readonly decimals: Int8Array;
+  abstract readonly details: Record<string, unknown>;
+  abstract readonly categories: readonly (readonly string[])[];
+  abstract readonly core: CoreSource;
+  private codes: Int32Array | null = null;
+  constructor(readonly options: ResolvedOptions) {}
+
+  next(nums: Float64Array, texts: (string | null)[]): void {
+    const codes = (this.codes ??= new Int32Array(this.columns.length));
+    this.core.nextRow(nums, codes);
+    for (let j = 0; j < this.columns.length; j++) if (this.decimals[j] < 0) texts[j] = codes[j] < 0 ? null : this.categories[j][codes[j]];
+  }
+}
+
+class LegacySource extends CoreBackedSource {
   readonly columns: string[];
   readonly decimals: Int8Array;
   readonly details: Record<string, unknown>;
-  private readonly streams: BlockStreams;
-  private readonly shift: Float64Array;
-  private readonly scale: number;
-  private readonly missing: number;
+  readonly categories: string[][];
+  readonly core: CoreSource;
 
-  constructor(
-    readonly options: ResolvedOptions,
-    firstRow: number,
-  ) {
+  constructor(options: ResolvedOptions, firstRow: number) {
+    super(options);
     const o = options;
+    const has = (s: Scenario) => o.scenarios.includes(s);
     this.columns = legacyColumns(o.cols);
     this.decimals = new Int8Array(o.cols).fill(LEGACY_DECIMALS);
-    this.streams = new BlockStreams(o.seed, firstRow);
-    const has = (s: Scenario) => o.scenarios.includes(s);
+    this.categories = this.columns.map(() => []);
     const { shifts, drifted } = driftProbShifts(o, this.columns);
     const mean = has("mean_shift") ? 2 * o.magnitude : 0;
-    this.shift = Float64Array.from(shifts, (s) => s + mean);
-    this.scale = has("scale_change") ? 1 + 2 * o.magnitude : 1;
-    this.missing = has("missing_spike") ? o.magnitude : 0;
     this.details = has("drift_prob") ? { driftedColumns: drifted } : {};
-  }
-
-  next(nums: Float64Array): void {
-    const n = this.columns.length;
-    this.streams.row();
-    const { base, drift } = this.streams;
-    for (let j = 0; j < n; j++) {
-      const v = Math.round((base.normal() * this.scale + this.shift[j]) * LEGACY_SCALE);
-      nums[j] = this.missing > 0 && drift.uniform() < this.missing ? NaN : v;
-    }
+    this.core = new CoreSource(
+      {
+        ...NO_SETTINGS,
+        kind: 1,
+        seed: o.seed,
+        decimals: this.decimals,
+        missing: has("missing_spike") ? o.magnitude : 0,
+        legacyScale: has("scale_change") ? 1 + 2 * o.magnitude : 1,
+        shift: shifts.map((x) => x + mean),
+      },
+      firstRow,
+    );
   }
 }
+
+/** Core settings that do not apply to a table. */
+const NO_SETTINGS: CoreSettings = {
+  kind: 0,
+  seed: 0,
+  decimals: new Int8Array(0),
+  label: false,
+  newCategory: 0,
+  missing: 0,
+  keepNegative: 1,
+  concept: 0,
+  loc: [],
+  scale: [],
+  cum: [],
+  income: [],
+  loan: [],
+  codes: [],
+  legacyScale: 1,
+  shift: [],
+};
 
 // ---------------------------------------------------------------------------------------
 // The credit-risk world. Each numeric feature is a transform of one latent N(0, 1) draw;
@@ -268,7 +279,8 @@ class LegacySource implements RowSource {
 // physical bounds and the dependencies between features stay realistic. Values are
 // rounded as they are published (money to cents, ratios to 4 decimals, counts to
 // integers) before the label is computed, so the label is a function of what a consumer
-// reads.
+// reads. The core (drifter/wasm/core.ts) holds the arithmetic; this part holds the world's
+// numbers and what each scenario does to them.
 
 /** Reference category shares, in lib/schema.ts category order. */
 const CATEGORY_SHARES: Readonly<Record<string, readonly number[]>> = {
@@ -305,12 +317,6 @@ const INCOME_FACTOR: Readonly<Record<string, number>> = { salaried: 1, self_empl
 const LOAN_FACTOR: Readonly<Record<string, number>> = { car: 1, home: 3, education: 1.2, business: 1.8, medical: 0.6 };
 
 const TWO_POW_32 = 4294967296;
-const LN_INCOME = Math.log(52000);
-const LN_LOAN = Math.log(12000);
-const LN_DTI = Math.log(0.3);
-const LN_MONTHS = Math.log(48);
-
-const clip = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
 
 function cumulative(p: readonly number[]): Float64Array {
   const c = new Float64Array(p.length);
@@ -336,154 +342,54 @@ for (const name of CAT) {
 const EMPLOYMENT = CATEGORICAL_FEATURES[0].categories;
 const HOME = CATEGORICAL_FEATURES[1].categories;
 const PURPOSE = CATEGORICAL_FEATURES[2].categories;
-const REGION = CATEGORICAL_FEATURES[3].categories;
 const EMPLOYMENT_INCOME = Float64Array.from(EMPLOYMENT, (c) => INCOME_FACTOR[c] ?? 1);
 const PURPOSE_LOAN = Float64Array.from(PURPOSE, (c) => LOAN_FACTOR[c] ?? 1);
-const UNEMPLOYED = EMPLOYMENT.indexOf("unemployed");
+/** Codes the label formula reads (lib/schema.ts applicantLogit), in the core's order. */
+const LABEL_CODES = [EMPLOYMENT.indexOf("unemployed"), EMPLOYMENT.indexOf("contractor"), HOME.indexOf("own"), HOME.indexOf("rent"), PURPOSE.indexOf("business"), PURPOSE.indexOf("medical")];
+if (LABEL_CODES.some((c) => c < 0)) throw new Error("generator: a category the label reads is missing from lib/schema.ts");
+/** Per categorical feature: its categories, then the new one new_category brings. */
+const CATEGORY_TEXTS = CATEGORICAL_FEATURES.map((f) => [...f.categories, NEW_CATEGORIES[f.name]]);
 
-/**
- * One drawn applicant: the published values the label formula reads, and the numbers as
- * printed (money in cents, the debt ratio in 1/10000). Fields are typed and always set, so
- * the object keeps one shape.
- */
-class Draw implements Applicant {
-  age = 0;
-  income = 0.5;
-  loan_amount = 0.5;
-  credit_score = 0;
-  debt_to_income = 0.5;
-  months_employed = 0;
-  num_open_accounts = 0;
-  employment_type = "";
-  home_ownership = "";
-  loan_purpose = "";
-  region = "";
-  incomeCents = 0;
-  loanCents = 0;
-  dtiBasisPoints = 0;
-}
-
-class CreditSource implements RowSource {
+class CreditSource extends CoreBackedSource {
   readonly columns: string[];
   readonly decimals: Int8Array;
   readonly details: Record<string, unknown>;
-  private readonly streams: BlockStreams;
-  private readonly rng: Rng;
-  private readonly drift: Rng;
-  /** Latent location and scale per numeric feature (NUM order). */
-  private readonly loc: Float64Array;
-  private readonly scale: Float64Array;
-  /** Cumulative category shares per categorical feature (CAT order), times 2^32. */
-  private readonly cum: Float64Array[];
-  private readonly newCatShare: number;
-  private readonly missing: number;
-  private readonly keepNegative: number;
-  private readonly conceptShare: number;
-  private readonly withLabel: boolean;
-  private readonly a = new Draw();
+  readonly categories: (readonly string[])[];
+  readonly core: CoreSource;
 
-  constructor(
-    readonly options: ResolvedOptions,
-    firstRow: number,
-  ) {
+  constructor(options: ResolvedOptions, firstRow: number) {
+    super(options);
     const o = options;
     const m = o.magnitude;
     const has = (s: Scenario) => o.scenarios.includes(s);
     this.columns = columnsOf(o);
     this.decimals = Int8Array.from(this.columns, (c) => DECIMALS[c] ?? -1);
-    this.streams = new BlockStreams(o.seed, firstRow);
-    this.rng = this.streams.base;
-    this.drift = this.streams.drift;
+    this.categories = this.columns.map((c) => (CAT.includes(c) ? CATEGORY_TEXTS[CAT.indexOf(c)] : []));
     const { shifts, drifted } = driftProbShifts(o, NUM);
-    this.loc = Float64Array.from(NUM, (name, i) => SHIFT_DIRECTION[name] * ((has("mean_shift") ? 2 * m : 0) + shifts[i]));
-    this.scale = Float64Array.from(NUM, () => (has("scale_change") ? 1 + 2 * m : 1));
-    this.cum = CAT.map((name) => {
-      const p = CATEGORY_SHARES[name];
-      const rarest = p.indexOf(Math.min(...p));
-      return cumulative(has("category_mix") ? p.map((x, i) => (1 - m) * x + (i === rarest ? m : 0)) : p).map((c) => c * TWO_POW_32);
-    });
-    this.newCatShare = has("new_category") ? m : 0;
-    this.missing = has("missing_spike") ? m : 0;
-    this.keepNegative = has("label_prior") ? 1 - 0.8 * m : 1;
-    this.conceptShare = has("concept") ? m : 0;
-    this.withLabel = o.label;
     this.details = has("drift_prob") ? { driftedColumns: drifted } : {};
-  }
-
-  /** A category: the new one under new_category (drift stream), else the drawn one. */
-  private cat(k: number, drawn: string): string {
-    return this.newCatShare > 0 && this.drift.uniform() < this.newCatShare ? NEW_CATEGORIES[CAT[k]] : drawn;
-  }
-
-  /** Draws one applicant (features only) into this.a from the base stream. */
-  private draw(): void {
-    const r = this.rng;
-    const a = this.a;
-    const loc = this.loc;
-    const sc = this.scale;
-    const cum = this.cum;
-    // A fixed number of base draws per row keeps the stream aligned across scenarios.
-    const iEmp = r.pickU32(cum[0]);
-    const iHome = r.pickU32(cum[1]);
-    const iPurpose = r.pickU32(cum[2]);
-    const iRegion = r.pickU32(cum[3]);
-    const zAge = r.normal() * sc[0] + loc[0];
-    const zIncome = r.normal() * sc[1] + loc[1];
-    const zLoan = r.normal() * sc[2] + loc[2];
-    const zCredit = r.normal() * sc[3] + loc[3];
-    const zDti = r.normal() * sc[4] + loc[4];
-    const zMonths = r.normal() * sc[5] + loc[5];
-    const zAccounts = r.normal() * sc[6] + loc[6];
-
-    const age = clip(Math.round(42 + 12 * zAge), 18, 100);
-    const ageFactor = 1 + 0.008 * (Math.min(age, 65) - 42);
-    a.age = age;
-    a.incomeCents = clip(Math.round(Math.exp(LN_INCOME + 0.45 * zIncome) * EMPLOYMENT_INCOME[iEmp] * ageFactor * 100), 0, 10_000_000 * 100);
-    a.income = a.incomeCents / 100;
-    a.loanCents = clip(Math.round(Math.exp(LN_LOAN + 0.6 * zLoan) * PURPOSE_LOAN[iPurpose] * 100), 0, 5_000_000 * 100);
-    a.loan_amount = a.loanCents / 100;
-    a.credit_score = clip(Math.round(680 + 55 * zCredit + 0.8 * (age - 42)), 300, 850);
-    a.dtiBasisPoints = clip(Math.round(Math.exp(LN_DTI + 0.45 * zDti) * 10_000), 0, 10 * 10_000);
-    a.debt_to_income = a.dtiBasisPoints / 10_000;
-    a.months_employed = iEmp === UNEMPLOYED ? 0 : clip(Math.round(Math.exp(LN_MONTHS + 0.9 * zMonths)), 0, Math.min(960, (age - 16) * 12));
-    a.num_open_accounts = clip(Math.round(6 + 3 * zAccounts), 0, 200);
-    a.employment_type = this.cat(0, EMPLOYMENT[iEmp]);
-    a.home_ownership = this.cat(1, HOME[iHome]);
-    a.loan_purpose = this.cat(2, PURPOSE[iPurpose]);
-    a.region = this.cat(3, REGION[iRegion]);
-  }
-
-  next(nums: Float64Array, texts: (string | null)[]): void {
-    const a = this.a;
-    let label: 0 | 1;
-    this.streams.row();
-    // Prior shift by rejection: P(x | y) stays, P(y) moves.
-    for (;;) {
-      this.draw();
-      const shifted = this.conceptShare > 0 && this.drift.uniform() < this.conceptShare;
-      label = applicantLogit(a, shifted ? "shifted" : "base") > 0 ? 1 : 0;
-      if (label === 1 || this.keepNegative >= 1 || this.drift.uniform() < this.keepNegative) break;
-    }
-    // Output order is lib/schema.ts FEATURES order, then the label; numbers as printed (DECIMALS).
-    nums[0] = a.age;
-    nums[1] = a.incomeCents;
-    nums[2] = a.loanCents;
-    nums[3] = a.credit_score;
-    nums[4] = a.dtiBasisPoints;
-    nums[5] = a.months_employed;
-    nums[6] = a.num_open_accounts;
-    texts[7] = a.employment_type;
-    texts[8] = a.home_ownership;
-    texts[9] = a.loan_purpose;
-    texts[10] = a.region;
-    if (this.missing > 0) {
-      for (let j = 0; j < 11; j++) {
-        if (this.drift.uniform() < this.missing) {
-          if (j < 7) nums[j] = NaN;
-          else texts[j] = null;
-        }
-      }
-    }
-    if (this.withLabel) nums[11] = label;
+    this.core = new CoreSource(
+      {
+        ...NO_SETTINGS,
+        kind: 0,
+        seed: o.seed,
+        decimals: this.decimals,
+        label: o.label,
+        loc: NUM.map((name, i) => SHIFT_DIRECTION[name] * ((has("mean_shift") ? 2 * m : 0) + shifts[i])),
+        scale: NUM.map(() => (has("scale_change") ? 1 + 2 * m : 1)),
+        cum: CAT.map((name) => {
+          const p = CATEGORY_SHARES[name];
+          const rarest = p.indexOf(Math.min(...p));
+          return cumulative(has("category_mix") ? p.map((x, i) => (1 - m) * x + (i === rarest ? m : 0)) : p).map((c) => c * TWO_POW_32);
+        }),
+        income: EMPLOYMENT_INCOME,
+        loan: PURPOSE_LOAN,
+        codes: LABEL_CODES,
+        newCategory: has("new_category") ? m : 0,
+        missing: has("missing_spike") ? m : 0,
+        keepNegative: has("label_prior") ? 1 - 0.8 * m : 1,
+        concept: has("concept") ? m : 0,
+      },
+      firstRow,
+    );
   }
 }

@@ -1,13 +1,9 @@
 /**
- * A small, fast, seeded pseudo-random generator: xoshiro128** (Blackman & Vigna), seeded
- * through splitmix32, with normals by the ziggurat method (Marsaglia & Tsang 2000, 128
- * layers, the layer index and the value taken from disjoint bits of one draw, as Doornik
- * 2005 advises). Pure JavaScript integer arithmetic and V8's deterministic Math.exp/log, so
- * the same seed gives the same stream on every platform and Node version.
- *
- * A stream is named by (seed, block, stream): the drifter gives every block of rows its
- * own streams, so blocks can be made independently (in parallel) and still replay byte for
- * byte. Different names always give different starting states.
+ * The batch-level random stream (which columns drift_prob moves, and by how much):
+ * xoshiro128** (Blackman & Vigna) seeded through splitmix32, named by (seed, block,
+ * stream) the way the row core names its streams (drifter/wasm/core.ts, which makes every
+ * row and its normals). Pure integer arithmetic: the same name gives the same stream on
+ * every platform and Node version.
  */
 
 const TWO_POW_32 = 4294967296;
@@ -26,33 +22,6 @@ function fmix32(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-// Ziggurat tables for 128 layers, values on a 2^24 scale (the draw's top 25 bits, signed).
-const ZIG_LAYERS = 128;
-const ZIG_SCALE = 16777216; // 2^24
-const ZIG_R = 3.442619855899;
-const ZIG_AREA = 9.91256303526217e-3;
-const KN = new Float64Array(ZIG_LAYERS);
-const WN = new Float64Array(ZIG_LAYERS);
-const FN = new Float64Array(ZIG_LAYERS);
-{
-  let dn = ZIG_R;
-  let tn = dn;
-  const q = ZIG_AREA / Math.exp(-0.5 * dn * dn);
-  KN[0] = Math.floor((dn / q) * ZIG_SCALE);
-  KN[1] = 0;
-  WN[0] = q / ZIG_SCALE;
-  WN[ZIG_LAYERS - 1] = dn / ZIG_SCALE;
-  FN[0] = 1;
-  FN[ZIG_LAYERS - 1] = Math.exp(-0.5 * dn * dn);
-  for (let i = ZIG_LAYERS - 2; i >= 1; i--) {
-    dn = Math.sqrt(-2 * Math.log(ZIG_AREA / dn + Math.exp(-0.5 * dn * dn)));
-    KN[i + 1] = Math.floor((dn / tn) * ZIG_SCALE);
-    tn = dn;
-    FN[i] = Math.exp(-0.5 * dn * dn);
-    WN[i] = dn / ZIG_SCALE;
-  }
 }
 
 export class Rng {
@@ -94,47 +63,6 @@ export class Rng {
   /** Uniform in [0, 1). */
   uniform(): number {
     return this.nextU32() / TWO_POW_32;
-  }
-
-  /** Standard normal N(0, 1) by the ziggurat: one draw and a multiply 99% of the time. */
-  normal(): number {
-    const u = this.nextU32();
-    const iz = u & (ZIG_LAYERS - 1);
-    const hz = (u | 0) >> 7;
-    if (Math.abs(hz) < KN[iz]) return hz * WN[iz];
-    return this.normalEdge(hz, iz);
-  }
-
-  /** The ziggurat's rare cases: the base layer's tail and the wedges of the other layers. */
-  private normalEdge(hz: number, iz: number): number {
-    for (;;) {
-      if (iz === 0) {
-        let x: number;
-        let y: number;
-        do {
-          x = -Math.log((this.nextU32() + 0.5) / TWO_POW_32) / ZIG_R;
-          y = -Math.log((this.nextU32() + 0.5) / TWO_POW_32);
-        } while (y + y < x * x);
-        return hz > 0 ? ZIG_R + x : -ZIG_R - x;
-      }
-      const x = hz * WN[iz];
-      if (FN[iz] + this.uniform() * (FN[iz - 1] - FN[iz]) < Math.exp(-0.5 * x * x)) return x;
-      const u = this.nextU32();
-      iz = u & (ZIG_LAYERS - 1);
-      hz = (u | 0) >> 7;
-      if (Math.abs(hz) < KN[iz]) return hz * WN[iz];
-    }
-  }
-
-  /**
-   * An index drawn from cumulative weights times 2^32 (last entry 2^32): the same draw as
-   * comparing uniform() with the weights, without the division.
-   */
-  pickU32(cum32: Float64Array): number {
-    const u = this.nextU32();
-    const n = cum32.length;
-    for (let i = 0; i < n - 1; i++) if (u < cum32[i]) return i;
-    return n - 1;
   }
 }
 
