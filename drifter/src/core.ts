@@ -132,12 +132,18 @@ export interface CoreLayout {
 
 let active: CoreSource | null = null;
 
+/** A format's pieces as the region holds them (pair tables and arena), kept per layout key. */
+const preparedLayouts = new Map<string, { region: Uint8Array; rowBound: number; sep: number }>();
+const MAX_PREPARED = 256;
+
 /** One batch's rows in the core: settings and streams, swapped in when the batch takes its turn. */
 export class CoreSource {
   private readonly state = new Uint8Array(SOURCE_BYTES);
   private readonly view = new DataView(this.state.buffer);
   private layoutKey: string | null = null;
   private rowBound = 0;
+  /** Bytes of the region in use (settings, then the pieces): what a swap copies. */
+  private used = O.arena;
 
   constructor(
     private readonly s: CoreSettings,
@@ -178,8 +184,8 @@ export class CoreSource {
   /** Makes this source the core's current one (saving the one before). */
   private activate(): void {
     if (active === this) return;
-    if (active) active.state.set(bytes.subarray(SRC, SRC + SOURCE_BYTES));
-    bytes.set(this.state, SRC);
+    if (active) active.state.set(bytes.subarray(SRC, SRC + active.used));
+    bytes.set(this.state.subarray(0, this.used), SRC);
     active = this;
   }
 
@@ -187,8 +193,19 @@ export class CoreSource {
   prepare(key: string, layout: CoreLayout): number {
     if (this.layoutKey === key) return this.rowBound;
     // The core holds the live copy of the active source: take it back before changing it.
-    if (active === this) this.state.set(bytes.subarray(SRC, SRC + SOURCE_BYTES));
+    if (active === this) this.state.set(bytes.subarray(SRC, SRC + this.used));
     const v = this.view;
+    const ready = preparedLayouts.get(key);
+    if (ready) {
+      this.state.set(ready.region, O.pieces);
+      this.used = O.pieces + ready.region.length;
+      v.setUint32(O.sep, ready.sep, true);
+      v.setUint32(O.rowBound, ready.rowBound, true);
+      this.rowBound = ready.rowBound;
+      this.layoutKey = key;
+      if (active === this) bytes.set(this.state.subarray(0, this.used), SRC);
+      return ready.rowBound;
+    }
     const enc = (t: string) => Buffer.from(t, "utf8");
     let at = O.arena;
     const piece = (pairAt: number, text: string): number => {
@@ -217,7 +234,10 @@ export class CoreSource {
     v.setUint32(O.rowBound, bound, true);
     this.rowBound = bound;
     this.layoutKey = key;
-    if (active === this) bytes.set(this.state, SRC);
+    this.used = at;
+    if (preparedLayouts.size >= MAX_PREPARED) preparedLayouts.clear();
+    preparedLayouts.set(key, { region: this.state.slice(O.pieces, at), rowBound: bound, sep: layout.sep });
+    if (active === this) bytes.set(this.state.subarray(0, this.used), SRC);
     return bound;
   }
 
