@@ -2,9 +2,9 @@
  * The drifter's row core, in AssemblyScript (compiled to drifter/wasm/core.wasm by
  * `npm run build:wasm`): the random streams, the rows of both tables under every scenario,
  * and their CSV / JSON / NDJSON bytes. It is the one implementation of a batch's numbers;
- * drifter/src/core.ts loads it and fills in each source's settings, which
- * drifter/src/generate.ts computes from the options (scenario shares, shifts, category
- * tables, the encoded pieces of every column).
+ * drifter/src/core.ts loads it and fills in each source's settings: drifter/src/generate.ts
+ * computes them from the options (scenario shares, shifts, category tables) and
+ * drifter/src/format.ts gives the encoded pieces of every column in each format.
  *
  * A source's whole state (settings, both streams' words, the encoded pieces) lives in one
  * region of SOURCE_BYTES; the host swaps it when several sources take turns.
