@@ -52,7 +52,7 @@ function layoutOf(format: Format, src: RowSource): { key: string; layout: CoreLa
 
 /** The CSV header line (with its newline). */
 export function csvHeader(columns: readonly string[]): string {
-  return columns.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(",") + "\n";
+  return columns.map(csvEncode).join(",") + "\n";
 }
 
 /**
@@ -98,20 +98,22 @@ export function* encodePart(src: RowSource, format: Format, part: Part, opts: En
   const size = Math.max(chunkBytes, 2 * rowBound);
   const head = part.first ? (format === "csv" ? csvHeader(src.columns) : format === "json" ? "[" : "") : "";
   const tail = part.last && format === "json" ? "]\n" : "";
-  let buf = scratch && scratch.length >= size ? scratch : alloc(Math.max(size, Buffer.byteLength(head) + rowBound));
+  // Every chunk keeps room for the tail, so it always fits after the last rows.
+  const reserve = tail.length;
+  let buf = scratch && scratch.length >= size ? scratch : alloc(Math.max(size, Buffer.byteLength(head) + rowBound + reserve));
   let pos = buf.write(head, 0, "utf8");
   let left = part.rows;
   let first = part.first;
   let inChunk = 0;
   while (left > 0) {
-    if (buf.length - pos < rowBound) {
+    if (buf.length - pos - reserve < rowBound) {
       onRows?.(inChunk);
       inChunk = 0;
       yield buf.subarray(0, pos);
       buf = alloc(size);
       pos = 0;
     }
-    const made = src.core.encode(key, layout, left, buf.length - pos, first);
+    const made = src.core.encode(key, layout, left, buf.length - pos - reserve, first);
     const out = src.core.output();
     buf.set(out, pos);
     pos += out.length;
@@ -119,16 +121,7 @@ export function* encodePart(src: RowSource, format: Format, part: Part, opts: En
     inChunk += made;
     first = false;
   }
-  if (tail) {
-    if (buf.length - pos < tail.length) {
-      onRows?.(inChunk);
-      inChunk = 0;
-      yield buf.subarray(0, pos);
-      buf = alloc(size);
-      pos = 0;
-    }
-    pos += buf.write(tail, pos, "utf8");
-  }
+  pos += buf.write(tail, pos, "utf8");
   onRows?.(inChunk);
   if (pos > 0) yield buf.subarray(0, pos);
 }

@@ -148,7 +148,7 @@ export function createRowSource(options: GenerateOptions, firstRow = 0): RowSour
   if (!Number.isInteger(firstRow) || firstRow < 0 || firstRow >= o.rows || firstRow % BLOCK_ROWS !== 0) {
     throw new RangeError(`firstRow must be a multiple of ${BLOCK_ROWS} below rows (${o.rows}); got ${firstRow}`);
   }
-  return o.schema === "legacy" ? new LegacySource(o, firstRow) : new CreditSource(o, firstRow);
+  return new CoreRowSource(o, firstRow);
 }
 
 /** The batch as row objects (column name -> value), produced lazily. */
@@ -204,15 +204,38 @@ function driftProbShifts(o: ResolvedOptions, names: readonly string[]): { shifts
   return { shifts, drifted };
 }
 
-/** What both tables share: columns, the core source, and rows read back from it. */
-abstract class CoreBackedSource implements RowSource {
-  abstract readonly columns: readonly string[];
-  abstract readonly decimals: Int8Array;
-  abstract readonly details: Record<string, unknown>;
-  abstract readonly categories: readonly (readonly string[])[];
-  abstract readonly core: CoreSource;
+/** What a table makes of the options: its columns, and the core settings that make its rows. */
+interface TableBatch {
+  columns: string[];
+  decimals: Int8Array;
+  /** Per column, its category texts by code (empty for number columns). */
+  categories: (readonly string[])[];
+  /** Columns drift_prob moved, and by how much. */
+  drifted: Record<string, number>;
+  settings: CoreSettings;
+}
+
+/** A batch of either table: made by the core, read back row by row or encoded by format.ts. */
+class CoreRowSource implements RowSource {
+  readonly columns: string[];
+  readonly decimals: Int8Array;
+  readonly categories: (readonly string[])[];
+  readonly details: Record<string, unknown>;
+  readonly core: CoreSource;
   private codes: Int32Array | null = null;
-  constructor(readonly options: ResolvedOptions) {}
+
+  constructor(
+    readonly options: ResolvedOptions,
+    firstRow: number,
+  ) {
+    const has = (s: Scenario) => options.scenarios.includes(s);
+    const table = options.schema === "legacy" ? legacyTable(options, has) : creditTable(options, has);
+    this.columns = table.columns;
+    this.decimals = table.decimals;
+    this.categories = table.categories;
+    this.details = has("drift_prob") ? { driftedColumns: table.drifted } : {};
+    this.core = new CoreSource(table.settings, firstRow);
+  }
 
   next(nums: Float64Array, texts: (string | null)[]): void {
     const codes = (this.codes ??= new Int32Array(this.columns.length));
@@ -221,36 +244,27 @@ abstract class CoreBackedSource implements RowSource {
   }
 }
 
-class LegacySource extends CoreBackedSource {
-  readonly columns: string[];
-  readonly decimals: Int8Array;
-  readonly details: Record<string, unknown>;
-  readonly categories: string[][];
-  readonly core: CoreSource;
-
-  constructor(options: ResolvedOptions, firstRow: number) {
-    super(options);
-    const o = options;
-    const has = (s: Scenario) => o.scenarios.includes(s);
-    this.columns = legacyColumns(o.cols);
-    this.decimals = new Int8Array(o.cols).fill(LEGACY_DECIMALS);
-    this.categories = this.columns.map(() => []);
-    const { shifts, drifted } = driftProbShifts(o, this.columns);
-    const mean = has("mean_shift") ? 2 * o.magnitude : 0;
-    this.details = has("drift_prob") ? { driftedColumns: drifted } : {};
-    this.core = new CoreSource(
-      {
-        ...NO_SETTINGS,
-        kind: 1,
-        seed: o.seed,
-        decimals: this.decimals,
-        missing: has("missing_spike") ? o.magnitude : 0,
-        legacyScale: has("scale_change") ? 1 + 2 * o.magnitude : 1,
-        shift: shifts.map((x) => x + mean),
-      },
-      firstRow,
-    );
-  }
+/** The legacy table: independent N(0, 1) floats feat0..featN-1, shifted and scaled by the scenarios. */
+function legacyTable(o: ResolvedOptions, has: (s: Scenario) => boolean): TableBatch {
+  const columns = legacyColumns(o.cols);
+  const decimals = new Int8Array(o.cols).fill(LEGACY_DECIMALS);
+  const { shifts, drifted } = driftProbShifts(o, columns);
+  const mean = has("mean_shift") ? 2 * o.magnitude : 0;
+  return {
+    columns,
+    decimals,
+    categories: columns.map(() => []),
+    drifted,
+    settings: {
+      ...NO_SETTINGS,
+      kind: 1,
+      seed: o.seed,
+      decimals,
+      missing: has("missing_spike") ? o.magnitude : 0,
+      legacyScale: has("scale_change") ? 1 + 2 * o.magnitude : 1,
+      shift: shifts.map((x) => x + mean),
+    },
+  };
 }
 
 /** Core settings that do not apply to a table. */
@@ -350,46 +364,37 @@ if (LABEL_CODES.some((c) => c < 0)) throw new Error("generator: a category the l
 /** Per categorical feature: its categories, then the new one new_category brings. */
 const CATEGORY_TEXTS = CATEGORICAL_FEATURES.map((f) => [...f.categories, NEW_CATEGORIES[f.name]]);
 
-class CreditSource extends CoreBackedSource {
-  readonly columns: string[];
-  readonly decimals: Int8Array;
-  readonly details: Record<string, unknown>;
-  readonly categories: (readonly string[])[];
-  readonly core: CoreSource;
-
-  constructor(options: ResolvedOptions, firstRow: number) {
-    super(options);
-    const o = options;
-    const m = o.magnitude;
-    const has = (s: Scenario) => o.scenarios.includes(s);
-    this.columns = columnsOf(o);
-    this.decimals = Int8Array.from(this.columns, (c) => DECIMALS[c] ?? -1);
-    this.categories = this.columns.map((c) => (CAT.includes(c) ? CATEGORY_TEXTS[CAT.indexOf(c)] : []));
-    const { shifts, drifted } = driftProbShifts(o, NUM);
-    this.details = has("drift_prob") ? { driftedColumns: drifted } : {};
-    this.core = new CoreSource(
-      {
-        ...NO_SETTINGS,
-        kind: 0,
-        seed: o.seed,
-        decimals: this.decimals,
-        label: o.label,
-        loc: NUM.map((name, i) => SHIFT_DIRECTION[name] * ((has("mean_shift") ? 2 * m : 0) + shifts[i])),
-        scale: NUM.map(() => (has("scale_change") ? 1 + 2 * m : 1)),
-        cum: CAT.map((name) => {
-          const p = CATEGORY_SHARES[name];
-          const rarest = p.indexOf(Math.min(...p));
-          return cumulative(has("category_mix") ? p.map((x, i) => (1 - m) * x + (i === rarest ? m : 0)) : p).map((c) => c * TWO_POW_32);
-        }),
-        income: EMPLOYMENT_INCOME,
-        loan: PURPOSE_LOAN,
-        codes: LABEL_CODES,
-        newCategory: has("new_category") ? m : 0,
-        missing: has("missing_spike") ? m : 0,
-        keepNegative: has("label_prior") ? 1 - 0.8 * m : 1,
-        concept: has("concept") ? m : 0,
-      },
-      firstRow,
-    );
-  }
+/** The credit-risk table: the world's numbers, moved by the scenarios. */
+function creditTable(o: ResolvedOptions, has: (s: Scenario) => boolean): TableBatch {
+  const m = o.magnitude;
+  const columns = columnsOf(o);
+  const decimals = Int8Array.from(columns, (c) => DECIMALS[c] ?? -1);
+  const { shifts, drifted } = driftProbShifts(o, NUM);
+  return {
+    columns,
+    decimals,
+    categories: columns.map((c) => (CAT.includes(c) ? CATEGORY_TEXTS[CAT.indexOf(c)] : [])),
+    drifted,
+    settings: {
+      ...NO_SETTINGS,
+      kind: 0,
+      seed: o.seed,
+      decimals,
+      label: o.label,
+      loc: NUM.map((name, i) => SHIFT_DIRECTION[name] * ((has("mean_shift") ? 2 * m : 0) + shifts[i])),
+      scale: NUM.map(() => (has("scale_change") ? 1 + 2 * m : 1)),
+      cum: CAT.map((name) => {
+        const p = CATEGORY_SHARES[name];
+        const rarest = p.indexOf(Math.min(...p));
+        return cumulative(has("category_mix") ? p.map((x, i) => (1 - m) * x + (i === rarest ? m : 0)) : p).map((c) => c * TWO_POW_32);
+      }),
+      income: EMPLOYMENT_INCOME,
+      loan: PURPOSE_LOAN,
+      codes: LABEL_CODES,
+      newCategory: has("new_category") ? m : 0,
+      missing: has("missing_spike") ? m : 0,
+      keepNegative: has("label_prior") ? 1 - 0.8 * m : 1,
+      concept: has("concept") ? m : 0,
+    },
+  };
 }
