@@ -19,7 +19,6 @@ declare const WebAssembly: {
 interface CoreExports {
   memory: { buffer: ArrayBuffer };
   init(): void;
-  offset(i: number): number;
   sourcePtr(): number;
   rowNumPtr(): number;
   rowCodePtr(): number;
@@ -58,40 +57,47 @@ const ROW_NUM = core.rowNumPtr();
 const ROW_CODE = core.rowCodePtr();
 const OUT = core.outPtr();
 
-/** Field offsets of a source's region (drifter/wasm/core.ts `offset`). */
+/** A constant the core exports (its layout: drifter/wasm/core.ts), read by name. */
+function constant(name: string): number {
+  const g = (core as unknown as Record<string, { value: number } | undefined>)[name];
+  if (!g || typeof g.value !== "number") throw new Error(`drifter row core: it exports no constant ${name}; rebuild it with npm run build:wasm`);
+  return g.value;
+}
+
+/** Field offsets of a source's region. */
 const O = {
-  seed: core.offset(0),
-  kind: core.offset(1),
-  ncols: core.offset(2),
-  label: core.offset(3),
-  sep: core.offset(4),
-  rowBound: core.offset(5),
-  newCategory: core.offset(6),
-  missing: core.offset(7),
-  keepNegative: core.offset(8),
-  concept: core.offset(9),
-  legacyScale: core.offset(10),
-  loc: core.offset(11),
-  scale: core.offset(12),
-  cum: core.offset(13),
-  ncat: core.offset(14),
-  income: core.offset(15),
-  loan: core.offset(16),
-  codes: core.offset(17),
-  shift: core.offset(18),
-  decimals: core.offset(19),
-  pieces: core.offset(20),
-  end: core.offset(21),
-  arena: core.offset(22),
+  seed: constant("O_SEED"),
+  kind: constant("O_KIND"),
+  ncols: constant("O_NCOLS"),
+  label: constant("O_LABEL"),
+  sep: constant("O_SEP"),
+  rowBound: constant("O_ROWBOUND"),
+  newCategory: constant("O_NEWCAT"),
+  missing: constant("O_MISSING"),
+  keepNegative: constant("O_KEEPNEG"),
+  concept: constant("O_CONCEPT"),
+  legacyScale: constant("O_LSCALE"),
+  loc: constant("O_LOC"),
+  scale: constant("O_SCALE"),
+  cum: constant("O_CUM"),
+  ncat: constant("O_NCAT"),
+  income: constant("O_INCOME"),
+  loan: constant("O_LOAN"),
+  codes: constant("O_CODES"),
+  shift: constant("O_SHIFT"),
+  decimals: constant("O_DEC"),
+  pieces: constant("O_PIECES"),
+  end: constant("O_END"),
+  arena: constant("O_ARENA"),
 } as const;
-const SOURCE_BYTES = core.offset(23);
+const SOURCE_BYTES = constant("SOURCE_BYTES");
 /** Rows per block: each block has its own streams (part of what a seed means). */
-export const CORE_BLOCK_ROWS = core.offset(24);
-const OUT_CAP = core.offset(25);
-const PIECES_PER_COLUMN = 10;
+export const CORE_BLOCK_ROWS = constant("BLOCK_ROWS");
+const OUT_CAP = constant("OUT_CAP");
+const PIECES_PER_COLUMN = constant("PIECES_PER_COLUMN");
 /** Categories a column may have, the new one included (pieces per column minus prefix and missing). */
-export const MAX_CATEGORIES = PIECES_PER_COLUMN - 2;
-export const MAX_CORE_COLUMNS = 32;
+const MAX_CATEGORIES = PIECES_PER_COLUMN - 2;
+const MAX_CORE_COLUMNS = constant("MAX_COLUMNS");
 
 /** What one source makes: the credit table (kind 0) or the legacy table (kind 1). */
 export interface CoreSettings {

@@ -18,78 +18,45 @@ export const BLOCK_ROWS: u32 = 1024;
 const BASE_STREAM: u32 = 0;
 const DRIFT_STREAM: u32 = 1;
 
-// ---- The source region: byte offsets (read by the host through `offset()`). ----
+// ---- The source region: byte offsets (exported: the host reads them by name). ----
 const O_BASE: usize = 0; // u32[4] base stream words
 const O_DRIFT: usize = 16; // u32[4] drift stream words
-const O_SEED: usize = 32; // u32
+export const O_SEED: usize = 32; // u32
 const O_BLOCK: usize = 36; // u32: current block
 const O_LEFT: usize = 40; // u32: rows left in the block
-const O_KIND: usize = 44; // u32: 0 credit, 1 legacy
-const O_NCOLS: usize = 48; // u32: output columns
-const O_LABEL: usize = 52; // u32: 1 with the label column
-const O_SEP: usize = 56; // u32: byte between rows (44 for JSON, 0 otherwise)
-const O_ROWBOUND: usize = 60; // u32: most bytes one row can take
-const O_NEWCAT: usize = 64; // f64: share of new categories (new_category)
-const O_MISSING: usize = 72; // f64: share of missing values (missing_spike)
-const O_KEEPNEG: usize = 80; // f64: chance to keep a negative row (label_prior)
-const O_CONCEPT: usize = 88; // f64: share of rows under the shifted concept
-const O_LSCALE: usize = 96; // f64: legacy scale
-const O_LOC: usize = 128; // f64[8] latent location per numeric feature
-const O_SCALE: usize = 192; // f64[8] latent scale per numeric feature
-const O_CUM: usize = 256; // f64[4][8] cumulative category shares times 2^32
-const O_NCAT: usize = 512; // i32[4] categories per categorical feature
-const O_INCOME: usize = 528; // f64[8] income factor per employment type
-const O_LOAN: usize = 592; // f64[8] loan factor per purpose
-const O_CODES: usize = 656; // i32[6]: unemployed, contractor, own, rent, business, medical
-const O_SHIFT: usize = 688; // f64[32] legacy shift per column
-const O_DEC: usize = 944; // i32[32] decimals per column (-1: category)
-const O_PIECES: usize = 1072; // per column: u32 pairs (offset, length): prefix, missing, 8 categories
-const PIECES_PER_COLUMN: usize = 10;
-const O_END: usize = O_PIECES + 32 * PIECES_PER_COLUMN * 8; // u32 pair: the row end
-const O_ARENA: usize = O_END + 8; // piece bytes, each padded to 8
+export const O_KIND: usize = 44; // u32: 0 credit, 1 legacy
+export const O_NCOLS: usize = 48; // u32: output columns
+export const O_LABEL: usize = 52; // u32: 1 with the label column
+export const O_SEP: usize = 56; // u32: byte between rows (44 for JSON, 0 otherwise)
+export const O_ROWBOUND: usize = 60; // u32: most bytes one row can take
+export const O_NEWCAT: usize = 64; // f64: share of new categories (new_category)
+export const O_MISSING: usize = 72; // f64: share of missing values (missing_spike)
+export const O_KEEPNEG: usize = 80; // f64: chance to keep a negative row (label_prior)
+export const O_CONCEPT: usize = 88; // f64: share of rows under the shifted concept
+export const O_LSCALE: usize = 96; // f64: legacy scale
+export const O_LOC: usize = 128; // f64[8] latent location per numeric feature
+export const O_SCALE: usize = 192; // f64[8] latent scale per numeric feature
+export const O_CUM: usize = 256; // f64[4][8] cumulative category shares times 2^32
+export const O_NCAT: usize = 512; // i32[4] categories per categorical feature
+export const O_INCOME: usize = 528; // f64[8] income factor per employment type
+export const O_LOAN: usize = 592; // f64[8] loan factor per purpose
+export const O_CODES: usize = 656; // i32[6]: unemployed, contractor, own, rent, business, medical
+export const O_SHIFT: usize = 688; // f64[32] legacy shift per column
+export const O_DEC: usize = 944; // i32[32] decimals per column (-1: category)
+export const O_PIECES: usize = 1072; // per column: u32 pairs (offset, length): prefix, missing, 8 categories
+export const PIECES_PER_COLUMN: usize = 10;
+export const O_END: usize = O_PIECES + 32 * PIECES_PER_COLUMN * 8; // u32 pair: the row end
+export const O_ARENA: usize = O_END + 8; // piece bytes, each padded to 8
 export const SOURCE_BYTES: usize = 16384;
 
-const MAX_COLUMNS = 32;
+export const MAX_COLUMNS: usize = 32;
 
 let SRC: usize = 0;
 let ROW_NUM: usize = 0; // f64[32]: the last row's numbers, times 10^decimals, NaN when missing
 let ROW_CODE: usize = 0; // i32[32]: the last row's category codes, -1 when missing
 let OUT: usize = 0;
-const OUT_CAP: usize = 1 << 20;
+export const OUT_CAP: usize = 1 << 20;
 let outLen: usize = 0;
-
-/** Byte offsets of the source region's fields, for the host (index: see drifter/src/core.ts). */
-export function offset(i: i32): usize {
-  switch (i) {
-    case 0: return O_SEED;
-    case 1: return O_KIND;
-    case 2: return O_NCOLS;
-    case 3: return O_LABEL;
-    case 4: return O_SEP;
-    case 5: return O_ROWBOUND;
-    case 6: return O_NEWCAT;
-    case 7: return O_MISSING;
-    case 8: return O_KEEPNEG;
-    case 9: return O_CONCEPT;
-    case 10: return O_LSCALE;
-    case 11: return O_LOC;
-    case 12: return O_SCALE;
-    case 13: return O_CUM;
-    case 14: return O_NCAT;
-    case 15: return O_INCOME;
-    case 16: return O_LOAN;
-    case 17: return O_CODES;
-    case 18: return O_SHIFT;
-    case 19: return O_DEC;
-    case 20: return O_PIECES;
-    case 21: return O_END;
-    case 22: return O_ARENA;
-    case 23: return SOURCE_BYTES;
-    case 24: return BLOCK_ROWS;
-    case 25: return OUT_CAP;
-  }
-  return 0;
-}
 
 export function sourcePtr(): usize { return SRC; }
 export function rowNumPtr(): usize { return ROW_NUM; }
