@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, PORTS } from "../../lib/contract";
 import { appLabels } from "../shared/labels";
 import { exposeHttpServer, type IngressSettings } from "../shared/network";
-import { NODE_UID, containerSecurityContext, httpProbes, plainEnv, scratch, serviceAccount, serviceHost, restrictedPod } from "../shared/pod";
+import { httpDeployment, httpService } from "../shared/http-workload";
+import { NODE_UID, httpProbes, serviceAccount } from "../shared/pod";
 import { coresFor, resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
 
@@ -59,16 +60,7 @@ export class Drifter extends pulumi.ComponentResource {
     const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
     const s = args.settings;
 
-    this.service = new k8s.core.v1.Service(
-      `${name}-svc`,
-      {
-        metadata: { namespace: args.namespace, labels },
-        spec: { type: args.serviceType, selector: labels, ports: [{ name: "http", port: PORTS.drifter, targetPort: PORTS.drifter, protocol: "TCP" }] },
-      },
-      { parent: this },
-    );
-    this.host = serviceHost(this.service);
-    this.url = pulumi.interpolate`http://${this.host}:${PORTS.drifter}`;
+    ({ service: this.service, host: this.host, url: this.url } = httpService(name, { namespace: args.namespace, labels, type: args.serviceType, port: PORTS.drifter }, { parent: this }));
 
     // Auto-named: a settings change gets a new ConfigMap name, so the pods roll.
     this.configMap = new k8s.core.v1.ConfigMap(
@@ -91,36 +83,24 @@ export class Drifter extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const tmp = scratch("tmp", "/tmp");
-    this.deployment = new k8s.apps.v1.Deployment(
-      `${name}-deploy`,
+    this.deployment = httpDeployment(
+      name,
       {
-        metadata: { namespace: args.namespace, labels },
-        spec: {
-          replicas: args.replicas,
-          selector: { matchLabels: labels },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          template: {
-            metadata: { labels },
-            spec: {
-              ...restrictedPod(sa.metadata.name, NODE_UID),
-              containers: [
-                {
-                  name: "drifter",
-                  image: args.image,
-                  imagePullPolicy: args.imagePullPolicy,
-                  command: ["node", "dist/drifter/src/main.js"],
-                  ports: [{ name: "http", containerPort: PORTS.drifter }],
-                  envFrom: [{ configMapRef: { name: this.configMap.metadata.name } }],
-                  resources: resourcesFor("drifter", args.size),
-                  securityContext: containerSecurityContext(NODE_UID),
-                  ...httpProbes(PORTS.drifter),
-                  volumeMounts: [tmp.mount],
-                },
-              ],
-              volumes: [tmp.volume],
-            },
-          },
+        namespace: args.namespace,
+        labels,
+        replicas: args.replicas,
+        surge: true,
+        serviceAccountName: sa.metadata.name,
+        uid: NODE_UID,
+        port: PORTS.drifter,
+        container: {
+          name: "drifter",
+          image: args.image,
+          imagePullPolicy: args.imagePullPolicy,
+          command: ["node", "dist/drifter/src/main.js"],
+          envFrom: [{ configMapRef: { name: this.configMap.metadata.name } }],
+          resources: resourcesFor("drifter", args.size),
+          ...httpProbes(PORTS.drifter),
         },
       },
       { parent: this },

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { BUCKETS, PORTS } from "../../lib/contract";
 import { accessLabels, appLabels } from "../shared/labels";
 import { exposeHttpServer, type IngressSettings } from "../shared/network";
-import { containerSecurityContext, scratch, serviceAccount, secretEnv, serviceHost, restrictedPod } from "../shared/pod";
+import { httpDeployment, httpService } from "../shared/http-workload";
+import { serviceAccount, secretEnv } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
 
@@ -52,23 +53,13 @@ export class Mlflow extends pulumi.ComponentResource {
     const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
     const podLabels = { ...labels, ...accessLabels("postgres", "minio") };
 
-    this.service = new k8s.core.v1.Service(
-      `${name}-svc`,
-      {
-        metadata: { namespace: args.namespace, labels },
-        spec: { type: args.serviceType, selector: labels, ports: [{ name: "http", port: PORTS.mlflow, targetPort: PORTS.mlflow, protocol: "TCP" }] },
-      },
-      { parent: this },
-    );
-    this.host = serviceHost(this.service);
-    this.url = pulumi.interpolate`http://${this.host}:${PORTS.mlflow}`;
+    ({ service: this.service, host: this.host, url: this.url } = httpService(name, { namespace: args.namespace, labels, type: args.serviceType, port: PORTS.mlflow }, { parent: this }));
     this.allowedHosts = pulumi.all([this.service.metadata.name, this.service.metadata.namespace]).apply(([svc, ns]) => {
       const names = [svc, `${svc}.${ns}`, `${svc}.${ns}.svc`, `${svc}.${ns}.svc.cluster.local`, "localhost", "127.0.0.1"];
       if (args.ingress) names.push(args.ingress.host);
       return [...names.flatMap((h) => [h, `${h}:${PORTS.mlflow}`]), ...(args.extraAllowedHosts ?? [])];
     });
 
-    const tmp = scratch("tmp", "/tmp", "512Mi");
     // The password reaches the URI through Kubernetes' $(VAR) expansion of an env var that
     // comes from the Secret: it is never in the pod spec, the args, or the stack's config.
     const env: k8s.types.input.core.v1.EnvVar[] = [
@@ -92,46 +83,37 @@ export class Mlflow extends pulumi.ComponentResource {
       { name: "MLFLOW_SERVER_ENABLE_JOB_EXECUTION", value: "false" },
     ];
     const healthGet = { path: "/health", port: PORTS.mlflow, httpHeaders: [{ name: "Host", value: `localhost:${PORTS.mlflow}` }] };
-    this.deployment = new k8s.apps.v1.Deployment(
-      `${name}-deploy`,
+    this.deployment = httpDeployment(
+      name,
       {
-        metadata: { namespace: args.namespace, labels },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels: podLabels },
-            spec: {
-              ...restrictedPod(sa.metadata.name, MLFLOW_UID),
-              containers: [
-                {
-                  name: "mlflow",
-                  image: args.image,
-                  imagePullPolicy: args.imagePullPolicy,
-                  command: ["mlflow"],
-                  args: [
-                    "server",
-                    "--host", "0.0.0.0",
-                    "--port", String(PORTS.mlflow),
-                    "--workers", "2",
-                    "--backend-store-uri", "$(MLFLOW_BACKEND_STORE_URI)",
-                    "--serve-artifacts",
-                    "--artifacts-destination", `s3://${BUCKETS.mlflow}`,
-                    "--allowed-hosts", "$(MLFLOW_SERVER_ALLOWED_HOSTS)",
-                  ],
-                  ports: [{ name: "http", containerPort: PORTS.mlflow }],
-                  env,
-                  resources: resourcesFor("mlflow", args.size),
-                  securityContext: containerSecurityContext(MLFLOW_UID),
-                  startupProbe: { httpGet: healthGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
-                  livenessProbe: { httpGet: healthGet, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
-                  readinessProbe: { httpGet: healthGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                  volumeMounts: [tmp.mount],
-                },
-              ],
-              volumes: [tmp.volume],
-            },
-          },
+        namespace: args.namespace,
+        labels,
+        podLabels,
+        replicas: 1,
+        serviceAccountName: sa.metadata.name,
+        uid: MLFLOW_UID,
+        tmpSizeLimit: "512Mi",
+        port: PORTS.mlflow,
+        container: {
+          name: "mlflow",
+          image: args.image,
+          imagePullPolicy: args.imagePullPolicy,
+          command: ["mlflow"],
+          args: [
+            "server",
+            "--host", "0.0.0.0",
+            "--port", String(PORTS.mlflow),
+            "--workers", "2",
+            "--backend-store-uri", "$(MLFLOW_BACKEND_STORE_URI)",
+            "--serve-artifacts",
+            "--artifacts-destination", `s3://${BUCKETS.mlflow}`,
+            "--allowed-hosts", "$(MLFLOW_SERVER_ALLOWED_HOSTS)",
+          ],
+          env,
+          resources: resourcesFor("mlflow", args.size),
+          startupProbe: { httpGet: healthGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
+          livenessProbe: { httpGet: healthGet, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
+          readinessProbe: { httpGet: healthGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
         },
       },
       { parent: this },

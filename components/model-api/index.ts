@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { BAKED_MODEL_PATH, ENV, PORTS } from "../../lib/contract";
 import { accessLabels, appLabels } from "../shared/labels";
 import { exposeHttpServer, type IngressSettings } from "../shared/network";
-import { NODE_UID, containerSecurityContext, httpProbes, plainEnv, scratch, serviceAccount, serviceHost, restrictedPod } from "../shared/pod";
+import { httpDeployment, httpService } from "../shared/http-workload";
+import { NODE_UID, httpProbes, plainEnv, serviceAccount } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
 
@@ -55,55 +56,35 @@ export class ModelApi extends pulumi.ComponentResource {
     const podLabels = { ...labels, ...accessLabels("minio") };
     this.image = pulumi.output(args.image);
 
-    this.service = new k8s.core.v1.Service(
-      `${name}-svc`,
-      {
-        metadata: { namespace: args.namespace, labels },
-        spec: { type: args.serviceType, selector: labels, ports: [{ name: "http", port: PORTS.modelApi, targetPort: PORTS.modelApi, protocol: "TCP" }] },
-      },
-      { parent: this },
-    );
-    this.host = serviceHost(this.service);
-    this.url = pulumi.interpolate`http://${this.host}:${PORTS.modelApi}`;
+    ({ service: this.service, host: this.host, url: this.url } = httpService(name, { namespace: args.namespace, labels, type: args.serviceType, port: PORTS.modelApi }, { parent: this }));
 
-    const tmp = scratch("tmp", "/tmp");
-    this.deployment = new k8s.apps.v1.Deployment(
-      `${name}-deploy`,
+    this.deployment = httpDeployment(
+      name,
       {
-        metadata: { namespace: args.namespace, labels },
-        spec: {
-          replicas: args.replicas,
-          selector: { matchLabels: labels },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          template: {
-            metadata: { labels: podLabels },
-            spec: {
-              ...restrictedPod(sa.metadata.name, NODE_UID),
-              terminationGracePeriodSeconds: 45,
-              containers: [
-                {
-                  name: "model-api",
-                  image: args.image,
-                  imagePullPolicy: args.imagePullPolicy,
-                  command: ["node", "dist/model-api/src/main.js"],
-                  ports: [{ name: "http", containerPort: PORTS.modelApi }],
-                  env: [
-                    plainEnv(ENV.port, PORTS.modelApi),
-                    plainEnv(ENV.logLevel, args.logLevel),
-                    plainEnv(ENV.modelPath, BAKED_MODEL_PATH),
-                    plainEnv(ENV.requestLogFlushRows, args.requestLogFlushRows),
-                    plainEnv(ENV.requestLogFlushSeconds, args.requestLogFlushSeconds),
-                    ...args.s3Env,
-                  ],
-                  resources: resourcesFor("modelApi", args.size),
-                  securityContext: containerSecurityContext(NODE_UID),
-                  ...httpProbes(PORTS.modelApi),
-                  volumeMounts: [tmp.mount],
-                },
-              ],
-              volumes: [tmp.volume],
-            },
-          },
+        namespace: args.namespace,
+        labels,
+        podLabels,
+        replicas: args.replicas,
+        surge: true,
+        serviceAccountName: sa.metadata.name,
+        uid: NODE_UID,
+        terminationGracePeriodSeconds: 45,
+        port: PORTS.modelApi,
+        container: {
+          name: "model-api",
+          image: args.image,
+          imagePullPolicy: args.imagePullPolicy,
+          command: ["node", "dist/model-api/src/main.js"],
+          env: [
+            plainEnv(ENV.port, PORTS.modelApi),
+            plainEnv(ENV.logLevel, args.logLevel),
+            plainEnv(ENV.modelPath, BAKED_MODEL_PATH),
+            plainEnv(ENV.requestLogFlushRows, args.requestLogFlushRows),
+            plainEnv(ENV.requestLogFlushSeconds, args.requestLogFlushSeconds),
+            ...args.s3Env,
+          ],
+          resources: resourcesFor("modelApi", args.size),
+          ...httpProbes(PORTS.modelApi),
         },
       },
       { parent: this },
