@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { ENV, PORTS } from "../../lib/contract";
 import { accessLabels, appLabels } from "../shared/labels";
 import { allowIngress, exposeIngress } from "../shared/network";
+import { dataStatefulSet } from "../shared/stateful";
 import { NODE_UID, containerSecurityContext, plainEnv, scratch, serviceAccount, secretEnv, serviceHost, restrictedPod } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { ServiceType, Size } from "../../stacks/profiles";
@@ -110,55 +111,37 @@ export class Minio extends pulumi.ComponentResource {
     ];
 
     const tmp = scratch("tmp", "/tmp", "64Mi");
-    this.statefulSet = new k8s.apps.v1.StatefulSet(
-      `${name}-sts`,
+    this.statefulSet = dataStatefulSet(
+      name,
       {
-        metadata: { namespace: args.namespace, labels },
-        spec: {
-          serviceName: this.service.metadata.name,
-          replicas: 1,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              ...restrictedPod(sa.metadata.name, MINIO_UID, MINIO_UID),
-              containers: [
-                {
-                  name: "minio",
-                  image: args.image,
-                  imagePullPolicy: args.imagePullPolicy,
-                  command: ["minio"],
-                  args: ["server", "/data", "--address", `:${PORTS.minio}`, "--console-address", `:${PORTS.minioConsole}`, "--certs-dir", "/tmp/certs"],
-                  ports: [
-                    { name: "s3", containerPort: PORTS.minio },
-                    { name: "console", containerPort: PORTS.minioConsole },
-                  ],
-                  env: [
-                    secretEnv("MINIO_ROOT_USER", this.secretName, MINIO_SECRET_KEYS.accessKey),
-                    secretEnv("MINIO_ROOT_PASSWORD", this.secretName, MINIO_SECRET_KEYS.secretKey),
-                    { name: "HOME", value: "/tmp" },
-                  ],
-                  resources: resourcesFor("minio", args.size),
-                  securityContext: containerSecurityContext(MINIO_UID),
-                  livenessProbe: { httpGet: { path: "/minio/health/live", port: PORTS.minio }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-                  readinessProbe: { httpGet: { path: "/minio/health/ready", port: PORTS.minio }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                  startupProbe: { httpGet: { path: "/minio/health/live", port: PORTS.minio }, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 60 },
-                  volumeMounts: [{ name: "data", mountPath: "/data" }, tmp.mount],
-                },
-              ],
-              volumes: [tmp.volume],
-            },
-          },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                ...(args.storageClass ? { storageClassName: args.storageClass } : {}),
-                resources: { requests: { storage: args.storageSize } },
-              },
-            },
+        namespace: args.namespace,
+        labels,
+        serviceName: this.service.metadata.name,
+        serviceAccountName: sa.metadata.name,
+        uid: MINIO_UID,
+        dataPath: "/data",
+        storageSize: args.storageSize,
+        storageClass: args.storageClass,
+        scratches: [tmp],
+        container: {
+          name: "minio",
+          image: args.image,
+          imagePullPolicy: args.imagePullPolicy,
+          command: ["minio"],
+          args: ["server", "/data", "--address", `:${PORTS.minio}`, "--console-address", `:${PORTS.minioConsole}`, "--certs-dir", "/tmp/certs"],
+          ports: [
+            { name: "s3", containerPort: PORTS.minio },
+            { name: "console", containerPort: PORTS.minioConsole },
           ],
+          env: [
+            secretEnv("MINIO_ROOT_USER", this.secretName, MINIO_SECRET_KEYS.accessKey),
+            secretEnv("MINIO_ROOT_PASSWORD", this.secretName, MINIO_SECRET_KEYS.secretKey),
+            { name: "HOME", value: "/tmp" },
+          ],
+          resources: resourcesFor("minio", args.size),
+          livenessProbe: { httpGet: { path: "/minio/health/live", port: PORTS.minio }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+          readinessProbe: { httpGet: { path: "/minio/health/ready", port: PORTS.minio }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+          startupProbe: { httpGet: { path: "/minio/health/live", port: PORTS.minio }, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 60 },
         },
       },
       { parent: this },

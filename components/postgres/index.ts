@@ -4,7 +4,8 @@ import * as random from "@pulumi/random";
 import { PORTS } from "../../lib/contract";
 import { appLabels } from "../shared/labels";
 import { allowIngress } from "../shared/network";
-import { containerSecurityContext, scratch, serviceAccount, secretEnv, serviceHost, restrictedPod } from "../shared/pod";
+import { dataStatefulSet } from "../shared/stateful";
+import { scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import type { Size } from "../../stacks/profiles";
 
@@ -93,53 +94,35 @@ export class Postgres extends pulumi.ComponentResource {
     const run = scratch("run", "/var/run/postgresql", "16Mi");
     const tmp = scratch("tmp", "/tmp", "64Mi");
     const ready = ["pg_isready", "-h", "127.0.0.1", "-p", String(PORTS.postgres), "-U", this.user, "-d", this.database];
-    this.statefulSet = new k8s.apps.v1.StatefulSet(
-      `${name}-sts`,
+    this.statefulSet = dataStatefulSet(
+      name,
       {
-        metadata: { namespace: args.namespace, labels },
-        spec: {
-          serviceName: this.service.metadata.name,
-          replicas: 1,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              ...restrictedPod(sa.metadata.name, POSTGRES_UID, POSTGRES_UID),
-              terminationGracePeriodSeconds: 60,
-              containers: [
-                {
-                  name: "postgres",
-                  image: args.image,
-                  imagePullPolicy: args.imagePullPolicy,
-                  ports: [{ name: "postgres", containerPort: PORTS.postgres }],
-                  env: [
-                    secretEnv("POSTGRES_USER", this.secretName, POSTGRES_SECRET_KEYS.user),
-                    secretEnv("POSTGRES_PASSWORD", this.secretName, POSTGRES_SECRET_KEYS.password),
-                    secretEnv("POSTGRES_DB", this.secretName, POSTGRES_SECRET_KEYS.database),
-                    // A subdirectory: the volume root holds lost+found on many storage classes.
-                    { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
-                  ],
-                  resources: resourcesFor("postgres", args.size),
-                  securityContext: containerSecurityContext(POSTGRES_UID),
-                  livenessProbe: { exec: { command: ready }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
-                  readinessProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                  startupProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
-                  volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }, run.mount, tmp.mount],
-                },
-              ],
-              volumes: [run.volume, tmp.volume],
-            },
-          },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                ...(args.storageClass ? { storageClassName: args.storageClass } : {}),
-                resources: { requests: { storage: args.storageSize } },
-              },
-            },
+        namespace: args.namespace,
+        labels,
+        serviceName: this.service.metadata.name,
+        serviceAccountName: sa.metadata.name,
+        uid: POSTGRES_UID,
+        terminationGracePeriodSeconds: 60,
+        dataPath: "/var/lib/postgresql/data",
+        storageSize: args.storageSize,
+        storageClass: args.storageClass,
+        scratches: [run, tmp],
+        container: {
+          name: "postgres",
+          image: args.image,
+          imagePullPolicy: args.imagePullPolicy,
+          ports: [{ name: "postgres", containerPort: PORTS.postgres }],
+          env: [
+            secretEnv("POSTGRES_USER", this.secretName, POSTGRES_SECRET_KEYS.user),
+            secretEnv("POSTGRES_PASSWORD", this.secretName, POSTGRES_SECRET_KEYS.password),
+            secretEnv("POSTGRES_DB", this.secretName, POSTGRES_SECRET_KEYS.database),
+            // A subdirectory: the volume root holds lost+found on many storage classes.
+            { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
           ],
+          resources: resourcesFor("postgres", args.size),
+          livenessProbe: { exec: { command: ready }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+          readinessProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+          startupProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
         },
       },
       { parent: this },
