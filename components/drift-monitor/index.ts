@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../lib/contract";
+import type { PartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
 import { NODE_UID, containerSecurityContext, plainEnv, scratch, secretEnv, serviceAccount, restrictedPod } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
-import type { Size } from "../../stacks/profiles";
 
 /** Key of the GitHub token Secret read by the drift CronJob (and only by it). */
 export const GITHUB_TOKEN_KEY = "token";
@@ -45,17 +45,11 @@ export interface TrafficSettings {
   deadlineSeconds: number;
 }
 
-export interface DriftMonitorArgs {
-  /** Namespace to deploy into. */
-  namespace: pulumi.Input<string>;
+export interface DriftMonitorArgs extends PartArgs {
   /** drift-job image (drift-job/Dockerfile). */
   driftJobImage: pulumi.Input<string>;
   /** Image that runs the traffic CLI: the platform model-api image (not the retrained model tag). */
   trafficImage: pulumi.Input<string>;
-  /** imagePullPolicy. */
-  imagePullPolicy: pulumi.Input<string>;
-  /** Requests/limits scale. */
-  size: Size;
   /** LOG_LEVEL. */
   logLevel: string;
   /** S3_* env (MinIO component's s3Env). */

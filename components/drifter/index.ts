@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, PORTS } from "../../lib/contract";
+import type { ExposedPartArgs } from "../shared/args";
 import { appLabels } from "../shared/labels";
-import { exposeHttpServer, type IngressSettings } from "../shared/network";
+import { exposeHttpServer } from "../shared/network";
 import { httpDeployment, httpService } from "../shared/http-workload";
 import { NODE_UID, httpProbes, serviceAccount } from "../shared/pod";
 import { coresFor, resourcesFor } from "../shared/resources";
-import type { ServiceType, Size } from "../../stacks/profiles";
 
 export interface DrifterSettings {
   /** DRIFT_PROB: per-column drift probability of the drift_prob scenario (0..1). */
@@ -23,25 +23,15 @@ export interface DrifterSettings {
   schema: string;
 }
 
-export interface DrifterArgs {
-  /** Namespace to deploy into. */
-  namespace: pulumi.Input<string>;
+export interface DrifterArgs extends ExposedPartArgs {
   /** Drifter image (drifter/Dockerfile). */
   image: pulumi.Input<string>;
-  /** imagePullPolicy. */
-  imagePullPolicy: pulumi.Input<string>;
   /** Replicas. */
   replicas: pulumi.Input<number>;
-  /** Requests/limits scale. */
-  size: Size;
-  /** Service type. */
-  serviceType: ServiceType;
   /** LOG_LEVEL. */
   logLevel: string;
   /** The DRIFT_* settings. */
   settings: DrifterSettings;
-  /** Expose through an Ingress at this host, when set. */
-  ingress?: IngressSettings;
 }
 
 /** The data generator (drifter/src/main.ts): a Deployment and a Service on PORTS.drifter. */

@@ -2,12 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ENV, PORTS } from "../../lib/contract";
+import type { ExposedPartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
 import { allowIngress, exposeIngress } from "../shared/network";
 import { dataStatefulSet } from "../shared/stateful";
 import { NODE_UID, containerSecurityContext, plainEnv, scratch, serviceAccount, secretEnv, serviceHost, restrictedPod } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
-import type { ServiceType, Size } from "../../stacks/profiles";
+import type { Size } from "../../stacks/profiles";
 
 /** Keys of the MinIO root credentials Secret. */
 export const MINIO_SECRET_KEYS = { accessKey: "root-user", secretKey: "root-password" } as const;
@@ -18,27 +19,17 @@ export const MINIO_UID = 10002;
 /** The S3 region MinIO reports. */
 export const S3_REGION = "us-east-1";
 
-export interface MinioArgs {
-  /** Namespace to deploy into. */
-  namespace: pulumi.Input<string>;
+export interface MinioArgs extends ExposedPartArgs {
   /** Pinned MinIO server image. */
   image: pulumi.Input<string>;
   /** Image that runs the init Job (the drifter image: `node dist/drifter/src/seed-cli.js`). */
   seedImage: pulumi.Input<string>;
-  /** imagePullPolicy of both. */
-  imagePullPolicy: pulumi.Input<string>;
   /** StorageClass of the data volume; "" = cluster default. */
   storageClass: string;
   /** Size of the data volume. */
   storageSize: pulumi.Input<string>;
-  /** Requests/limits scale. */
-  size: Size;
-  /** Service type of the API/console Service. */
-  serviceType: ServiceType;
   /** LOG_LEVEL of the init Job. */
   logLevel: string;
-  /** Expose the console through an Ingress at this host (with this class), when set. */
-  ingress?: { host: string; className: string; controllerNamespace: string };
 }
 
 /**

@@ -1,33 +1,23 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BUCKETS, PORTS } from "../../lib/contract";
+import type { ExposedPartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
-import { exposeHttpServer, type IngressSettings } from "../shared/network";
+import { exposeHttpServer } from "../shared/network";
 import { httpDeployment, httpService } from "../shared/http-workload";
 import { serviceAccount, secretEnv } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
-import type { ServiceType, Size } from "../../stacks/profiles";
 
 /** uid of the MLflow image we build (components/images/mlflow.Dockerfile). */
 export const MLFLOW_UID = 10001;
 
-export interface MlflowArgs {
-  /** Namespace to deploy into. */
-  namespace: pulumi.Input<string>;
+export interface MlflowArgs extends ExposedPartArgs {
   /** MLflow image with psycopg2 and boto3. */
   image: pulumi.Input<string>;
-  /** imagePullPolicy. */
-  imagePullPolicy: pulumi.Input<string>;
-  /** Requests/limits scale. */
-  size: Size;
-  /** Service type. */
-  serviceType: ServiceType;
   /** Backend store: Postgres host (Service DNS), port, database, and the Secret with user/password. */
   postgres: { host: pulumi.Input<string>; port: number; database: string; secretName: pulumi.Input<string>; userKey: string; passwordKey: string };
   /** Artifact store: MinIO endpoint URL and the Secret with its credentials. */
   s3: { endpointUrl: pulumi.Input<string>; secretName: pulumi.Input<string>; accessKeyKey: string; secretKeyKey: string };
-  /** Expose the UI through an Ingress at this host, when set. */
-  ingress?: IngressSettings;
   /** Extra Host names to accept (a LoadBalancer's address, a proxy's name). */
   extraAllowedHosts?: string[];
 }

@@ -1,26 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BAKED_MODEL_PATH, ENV, PORTS } from "../../lib/contract";
+import type { ExposedPartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
-import { exposeHttpServer, type IngressSettings } from "../shared/network";
+import { exposeHttpServer } from "../shared/network";
 import { httpDeployment, httpService } from "../shared/http-workload";
 import { NODE_UID, httpProbes, plainEnv, serviceAccount } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
-import type { ServiceType, Size } from "../../stacks/profiles";
 
-export interface ModelApiArgs {
-  /** Namespace to deploy into. */
-  namespace: pulumi.Input<string>;
+export interface ModelApiArgs extends ExposedPartArgs {
   /** The model image (`<repo>:<modelImageTag>`): the only input a retrain changes. */
   image: pulumi.Input<string>;
-  /** imagePullPolicy. */
-  imagePullPolicy: pulumi.Input<string>;
   /** Replicas. */
   replicas: pulumi.Input<number>;
-  /** Requests/limits scale. */
-  size: Size;
-  /** Service type. */
-  serviceType: ServiceType;
   /** LOG_LEVEL. */
   logLevel: string;
   /** The S3_* env of the request log store (MinIO component's s3Env). */
@@ -29,8 +21,6 @@ export interface ModelApiArgs {
   requestLogFlushRows: number;
   /** ... or this many seconds. */
   requestLogFlushSeconds: number;
-  /** Expose through an Ingress at this host, when set. */
-  ingress?: IngressSettings;
 }
 
 /**

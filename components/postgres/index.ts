@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PORTS } from "../../lib/contract";
+import type { PartArgs } from "../shared/args";
 import { appLabels } from "../shared/labels";
 import { allowIngress } from "../shared/network";
 import { dataStatefulSet } from "../shared/stateful";
@@ -15,19 +16,13 @@ export const POSTGRES_SECRET_KEYS = { user: "username", password: "password", da
 /** The official image runs postgres as uid/gid 999. */
 const POSTGRES_UID = 999;
 
-export interface PostgresArgs {
-  /** Namespace to deploy into. */
-  namespace: pulumi.Input<string>;
+export interface PostgresArgs extends PartArgs {
   /** Pinned Postgres image (official, Debian based). */
   image: pulumi.Input<string>;
-  /** imagePullPolicy. */
-  imagePullPolicy: pulumi.Input<string>;
   /** StorageClass of the data volume; "" = cluster default. */
   storageClass: string;
   /** Size of the data volume, e.g. 2Gi. */
   storageSize: pulumi.Input<string>;
-  /** Requests/limits scale. */
-  size: Size;
   /** Database and user name. */
   database?: string;
 }
