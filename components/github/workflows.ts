@@ -174,6 +174,9 @@ const registryLogin: Step = {
   },
 };
 
+/** The first steps of every job that works on the stack: the code, Node, the packages, the stack variable and the cluster access. */
+const stackJobSetup: Step[] = [checkout, setupNode, install, checkStack, writeKubeconfig];
+
 const pulumiWith = {
   "stack-name": variable(VARIABLES.stack),
   "cloud-url": variable(VARIABLES.backendUrl),
@@ -217,11 +220,7 @@ export function prCheckWorkflow(options: WorkflowOptions = {}): Workflow {
         "timeout-minutes": 30,
         env: pulumiEnv,
         steps: [
-          checkout,
-          setupNode,
-          install,
-          checkStack,
-          writeKubeconfig,
+          ...stackJobSetup,
           {
             name: "Pulumi preview",
             uses: ACTIONS.pulumi,
@@ -257,11 +256,7 @@ export function deployWorkflow(options: WorkflowOptions = {}): Workflow {
         "timeout-minutes": 60,
         env: pulumiEnv,
         steps: [
-          checkout,
-          setupNode,
-          install,
-          checkStack,
-          writeKubeconfig,
+          ...stackJobSetup,
           registryLogin,
           {
             // The images are built and pushed by @pulumi/docker inside the update.
@@ -316,11 +311,7 @@ export function retrainWorkflow(): Workflow {
         "timeout-minutes": 60,
         env: { ...pulumiEnv, [RETRAIN_ENV.stack]: variable(VARIABLES.stack) },
         steps: [
-          checkout,
-          setupNode,
-          install,
-          checkStack,
-          writeKubeconfig,
+          ...stackJobSetup,
           registryLogin,
           { name: "Install the Pulumi CLI", uses: ACTIONS.pulumi, with: { "pulumi-version": PULUMI_CLI_VERSION } },
           {
