@@ -21,6 +21,7 @@ import {
   type Size,
 } from "../stacks/profiles";
 import { SCENARIOS, SCHEMAS, parseScenarios } from "../drifter/src/scenarios";
+import type { DriftCheckSettings, TrafficSettings } from "../components/drift-monitor";
 
 /** The config namespace (the project name in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "drift-loop";
@@ -92,20 +93,9 @@ export interface PlatformConfig {
     schema: (typeof DRIFT_SCHEMAS)[number];
   };
   modelApi: { replicas: number; requestLogFlushRows: number; requestLogFlushSeconds: number };
-  drift: {
-    schedule: string;
-    windowMinutes: number;
-    currentSource: (typeof CURRENT_SOURCES)[number];
-    stattest: (typeof STATTESTS)[number];
-    /** undefined = the method's default threshold. */
-    threshold?: number;
-    driftShare: number;
-    retrainPsiThreshold: number;
-    retrainDriftedShare: number;
-    retrainCooldownMinutes: number;
-    deadlineSeconds: number;
-  };
-  traffic: { schedule: string; rows: number; batchSize: number; scenario: string; deadlineSeconds: number };
+  /** The drift check's settings (the DriftMonitor component's), with the allowed sources and methods. */
+  drift: DriftCheckSettings & { currentSource: (typeof CURRENT_SOURCES)[number]; stattest: (typeof STATTESTS)[number] };
+  traffic: TrafficSettings;
   github: GithubConfig;
 }
 
