@@ -11,7 +11,7 @@
 import { parse } from "csv-parse";
 import type { Dataset } from "../types";
 import { ColumnBuilder } from "./columns";
-import { type ByteSource, DataError } from "./source";
+import { type ByteSource, DataError, forEachLine } from "./source";
 
 const COMMA = 0x2c;
 const LF = 0x0a;
@@ -68,7 +68,6 @@ function readCsvFast(source: ByteSource, forceCat: Set<string>): { dataset: Data
   let ncol = 0;
   let rows = 0;
   let line = 0; // 1-based number of the last line consumed
-  let carry: Buffer | undefined;
 
   const parseHeader = (data: Buffer, start: number, end: number) => {
     let text = data.toString("utf8", start, end);
@@ -107,24 +106,17 @@ function readCsvFast(source: ByteSource, forceCat: Set<string>): { dataset: Data
     rows++;
   };
 
-  for (const chunk of source.chunks()) {
-    if (chunk.indexOf(QUOTE) !== -1) throw new NeedsFullParser();
-    let data = chunk;
-    if (carry && carry.length) {
-      data = Buffer.concat([carry, chunk]);
-    }
-    let ls = 0;
-    for (;;) {
-      const nl = data.indexOf(LF, ls);
-      if (nl === -1) break;
-      parseLine(data, ls, nl);
-      ls = nl + 1;
-    }
-    carry = ls < data.length ? data.subarray(ls) : undefined;
-  }
-  if (carry && carry.length) parseLine(carry, 0, carry.length);
+  forEachLine(unquoted(source.chunks()), parseLine);
   if (!builders) throw new DataError(`${source.name}: the file is empty; expected a header line with column names`);
   return finish(builders, rows);
+}
+
+/** The chunks, as long as none has a quote (the fast reader does not parse quoted fields). */
+function* unquoted(chunks: Iterable<Buffer>): Generator<Buffer> {
+  for (const chunk of chunks) {
+    if (chunk.indexOf(QUOTE) !== -1) throw new NeedsFullParser();
+    yield chunk;
+  }
 }
 
 function countFields(data: Buffer, start: number, end: number): number {

@@ -7,9 +7,8 @@
  */
 import type { Dataset } from "../types";
 import { ColumnBuilder } from "./columns";
-import { type ByteSource, DataError } from "./source";
+import { type ByteSource, DataError, forEachLine } from "./source";
 
-const LF = 0x0a;
 
 /** Streams the source line by line and fills `target` (shared by several files of one window). */
 export class NdjsonAccumulator {
@@ -27,7 +26,6 @@ export class NdjsonAccumulator {
   }
 
   add(source: ByteSource): void {
-    let carry: Buffer | undefined;
     let line = 0;
     const onLine = (data: Buffer, start: number, end: number) => {
       line++;
@@ -44,18 +42,7 @@ export class NdjsonAccumulator {
       }
       this.addRow(obj as Record<string, unknown>);
     };
-    for (const chunk of source.chunks()) {
-      const data = carry && carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      let ls = 0;
-      for (;;) {
-        const nl = data.indexOf(LF, ls);
-        if (nl === -1) break;
-        onLine(data, ls, nl);
-        ls = nl + 1;
-      }
-      carry = ls < data.length ? data.subarray(ls) : undefined;
-    }
-    if (carry && carry.length) onLine(carry, 0, carry.length);
+    forEachLine(source.chunks(), onLine);
   }
 
   addRow(obj: Record<string, unknown>): void {

@@ -29,6 +29,27 @@ export interface ByteSource {
 }
 
 const CHUNK = 4 << 20;
+const LF = 0x0a;
+
+/**
+ * Calls onLine(data, start, end) for each line of the chunks, in order, without the
+ * newline; a line may span chunks, and the last one needs no newline at the end.
+ */
+export function forEachLine(chunks: Iterable<Buffer>, onLine: (data: Buffer, start: number, end: number) => void): void {
+  let carry: Buffer | undefined;
+  for (const chunk of chunks) {
+    const data = carry && carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    let ls = 0;
+    for (;;) {
+      const nl = data.indexOf(LF, ls);
+      if (nl === -1) break;
+      onLine(data, ls, nl);
+      ls = nl + 1;
+    }
+    carry = ls < data.length ? data.subarray(ls) : undefined;
+  }
+  if (carry && carry.length) onLine(carry, 0, carry.length);
+}
 
 export function fileSource(path: string): ByteSource {
   let fd: number;
