@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { parse as parseCsv } from "csv-parse/sync";
 import { FEATURES, FEATURE_NAMES, LABEL, type Row } from "../../lib/schema";
+import { fetchCreditNdjson } from "./drifter-client";
 import type { LabelledRow } from "./trainer";
 import { checkRow, featuresOf } from "./validate";
 
@@ -136,21 +137,8 @@ export async function fetchFromDrifter(
   let page = 0;
   while (rows.length < opts.rows) {
     const n = Math.min(pageRows, opts.rows - rows.length);
-    const url = new URL(`${drifterUrl.replace(/\/+$/, "")}/api/v1/data`);
-    url.searchParams.set("format", "ndjson");
-    url.searchParams.set("schema", "credit");
-    url.searchParams.set("rows", String(n));
-    if (opts.seed !== undefined) url.searchParams.set("seed", String(opts.seed + page));
-    if (opts.scenario) url.searchParams.set("scenario", opts.scenario);
-    if (opts.magnitude !== undefined) url.searchParams.set("magnitude", String(opts.magnitude));
-    let res: Response;
-    try {
-      res = await f(url, { signal: AbortSignal.timeout(60_000) });
-    } catch (err) {
-      throw new DatasetError(`cannot reach the drifter at ${url.origin}: ${(err as Error).message}`);
-    }
-    const text = await res.text();
-    if (!res.ok) throw new DatasetError(`the drifter answered ${res.status} for ${url.pathname}${url.search}: ${text.slice(0, 300)}`);
+    const seed = opts.seed !== undefined ? opts.seed + page : undefined;
+    const text = await fetchCreditNdjson(drifterUrl, { rows: n, seed, scenario: opts.scenario, magnitude: opts.magnitude }, f, (m) => new DatasetError(m));
     const got = parseNdjsonDataset(text, `drifter page ${page + 1}`).rows;
     if (!got.length) throw new DatasetError("the drifter returned no rows");
     rows.push(...got.slice(0, n));

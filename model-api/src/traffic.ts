@@ -4,6 +4,7 @@
  */
 import type { Logger } from "../../lib/logger";
 import { sleep } from "../../lib/retry";
+import { fetchCreditNdjson } from "./drifter-client";
 import { FEATURE_NAMES, LABEL } from "../../lib/schema";
 
 export interface TrafficOptions {
@@ -38,20 +39,7 @@ const KEEP = new Set<string>([...FEATURE_NAMES, LABEL]);
 
 /** Fetches the drifter batch as row objects (schema columns only). */
 export async function fetchDrifterBatch(o: Pick<TrafficOptions, "drifterUrl" | "rows" | "scenario" | "fetchImpl">): Promise<Record<string, unknown>[]> {
-  const url = new URL(`${o.drifterUrl.replace(/\/+$/, "")}/api/v1/data`);
-  url.searchParams.set("format", "ndjson");
-  url.searchParams.set("schema", "credit");
-  url.searchParams.set("rows", String(o.rows));
-  if (o.scenario) url.searchParams.set("scenario", o.scenario);
-  const f = o.fetchImpl ?? fetch;
-  let res: Response;
-  try {
-    res = await f(url, { signal: AbortSignal.timeout(60_000) });
-  } catch (err) {
-    throw new Error(`cannot reach the drifter at ${url.origin}: ${(err as Error).message}`);
-  }
-  const text = await res.text();
-  if (!res.ok) throw new Error(`the drifter answered ${res.status} for ${url.pathname}${url.search}: ${text.slice(0, 300)}`);
+  const text = await fetchCreditNdjson(o.drifterUrl, { rows: o.rows, scenario: o.scenario }, o.fetchImpl);
   const rows: Record<string, unknown>[] = [];
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;

@@ -1,0 +1,28 @@
+/**
+ * One credit batch from the drifter, as NDJSON text: `GET /api/v1/data?format=ndjson&schema=credit`
+ * with a 60 s timeout. An unreachable drifter or an error answer is thrown (built by `fail`,
+ * so callers keep their own error type), naming the drifter and what it answered.
+ */
+export async function fetchCreditNdjson(
+  drifterUrl: string,
+  params: { rows: number; seed?: number; scenario?: string; magnitude?: number },
+  fetchImpl: typeof fetch = fetch,
+  fail: (message: string) => Error = (message) => new Error(message),
+): Promise<string> {
+  const url = new URL(`${drifterUrl.replace(/\/+$/, "")}/api/v1/data`);
+  url.searchParams.set("format", "ndjson");
+  url.searchParams.set("schema", "credit");
+  url.searchParams.set("rows", String(params.rows));
+  if (params.seed !== undefined) url.searchParams.set("seed", String(params.seed));
+  if (params.scenario) url.searchParams.set("scenario", params.scenario);
+  if (params.magnitude !== undefined) url.searchParams.set("magnitude", String(params.magnitude));
+  let res: Response;
+  try {
+    res = await fetchImpl(url, { signal: AbortSignal.timeout(60_000) });
+  } catch (err) {
+    throw fail(`cannot reach the drifter at ${url.origin}: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  if (!res.ok) throw fail(`the drifter answered ${res.status} for ${url.pathname}${url.search}: ${text.slice(0, 300)}`);
+  return text;
+}
