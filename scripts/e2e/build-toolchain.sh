@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the end-to-end toolchain from the Go module proxy into a cache outside the repo:
 # the Pulumi CLI + Node.js language host, the kubernetes and random resource providers,
-# kube-apiserver / kube-controller-manager / kube-scheduler, kwok, and etcd (Debian).
+# kube-apiserver / kube-controller-manager / kube-scheduler, kwok, and etcd.
 #
 # Idempotent: each component writes a marker with its pinned version; a rerun with the
 # same version does nothing. Versions are pinned to match package-lock.json.
@@ -13,41 +13,51 @@ set -euo pipefail
 # ---- pins (keep in step with package-lock.json: @pulumi/pulumi, @pulumi/kubernetes, @pulumi/random)
 PULUMI_VERSION=3.248.0
 PULUMI_PKG_H1=h1:MkvI29cYE3QUEvSl+7kZrV5lQ6CBIt54WjYt2HEXDSg=
-# The language host module has no tags; this is the pseudo-version of the v3.248.0 commit.
+# The Node.js language host at the v3.248.0 tag (upstream commit of its third-party copy).
 PULUMI_NODEJS_HOST_COMMIT=a88168d865b7
-PULUMI_NODEJS_HOST_TIME=20260624120734
 PULUMI_KUBERNETES_VERSION=4.34.2
 PULUMI_RANDOM_VERSION=4.21.2
+# Upstream commit of the pulumi-random provider/ source copy (between v4.21.1 and v4.21.2).
+PULUMI_RANDOM_COMMIT=f64d8726
 # Kubernetes 1.34 (the API version kubernetes-models 5.1.0 validates against; resource.k8s.io/v1).
 KUBERNETES_VERSION=1.34.4
 KWOK_VERSION=0.7.0
+# etcd 3.6, the series Kubernetes 1.34 is released with.
+ETCD_VERSION=3.6.16
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CACHE_ROOT="${DRIFT_LOOP_CACHE:-$HOME/.cache/drift-loop}/e2e"
+# DRIFT_LOOP_E2E_CACHE moves just the toolchain (CI sets up the servers in a fresh cache each
+# run but keeps the toolchain); default: the e2e folder of the set-up cache.
+CACHE_ROOT="${DRIFT_LOOP_E2E_CACHE:-${DRIFT_LOOP_CACHE:-$HOME/.cache/drift-loop}/e2e}"
 BIN="$CACHE_ROOT/bin"
 WORK="$CACHE_ROOT/work"
 MARKERS="$CACHE_ROOT/markers"
 LOGS="$CACHE_ROOT/logs"
-# What `build-toolchain.sh` with no argument builds. provider-random is not in it: the proxy
-# does not serve it (see build_provider_random); name it explicitly to try.
-ALL_COMPONENTS=(etcd kwok language-nodejs pulumi provider-kubernetes kubernetes)
-KNOWN_COMPONENTS=("${ALL_COMPONENTS[@]}" provider-random)
+# Third-party sources the Go module proxy refuses (see each folder's README for provenance):
+# shared/ beside the repository, read-only in CI, so builds copy them into $WORK first.
+THIRD_PARTY="$(realpath -m "${DRIFT_LOOP_THIRD_PARTY:-$SCRIPT_DIR/../../../shared/third_party}")"
+# What `build-toolchain.sh` with no argument builds, in build order (the language host
+# reuses the Pulumi CLI's build cache).
+ALL_COMPONENTS=(etcd kwok pulumi language-nodejs provider-random provider-kubernetes kubernetes)
+KNOWN_COMPONENTS=("${ALL_COMPONENTS[@]}")
 
 usage() {
   cat <<EOF
 Usage: $0 [--help] [--list] [--check] [COMPONENT...]
 
-Builds the e2e toolchain into $BIN (override the root with DRIFT_LOOP_CACHE).
-Default components: ${ALL_COMPONENTS[*]} (provider-random only when named)
+Builds the e2e toolchain into $BIN (override the root with DRIFT_LOOP_E2E_CACHE,
+or DRIFT_LOOP_CACHE for everything).
+Default components: ${ALL_COMPONENTS[*]}
   --check              build nothing; exit 0 when the components are all cached, else 1
-  etcd                 Debian's etcd-server package (apt-get)
+  etcd                 etcd v$ETCD_VERSION (go.etcd.io/etcd/server/v3)
   kwok                 sigs.k8s.io/kwok v$KWOK_VERSION (fake kubelets: nodes and pods become Ready)
   pulumi               Pulumi CLI v$PULUMI_VERSION
-  language-nodejs      pulumi-language-nodejs at the v$PULUMI_VERSION commit
-  provider-random      pulumi-resource-random v$PULUMI_RANDOM_VERSION
+  language-nodejs      pulumi-language-nodejs v$PULUMI_VERSION (upstream $PULUMI_NODEJS_HOST_COMMIT, from THIRD_PARTY)
+  provider-random      pulumi-resource-random v$PULUMI_RANDOM_VERSION (upstream $PULUMI_RANDOM_COMMIT, from THIRD_PARTY)
   provider-kubernetes  pulumi-resource-kubernetes v$PULUMI_KUBERNETES_VERSION
   kubernetes           kube-apiserver, kube-controller-manager, kube-scheduler v$KUBERNETES_VERSION
 A component is skipped when its marker in $MARKERS names the pinned version.
+THIRD_PARTY: $THIRD_PARTY (override with DRIFT_LOOP_THIRD_PARTY).
 Build logs: $LOGS/<component>.log. Set E2E_BUILD_P (default 1) for go build -p.
 Put $BIN first on PATH to use the tools.
 EOF
@@ -94,20 +104,24 @@ run_component() {
 # A fresh wrapper module directory (go.mod written by the caller).
 wrapper_dir() { local d="$WORK/$1"; rm -rf "$d"; mkdir -p "$d"; echo "$d"; }
 
-# ---------------------------------------------------------------- etcd (Debian)
+# ---------------------------------------------------------------- etcd
+# Built from the Go module proxy: Debian's etcd 3.4.23 lacks the watch progress requests that
+# kube-apiserver 1.34 needs for streaming lists, so every client watch that asks for one (kwok's
+# pod watch) ended with "RequestWatchProgress is disabled" and fell back to slow relists. A
+# wrapper module, because server/v3's go.mod replaces its sibling modules with folders.
 build_etcd() {
-  if ! command -v etcd >/dev/null 2>&1; then
-    export DEBIAN_FRONTEND=noninteractive
-    local tries=0
-    until apt-get install -y -q etcd-server; do
-      tries=$((tries + 1)); [[ $tries -ge 20 ]] && return 1
-      echo "apt busy (dpkg lock?), retrying in 15s"; sleep 15
-      apt-get update -q || true
-    done
-  fi
-  # The Debian package starts a system etcd on :2379; the harness uses its own ports, stop it.
-  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd >/dev/null 2>&1 || true; fi
-  ln -sf "$(command -v etcd)" "$BIN/etcd"
+  local d; d=$(wrapper_dir etcd)
+  cat >"$d/go.mod" <<EOF
+module drift-loop.local/e2e/etcd
+
+go 1.24
+
+require go.etcd.io/etcd/server/v3 v$ETCD_VERSION
+EOF
+  cd "$d"
+  go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION"
+  "${NICE[@]}" go build -p "$GO_P" -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+  echo "source=go.etcd.io/etcd/server/v3@v$ETCD_VERSION" >"$d/SOURCE"
   "$BIN/etcd" --version
 }
 
@@ -163,53 +177,33 @@ EOF
 }
 
 # ---------------------------------------------------------------- Node.js language host
-# The language host is its own module (no tags) since ~v3.69; before that it lived in sdk/v3.
-# Try the pseudo-version of the v3.248.0 commit first. This proxy refuses it (403 "not
-# available"), so fall back to the newest sdk/v3 release that still contains the host.
-LANGUAGE_HOST_FALLBACK_SDK=3.68.0
+# The host module has no tags and the proxy refuses the pseudo-versions of the v3.248.0
+# commit, so it is built from the third-party copy of its folder at that tag. Its go.mod
+# replaces pkg/v3 and sdk/v3 with folders of the upstream tree; point them at the released
+# modules (which the proxy serves) instead.
+third_party_copy() { # folder-under-THIRD_PARTY dest: a writable copy, or a clear failure
+  local src="$THIRD_PARTY/$1"
+  [[ -d "$src" ]] || { echo "missing third-party source $src (set DRIFT_LOOP_THIRD_PARTY)"; return 1; }
+  rm -rf "$2"; cp -r "$src" "$2"; chmod -R u+w "$2"
+}
 build_language_nodejs() {
   local d; d=$(wrapper_dir language-nodejs)
-  local host="github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"
-  local pseudo="v3.0.0-$PULUMI_NODEJS_HOST_TIME-$PULUMI_NODEJS_HOST_COMMIT"
-  cat >"$d/go.mod" <<EOF
-module drift-loop.local/e2e/language-nodejs
-
-go 1.25.11
-
-require $host $pseudo
-
-replace github.com/pulumi/pulumi/pkg/v3 => github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
-
-replace github.com/pulumi/pulumi/sdk/v3 => github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
-
-replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
-EOF
-  cd "$d"
-  if go mod download "$host@$pseudo"; then
-    go get "$host@$pseudo"
-    "${NICE[@]}" go build -p "$GO_P" -o "$BIN/pulumi-language-nodejs" \
-      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" "$host"
-    echo "source=$host@$pseudo" >"$d/SOURCE"
-  else
-    echo "WARNING: the module proxy refused $host@$pseudo;"
-    echo "WARNING: building the language host of sdk/v3 v$LANGUAGE_HOST_FALLBACK_SDK instead."
-    local old="github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"
-    cat >"$d/go.mod" <<EOF
-module drift-loop.local/e2e/language-nodejs
-
-go 1.20
-
-require github.com/pulumi/pulumi/sdk/v3 v$LANGUAGE_HOST_FALLBACK_SDK
-EOF
-    go get "$old@v$LANGUAGE_HOST_FALLBACK_SDK"
-    mkdir -p "$CACHE_ROOT/libexec"
-    "${NICE[@]}" go build -p "$GO_P" -o "$CACHE_ROOT/libexec/pulumi-language-nodejs" \
-      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGUAGE_HOST_FALLBACK_SDK" "$old"
-    # That host reads runtime options from flags; a wrapper passes Pulumi.yaml's (see its header).
-    install -m 0755 "$SCRIPT_DIR/language-host/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
-    install -m 0644 "$SCRIPT_DIR/language-host/runtime-options.js" "$CACHE_ROOT/libexec/runtime-options.js"
-    echo "source=github.com/pulumi/pulumi/sdk/v3@v$LANGUAGE_HOST_FALLBACK_SDK (fallback: proxy refused $pseudo)" >"$d/SOURCE"
-  fi
+  third_party_copy pulumi-language-nodejs-3.248.0 "$d/src"
+  cd "$d/src"
+  go mod edit \
+    -replace "github.com/pulumi/pulumi/pkg/v3=github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
+    -replace "github.com/pulumi/pulumi/sdk/v3=github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
+  # pkg/v3 v3.248.0 has no checksum-database record (see build_pulumi): the hash pinned there.
+  export GONOSUMDB=github.com/pulumi/pulumi/pkg/v3
+  local sum
+  sum=$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",$/\1/p')
+  [[ "$sum" == "$PULUMI_PKG_H1" ]] ||
+    { echo "hash mismatch for github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION: got '$sum', pinned $PULUMI_PKG_H1"; return 1; }
+  "${NICE[@]}" go build -p "$GO_P" -o "$BIN/pulumi-language-nodejs" \
+    -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" .
+  echo "source=github.com/pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs@$PULUMI_NODEJS_HOST_COMMIT (v$PULUMI_VERSION, third_party)" >"$d/SOURCE"
+  # A host left by the old fallback (sdk/v3 v3.68.0 behind a wrapper) is retired.
+  rm -rf "$CACHE_ROOT/libexec"
   cat "$d/SOURCE"
 }
 
@@ -293,30 +287,30 @@ build_provider_kubernetes() {
 }
 
 # pulumi-random: the proxy refuses github.com/pulumi/pulumi-random/provider/v4 at every
-# version we could name (v4.21.2, and the pseudo-version of b62f810278b9, the commit of
-# sdk/v4.21.2; 403 "not available"), so it cannot be built here. Say so and fail.
-PULUMI_RANDOM_PSEUDO=v4.0.0-20260917112258-b62f810278b9
+# version, so it is built from the third-party copy of upstream's provider/ folder. Every
+# dependency (including the nested ./shim module's requirements) is served by the proxy.
+# Its main package go:embeds schema-embed.json, which generate.go writes; without the
+# version ldflag the provider panics at start.
 build_provider_random() {
-  local mod=github.com/pulumi/pulumi-random/provider/v4 v
-  for v in "v$PULUMI_RANDOM_VERSION" "$PULUMI_RANDOM_PSEUDO"; do
-    if go mod download "$mod@$v" 2>/dev/null; then
-      echo "$mod@$v is now served by the proxy: implement its build (recreate ./shim, run generate.go, version ldflag)"
-      return 1
-    fi
-  done
-  echo "the Go module proxy does not serve $mod (tried v$PULUMI_RANDOM_VERSION and $PULUMI_RANDOM_PSEUDO):"
-  echo "pulumi-resource-random cannot be built on this machine"
-  return 1
+  local mod=github.com/pulumi/pulumi-random/provider/v4
+  local d; d=$(wrapper_dir provider-random)
+  third_party_copy pulumi-random-provider/provider "$d/src"
+  (cd "$d/src/cmd/pulumi-resource-random" && VERSION="$PULUMI_RANDOM_VERSION" go run generate.go)
+  cd "$d/src"
+  "${NICE[@]}" go build -p "$GO_P" -o "$BIN/pulumi-resource-random" \
+    -ldflags "-s -w -X $mod/pkg/version.Version=$PULUMI_RANDOM_VERSION" ./cmd/pulumi-resource-random
+  echo "source=github.com/pulumi/pulumi-random provider@$PULUMI_RANDOM_COMMIT (reported as v$PULUMI_RANDOM_VERSION, third_party)" >"$d/SOURCE"
+  ls -la "$BIN/pulumi-resource-random"
 }
 
 component_version() {
   case "$1" in
-    etcd) echo "debian-etcd-server" ;;
+    etcd) echo "$ETCD_VERSION" ;;
     kwok) echo "$KWOK_VERSION-stages" ;;
     pulumi) echo "$PULUMI_VERSION" ;;
-    language-nodejs) echo "$PULUMI_VERSION-$PULUMI_NODEJS_HOST_COMMIT-or-sdk-v$LANGUAGE_HOST_FALLBACK_SDK" ;;
+    language-nodejs) echo "$PULUMI_VERSION-$PULUMI_NODEJS_HOST_COMMIT" ;;
     provider-kubernetes) echo "$PULUMI_KUBERNETES_PROVIDER_PSEUDO" ;;
-    provider-random) echo "$PULUMI_RANDOM_VERSION" ;;
+    provider-random) echo "$PULUMI_RANDOM_VERSION-$PULUMI_RANDOM_COMMIT" ;;
     kubernetes) echo "$KUBERNETES_VERSION" ;;
     *) return 1 ;;
   esac

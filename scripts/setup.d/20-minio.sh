@@ -55,7 +55,9 @@ trap 'rm -rf "$tmpbin"' EXIT
 buildlog="$tmpbin/build.log"
 (cd /tmp && GOBIN="$tmpbin" exec nice -n 10 go install "$MINIO_MODULE@$MINIO_MODULE_VERSION" >"$buildlog" 2>&1) &
 build=$!
-trap 'kill "$build" 2>/dev/null; rm -rf "$tmpbin"' EXIT
+# `|| true`: under set -e a failing command in the EXIT trap sets the script's exit status, and
+# kill fails once the build has finished (this made a successful first build exit 1).
+trap 'kill "$build" 2>/dev/null || true; rm -rf "$tmpbin"' EXIT
 started=$SECONDS
 while kill -0 "$build" 2>/dev/null; do
   sleep 5
@@ -65,6 +67,7 @@ if ! wait "$build"; then
   tail -n 40 "$buildlog" >&2
   die "go install $MINIO_MODULE@$MINIO_MODULE_VERSION failed (last lines above)"
 fi
+trap 'rm -rf "$tmpbin"' EXIT
 mkdir -p "$dir/bin"
 mv -f "$tmpbin/minio" "$bin"
 printf '%s' "$want" >"$marker"

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 
-import { builtVersion, ensureToolchain, toolchain, toolchainPath } from "./helpers/toolchain";
+import { builtVersion, ensureToolchain, markerText, toolchain, toolchainPath } from "./helpers/toolchain";
 
 /** Start a plugin as the CLI does and resolve with the port it announces on stdout. */
 function announcedPort(bin: string, args: string[]): Promise<number> {
@@ -34,7 +34,7 @@ function announcedPort(bin: string, args: string[]): Promise<number> {
 describe("e2e toolchain (scripts/e2e/build-toolchain.sh)", function () {
   before(function () {
     this.timeout(0); // cold builds take a long time
-    ensureToolchain(["etcd", "kwok", "kubernetes", "pulumi", "language-nodejs", "provider-kubernetes"]);
+    ensureToolchain(["etcd", "kwok", "kubernetes", "pulumi", "language-nodejs", "provider-kubernetes", "provider-random"]);
   });
 
   it("builds the Pulumi CLI that matches @pulumi/pulumi 3.248.0", () => {
@@ -59,7 +59,19 @@ describe("e2e toolchain (scripts/e2e/build-toolchain.sh)", function () {
     assert.ok(port > 0);
   });
 
-  it("starts the Node.js language host the way the CLI does", async () => {
+  it("starts the random resource provider the way the CLI does", async () => {
+    const port = await announcedPort(toolchain.tool("pulumi-resource-random"), []);
+    assert.ok(port > 0);
+  });
+
+  it("records the upstream commits of the third-party sources in the markers", () => {
+    assert.equal(builtVersion("language-nodejs"), "3.248.0-a88168d865b7");
+    assert.equal(builtVersion("provider-random"), "4.21.2-f64d8726");
+    assert.match(markerText("language-nodejs"), /^source=github\.com\/pulumi\/pulumi .*@a88168d865b7 /m);
+    assert.match(markerText("provider-random"), /^source=github\.com\/pulumi\/pulumi-random .*@f64d8726 /m);
+  });
+
+  it("starts the Node.js language host v3.248.0 the way the CLI does", async () => {
     // The host's only positional argument is the engine's address; it is dialled lazily.
     const port = await announcedPort(toolchain.tool("pulumi-language-nodejs"), ["127.0.0.1:1"]);
     assert.ok(port > 0);

@@ -8,7 +8,10 @@ import path from "node:path";
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const BUILD_SCRIPT = path.join(REPO_ROOT, "scripts", "e2e", "build-toolchain.sh");
 
+/** The toolchain's root: the build script's rule (DRIFT_LOOP_E2E_CACHE, else <DRIFT_LOOP_CACHE>/e2e). */
 export function cacheRoot(): string {
+  const e2e = process.env.DRIFT_LOOP_E2E_CACHE;
+  if (e2e) return e2e;
   return path.join(process.env.DRIFT_LOOP_CACHE ?? path.join(homedir(), ".cache", "drift-loop"), "e2e");
 }
 
@@ -34,11 +37,15 @@ export type Component =
   | "provider-random"
   | "kubernetes";
 
+/** The build script's marker of a component ("" when not built). */
+export function markerText(component: Component): string {
+  const marker = path.join(cacheRoot(), "markers", component);
+  return existsSync(marker) ? readFileSync(marker, "utf8") : "";
+}
+
 /** The version recorded by the build script's marker, or undefined when not built. */
 export function builtVersion(component: Component): string | undefined {
-  const marker = path.join(cacheRoot(), "markers", component);
-  if (!existsSync(marker)) return undefined;
-  const line = readFileSync(marker, "utf8")
+  const line = markerText(component)
     .split("\n")
     .find((l) => l.startsWith("version="));
   return line?.slice("version=".length);
