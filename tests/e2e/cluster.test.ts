@@ -3,8 +3,8 @@
 // against the cluster can be trusted.
 import assert from "node:assert/strict";
 
-import { type Cluster } from "./helpers/cluster";
-import { KubeError, conditionStatus, waitFor } from "./helpers/kube";
+import { NODE_LEASE_SECONDS, type Cluster } from "./helpers/cluster";
+import { KubeError, conditionStatus, waitFor, type KubeObject } from "./helpers/kube";
 import { getCluster } from "./helpers/shared";
 
 const KUBERNETES_VERSION = "v1.34.4";
@@ -47,6 +47,31 @@ describe("e2e cluster (etcd + kube-apiserver + controllers + scheduler + kwok)",
     assert.equal(node.metadata.annotations["kwok.x-k8s.io/node"], "fake");
   });
 
+  it("renews the node's Lease as a kubelet does, so the node stays Ready", async () => {
+    const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${cluster.nodeNames[0]}`;
+    const first: KubeObject = await waitFor("node Lease", () => cluster.client.find(path), { timeoutMs: 30_000, intervalMs: 500 });
+    assert.equal(first.spec.leaseDurationSeconds, NODE_LEASE_SECONDS);
+    // kwok renews at a quarter of the duration (10 s): a later renewTime within two periods.
+    const renewed = await waitFor("node Lease renewed", async () => {
+      const l = await cluster.client.get(path);
+      return l.spec.renewTime !== first.spec.renewTime ? l : undefined;
+    }, { timeoutMs: (NODE_LEASE_SECONDS / 2) * 1000, intervalMs: 1000 });
+    assert.ok(Date.parse(renewed.spec.renewTime) > Date.parse(first.spec.renewTime));
+  });
+
+  it("serves streaming lists (watch with initial events), which need etcd's watch progress requests", async () => {
+    // kwok's informers ask for these; with an etcd that cannot answer progress requests the
+    // stream ends with "RequestWatchProgress is disabled" and kwok falls behind.
+    const events = await cluster.client.watchUntil(
+      "/api/v1/namespaces/default/serviceaccounts?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true",
+      (e) => e.type === "BOOKMARK" || e.type === "ERROR",
+    );
+    const last = events[events.length - 1];
+    assert.equal(last?.type, "BOOKMARK", JSON.stringify(last));
+    assert.equal(last.object.metadata.annotations?.["k8s.io/initial-events-end"], "true");
+    assert.ok(events.some((e) => e.type === "ADDED" && e.object.metadata.name === "default"), "the initial events list the default ServiceAccount");
+  });
+
   it("schedules a Deployment's pods onto the kwok node and marks them Ready", async () => {
     const ns = "e2e-cluster-deploy";
     await cluster.client.create("/api/v1/namespaces", { metadata: { name: ns } });
@@ -87,10 +112,12 @@ describe("e2e cluster (etcd + kube-apiserver + controllers + scheduler + kwok)",
         template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "registry.invalid/job:1.0.0" }] } },
       },
     });
+    // In seconds: kwok completes a Job's pod as soon as it is running (with a lagging watch
+    // this once took about two minutes).
     const job = await waitFor("Job once complete", async () => {
       const j = await cluster.client.get(`/apis/batch/v1/namespaces/${ns}/jobs/once`);
       return conditionStatus(j, "Complete") === "True" ? j : undefined;
-    });
+    }, { timeoutMs: 30_000, intervalMs: 500 });
     assert.equal(job.status.succeeded, 1);
   });
 

@@ -89,6 +89,14 @@ describe("dev stack: pulumi up, retrain update, destroy against the e2e cluster"
       const ready = readiness(live);
       assert.ok(!ready || ready.ready, `${r.urn} is not ready: ${ready?.why}`);
     }
+    // Each Deployment rolled out once: one ReplicaSet per Deployment, so nothing changed a pod
+    // template after the create (a late checksum or annotation would roll it a second time).
+    const deployments = await cluster.client.list("/apis/apps/v1/namespaces/drift-loop/deployments");
+    const replicaSets = await cluster.client.list("/apis/apps/v1/namespaces/drift-loop/replicasets");
+    for (const d of deployments) {
+      const owned = replicaSets.filter((rs) => (rs.metadata.ownerReferences ?? []).some((o: { uid: string }) => o.uid === d.metadata.uid));
+      assert.equal(owned.length, 1, `${d.metadata.name} has ${owned.length} ReplicaSets: ${owned.map((rs) => rs.metadata.name).join(", ")}`);
+    }
   });
 
   it("exports the namespace, URLs and model tag, and keeps credentials secret", async () => {
@@ -131,14 +139,21 @@ describe("dev stack: pulumi up, retrain update, destroy against the e2e cluster"
     const up = await withEnv(penv.env, () => stack.up({ onOutput }));
     assert.equal(up.summary.result, "succeeded");
     assert.equal(up.summary.resourceChanges?.update, 1);
-    assert.match(String(up.outputs.modelImage.value), new RegExp(`:${NEW_MODEL_TAG}$`));
+    const modelImage = String(up.outputs.modelImage?.value);
+    assert.match(modelImage, new RegExp(`:${NEW_MODEL_TAG}$`), `outputs after the retrain up: ${JSON.stringify(up.outputs)}`);
+    const modelApiState = (await stateResources()).find((r) => /kubernetes:apps\/v1:Deployment::model-api-deploy$/.test(r.urn));
+    const modelApiDeployment = modelApiState?.outputs?.metadata?.name;
+    assert.ok(modelApiDeployment, "the model API Deployment is in the state");
     const deps = await cluster.client.list("/apis/apps/v1/namespaces/drift-loop/deployments");
     const rolled = deps.filter((d) =>
       (d.spec.template.spec.containers as Array<{ image: string }>).some((c) => c.image.endsWith(`:${NEW_MODEL_TAG}`)),
     );
-    assert.equal(rolled.length, 1, "exactly one Deployment runs the new model tag");
+    assert.deepEqual(rolled.map((d) => d.metadata.name), [modelApiDeployment], "exactly one Deployment, the model API's, runs the new model tag");
+    // The output names the image the model API actually runs.
+    assert.deepEqual((rolled[0].spec.template.spec.containers as Array<{ image: string }>).map((c) => c.image), [modelImage]);
     const ready = readiness(rolled[0]);
-    assert.ok(ready?.ready, ready?.why);
+    assert.ok(ready, `no readiness notion for ${rolled[0].kind}`);
+    assert.ok(ready.ready, `the model API Deployment is not ready after the retrain up: ${ready.why}`);
   });
 
   it("leaves the namespace empty after pulumi destroy", async () => {

@@ -49,6 +49,10 @@ describe("e2e toolchain (scripts/e2e/build-toolchain.sh)", function () {
     }
   });
 
+  it("builds etcd 3.6 (watch progress requests, which kube-apiserver 1.34's streaming lists need)", () => {
+    assert.match(execFileSync(toolchain.tool("etcd"), ["--version"], { encoding: "utf8" }), /^etcd Version: 3\.6\.16$/m);
+  });
+
   it("builds kwok v0.7.0 with its node and pod stages", () => {
     assert.match(execFileSync(toolchain.tool("kwok"), ["--version"], { encoding: "utf8" }), /^kwok version v0\.7\.0 /);
     assert.equal(builtVersion("kwok"), "0.7.0-stages");

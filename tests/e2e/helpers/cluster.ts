@@ -40,6 +40,8 @@ export interface Cluster {
 }
 
 const KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node";
+/** The kubelet's default node Lease duration; kwok renews it every quarter of that. */
+export const NODE_LEASE_SECONDS = 40;
 export const DEFAULT_STORAGE_CLASS = "standard";
 
 function kubeconfigYaml(server: string, caFile: string, user: string, pair: CertPair): string {
@@ -257,6 +259,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       "--manage-nodes-with-label-selector=",
       "--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom",
       "--disregard-status-with-label-selector=",
+      // Renew each node's Lease, as a kubelet does: the heartbeat-with-lease stage updates the
+      // node's status only every ~10 min and counts on the Lease, and without one the node
+      // lifecycle controller marked the node NotReady every 50 s (node-monitor-grace-period)
+      // and every pod on it not Ready: whichever resource a test looked at then was "not ready".
+      `--node-lease-duration-seconds=${NODE_LEASE_SECONDS}`,
       "--cidr=10.244.0.1/24",
       "--node-ip=10.244.0.1",
     ], path.join(logs, "kwok.log")));

@@ -66,6 +66,52 @@ export class KubeClient {
     });
   }
 
+  /**
+   * Open a watch and collect its events until `until` returns true for one (or the server
+   * ends the stream); the connection is closed then. Each event is `{ type, object }`.
+   */
+  watchUntil(path: string, until: (event: KubeObject) => boolean, timeoutMs = 30_000): Promise<KubeObject[]> {
+    const url = new URL(path, this.creds.server);
+    return new Promise((resolve, reject) => {
+      const events: KubeObject[] = [];
+      let buf = "";
+      const req = https.request(url, { method: "GET", agent: this.agent, headers: { Accept: "application/json" } }, (res) => {
+        if ((res.statusCode ?? 0) >= 300) {
+          res.resume();
+          reject(new KubeError(res.statusCode ?? 0, "GET", path, ""));
+          return;
+        }
+        res.on("data", (c: Buffer) => {
+          buf += c.toString("utf8");
+          let nl: number;
+          while ((nl = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (!line) continue;
+            const event = JSON.parse(line) as KubeObject;
+            events.push(event);
+            if (until(event)) {
+              clearTimeout(timer);
+              req.destroy();
+              resolve(events);
+              return;
+            }
+          }
+        });
+        res.on("end", () => {
+          clearTimeout(timer);
+          resolve(events);
+        });
+      });
+      const timer = setTimeout(() => req.destroy(new Error(`watch ${path}: no matching event in ${timeoutMs} ms (got ${JSON.stringify(events).slice(0, 500)})`)), timeoutMs);
+      req.on("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.end();
+    });
+  }
+
   async request<T = KubeObject>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
     const { status, text } = await this.raw(method, path, body, contentType);
     if (status < 200 || status >= 300) throw new KubeError(status, method, path, text);
@@ -86,9 +132,14 @@ export class KubeClient {
     }
   }
 
+  /**
+   * The items of a list, each with its apiVersion and kind: the API server leaves them out of
+   * list items, and readiness() keys on kind (an item without one read as "no readiness notion").
+   */
   async list(path: string): Promise<KubeObject[]> {
-    const res = await this.get<{ items: KubeObject[] }>(path);
-    return res.items;
+    const res = await this.get<{ apiVersion: string; kind: string; items: KubeObject[] }>(path);
+    const kind = res.kind.replace(/List$/, "");
+    return res.items.map((item) => ({ apiVersion: res.apiVersion, kind, ...item }));
   }
 
   create(path: string, body: KubeObject): Promise<KubeObject> {
