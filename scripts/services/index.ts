@@ -8,6 +8,7 @@ import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, renam
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUCKETS, ENV } from "../../lib/contract";
+import { intEnv } from "../../lib/env";
 import { s3Env, type S3Settings } from "../../lib/s3";
 import { locateBinaries } from "./config";
 import { startMinio } from "./minio";
@@ -90,8 +91,7 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
   const log = opts.log ?? (() => undefined);
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const keepData = opts.keepData ?? process.env.DRIFT_LOOP_KEEP_SERVICES === "1";
-  const workers = opts.mlflowWorkers ?? Number(process.env.DRIFT_LOOP_MLFLOW_WORKERS ?? 1);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new Error(`DRIFT_LOOP_MLFLOW_WORKERS must be an integer 1..16 (got "${process.env.DRIFT_LOOP_MLFLOW_WORKERS}")`);
+  const workers = opts.mlflowWorkers ?? intEnv(process.env, "DRIFT_LOOP_MLFLOW_WORKERS", { min: 1, max: 16, fallback: 1 });
   const bins = locateBinaries();
   installHandlers(opts.handleSignals ?? true);
 
