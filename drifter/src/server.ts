@@ -10,6 +10,7 @@ import { randomInt } from "node:crypto";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { DRIFT_ROWS_HEADER } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import { CATEGORICAL_FEATURES, FEATURES, LABEL, legacyColumns } from "../../lib/schema";
 import { DATA_PARAMS, QueryError, parseDataQuery, type DataParam } from "./api-schema";
@@ -129,7 +130,7 @@ export function buildServer(opts: ServerOptions): DrifterServer {
       .header("cache-control", "no-store")
       .header("x-drift-schema", schema)
       .header("x-drift-seed", String(seed))
-      .header("x-drift-rows", String(rows))
+      .header(DRIFT_ROWS_HEADER, String(rows))
       .header("x-drift-scenario", scenarioLabel)
       .header("x-drift-magnitude", String(o.magnitude));
     if (o.scenarios.includes("drift_prob")) {
