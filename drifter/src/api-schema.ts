@@ -8,10 +8,12 @@ import { parseDecimalInteger, parseDecimalNumber } from "../../lib/numbers";
 import { FORMATS } from "./format";
 import { MAX_ROWS, MAX_SEED, LEGACY_COLS, SCENARIOS, SCHEMAS } from "./generate";
 
+const MAX_SCENARIO_CHARS = 200;
+
 export const DATA_PARAMS = {
   rows: `an integer from 1 to ${MAX_ROWS} in decimal digits (default DRIFT_ROWS)`,
   seed: `an integer from 0 to ${MAX_SEED} in decimal digits (default: random, echoed in the X-Drift-Seed header)`,
-  scenario: `one of ${SCENARIOS.join(", ")}, or a list of them separated by single commas (no spaces, no empty items)`,
+  scenario: `one of ${SCENARIOS.join(", ")}, or a list of them separated by single commas (no spaces, no empty items; at most ${MAX_SCENARIO_CHARS} characters)`,
   magnitude: "a decimal number from 0 (no drift) to 1 (strongest)",
   format: FORMATS.join(", "),
   schema: SCHEMAS.join(", "),
@@ -57,7 +59,7 @@ const oneOf =
 const PARSE: { [K in DataParam]-?: (raw: string) => DataQuery[K] | undefined } = {
   rows: integer(1, MAX_ROWS),
   seed: integer(0, MAX_SEED),
-  scenario: (raw) => (raw.length >= 1 && raw.length <= 200 ? raw : undefined),
+  scenario: (raw) => (raw.length >= 1 && raw.length <= MAX_SCENARIO_CHARS ? raw : undefined),
   magnitude: (raw) => {
     const n = parseDecimalNumber(raw);
     return n !== undefined && n >= 0 && n <= 1 ? n : undefined;

@@ -325,6 +325,7 @@ describe("drifter HTTP API", function () {
       ["scenario=mean_shift,", "scenario", /item 2 of the scenario list "mean_shift," is empty/],
       ["scenario=,mean_shift", "scenario", /item 1 of the scenario list ",mean_shift" is empty/],
       ["scenario=none,%20mean_shift", "scenario", /item 2 .*\(" mean_shift"\) has spaces around the name/],
+      [`scenario=${"none,".repeat(50)}none`, "scenario", /scenario="none,none,.*\.\.\." is invalid; allowed: .*at most 200 characters/],
     ];
     for (const [query, parameter, message] of cases) {
       it(`answers 400 naming ${parameter} for ${query}`, async () => {
