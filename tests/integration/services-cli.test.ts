@@ -137,6 +137,17 @@ describe("npm run services (local runs)", function () {
       await c2.end();
       assert.equal((await fetch(`${printed.MLFLOW_TRACKING_URI}/health`)).status, 200, "MLflow kept running");
 
+      // MLflow killed outright (its workers too): back on its URL, its experiments (in Postgres) there.
+      const mlflowApi = `${printed.MLFLOW_TRACKING_URI}/api/2.0/mlflow/experiments`;
+      const created = await fetch(`${mlflowApi}/create`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "kept-experiment" }) });
+      assert.equal(created.status, 200, await created.clone().text());
+      const { experiment_id } = (await created.json()) as { experiment_id: string };
+      process.kill(-state().servers.mlflow.pid, "SIGKILL");
+      await said(/mlflow is back on 127\.0\.0\.1:\d+/);
+      const found = await fetch(`${mlflowApi}/get-by-name?experiment_name=kept-experiment`);
+      assert.equal(found.status, 200);
+      assert.equal(((await found.json()) as { experiment: { experiment_id: string } }).experiment.experiment_id, experiment_id);
+
       // A third death of MinIO within the window (DRIFT_LOOP_SERVICES_RESTARTS=2): give up,
       // stop the others, keep every byte and say where.
       process.kill(-state().servers.minio.pid, "SIGKILL");
