@@ -84,7 +84,8 @@ export function buildServer(o: ServerOptions): ModelApiServer {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, text, done) => {
     if ((text as string).trim() === "") return done(new BadInput(400, "body", `the body is empty; send ${BODY_SHAPE}`), undefined);
     try {
-      done(null, JSON.parse(text as string));
+      // A leading byte order mark is ignored, as RFC 8259 allows.
+      done(null, JSON.parse((text as string).charCodeAt(0) === 0xfeff ? (text as string).slice(1) : (text as string)));
     } catch (err) {
       done(new BadInput(400, "body", `the body is not valid JSON (${(err as Error).message}); send ${BODY_SHAPE}`), undefined);
     }

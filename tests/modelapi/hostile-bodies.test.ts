@@ -129,9 +129,12 @@ describe("model API: hostile request bodies over HTTP", function () {
     );
   });
 
-  it("still scores a valid row after all of that", async () => {
+  it("still scores a valid row after all of that, with or without a byte order mark", async () => {
     const r = await post(JSON.stringify(validRow()));
     assert.equal(r.status, 200);
     assert.ok(typeof r.body.probability === "number");
+    const bom = await post(`\uFEFF${JSON.stringify(validRow())}`);
+    assert.equal(bom.status, 200, JSON.stringify(bom.body));
+    assert.equal(bom.body.probability, r.body.probability);
   });
 });
