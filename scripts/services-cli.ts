@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { intEnv } from "../lib/env";
+import { ConfigError, intEnv } from "../lib/env";
 import { cacheRoot } from "./services/config";
 import { NotInstalledError, ServiceStartError, startServices, type RunningServices, type ServerExit, type ServerInfo, type ServerName } from "./services";
 
@@ -239,10 +239,11 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
-      if (err instanceof UsageError) say(`${err.message}\nRun 'npm run services -- --help' for usage.`);
+      const usage = err instanceof UsageError || err instanceof ConfigError;
+      if (usage) say(`${err.message}\nRun 'npm run services -- --help' for usage.`);
       else if (err instanceof NotInstalledError || err instanceof ServiceStartError) say(err.message);
       else say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      process.exit(err instanceof UsageError ? 2 : 1);
+      process.exit(usage ? 2 : 1);
     },
   );
 }

@@ -76,6 +76,13 @@ describe("npm run services (local runs)", function () {
       start.kill("SIGKILL");
     }
   });
+  it("refuses a bad DRIFT_LOOP_SERVICES_RESTARTS before starting anything, naming it and the range", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", CLI, "start"], { env: { ...env, DRIFT_LOOP_SERVICES_RESTARTS: "often" }, encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /DRIFT_LOOP_SERVICES_RESTARTS="often" is not an integer in decimal digits; allowed: 0\.\.100/);
+    assert.equal(existsSync(env.DRIFT_LOOP_SERVICES_STATE!), false, "nothing started");
+  });
+
   it("restarts a server that dies on the same port with the same credentials and data, and keeps everything when it gives up", async () => {
     const start = spawn(process.execPath, ["--import", "tsx", CLI, "start", "--json"], { env: { ...env, DRIFT_LOOP_SERVICES_RESTARTS: "2" }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
