@@ -21,6 +21,7 @@ import {
   type Size,
 } from "../stacks/profiles";
 import { SCENARIOS, SCHEMAS, parseScenarios } from "../drifter/src/scenarios";
+import { parseDecimalInteger, parseDecimalNumber } from "../lib/numbers";
 import type { DriftCheckSettings, TrafficSettings } from "../components/drift-monitor";
 
 /** The config namespace (the project name in Pulumi.yaml). */
@@ -289,11 +290,11 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     const raw = src.get(k);
     const d = info(k).default;
     if (raw === undefined) return typeof d === "number" ? d : (fallback as number);
-    if (!/^-?\d+$/.test(raw.trim())) {
-      problems.push(`${key(k)}=${JSON.stringify(raw)} is not an integer; allowed: ${min}..${max}`);
+    const n = parseDecimalInteger(raw.trim());
+    if (n === undefined) {
+      problems.push(`${key(k)}=${JSON.stringify(raw)} is not an integer in decimal digits; allowed: ${min}..${max}`);
       return min;
     }
-    const n = Number(raw);
     if (n < min || n > max) problems.push(`${key(k)}=${n} is out of range; allowed: ${min}..${max}`);
     return n;
   };
@@ -301,9 +302,9 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     const raw = src.get(k);
     const d = info(k).default;
     if (raw === undefined) return d as number;
-    const n = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(n)) {
-      problems.push(`${key(k)}=${JSON.stringify(raw)} is not a number; allowed: ${min}..${max}`);
+    const n = parseDecimalNumber(raw.trim());
+    if (n === undefined) {
+      problems.push(`${key(k)}=${JSON.stringify(raw)} is not a number in decimal notation; allowed: ${min}..${max}`);
       return min;
     }
     if (n < min || n > max) problems.push(`${key(k)}=${n} is out of range; allowed: ${min}..${max}`);
@@ -349,7 +350,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     } catch (err) {
       problems.push(`${key(k)}=${JSON.stringify(v)}: ${(err as Error).message}`);
     }
-    return v.split(",").map((p) => p.trim()).join(",");
+    return v;
   };
   const quantity = (k: string, fallback: string): string => matching(k, QUANTITY, "a Kubernetes quantity such as 5Gi or 500Mi", fallback);
 

@@ -70,6 +70,13 @@ export const KEYS = {
   retrainState: "state/retrain-trigger.json",
 } as const;
 
+/**
+ * The drifter's answer header with the number of rows of the batch, sent before the first
+ * byte: clients check what they read against it (lib/drifter-batch.ts), so a batch cut
+ * short by a drifter that died mid-stream is an error, not a smaller batch.
+ */
+export const DRIFT_ROWS_HEADER = "x-drift-rows";
+
 /** Container ports. */
 export const PORTS = {
   drifter: 8000,

@@ -1,7 +1,9 @@
 /**
  * Validated reading of environment variables. Every reader names the variable and the
  * allowed values in its error, so a bad Deployment env fails at start-up, clearly.
+ * Numbers are read in plain decimal only (lib/numbers.ts).
  */
+import { parseDecimalInteger, parseDecimalNumber } from "./numbers";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -33,8 +35,8 @@ export function intEnv(env: Env, name: string, opts: { min: number; max: number;
     if (opts.fallback === undefined) throw new ConfigError(`${name} is required: an integer from ${opts.min} to ${opts.max}`);
     return opts.fallback;
   }
-  if (!/^-?\d+$/.test(v)) throw new ConfigError(`${name}=${JSON.stringify(v)} is not an integer; allowed: ${opts.min}..${opts.max}`);
-  const n = Number(v);
+  const n = parseDecimalInteger(v);
+  if (n === undefined) throw new ConfigError(`${name}=${JSON.stringify(v)} is not an integer in decimal digits; allowed: ${opts.min}..${opts.max}`);
   if (n < opts.min || n > opts.max) throw new ConfigError(`${name}=${n} is out of range; allowed: ${opts.min}..${opts.max}`);
   return n;
 }
@@ -45,8 +47,8 @@ export function floatEnv(env: Env, name: string, opts: { min: number; max: numbe
     if (opts.fallback === undefined) throw new ConfigError(`${name} is required: a number from ${opts.min} to ${opts.max}`);
     return opts.fallback;
   }
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new ConfigError(`${name}=${JSON.stringify(v)} is not a number; allowed: ${opts.min}..${opts.max}`);
+  const n = parseDecimalNumber(v);
+  if (n === undefined) throw new ConfigError(`${name}=${JSON.stringify(v)} is not a number in decimal notation; allowed: ${opts.min}..${opts.max}`);
   if (n < opts.min || n > opts.max) throw new ConfigError(`${name}=${n} is out of range; allowed: ${opts.min}..${opts.max}`);
   return n;
 }

@@ -5,17 +5,22 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ConfigError, intEnv } from "../lib/env";
 import { cacheRoot } from "./services/config";
-import { NotInstalledError, ServiceStartError, startServices } from "./services";
+import { NotInstalledError, ServiceStartError, startServices, type RunningServices, type ServerExit, type ServerInfo, type ServerName } from "./services";
 
 const HELP = `Usage: npm run services -- <command> [--json]
 
 Starts real PostgreSQL, MinIO and MLflow on 127.0.0.1 (free ports, generated credentials,
-throwaway data) for a local run of drift-loop. Install them first with 'npm run setup'.
+local data) for a local run of drift-loop. Install them first with 'npm run setup'.
 
 Commands:
   start    start the three servers, print the environment to use them, and keep them
-           running until Ctrl-C (or 'npm run services -- stop'); their data is then removed
+           running until Ctrl-C (or 'npm run services -- stop'); their data is then removed.
+           A server that dies is started again on the same port with the same credentials
+           and data (at most DRIFT_LOOP_SERVICES_RESTARTS times in 10 minutes, default 3;
+           0: never). When it cannot be, the others are stopped and all data and logs are
+           kept; the path is printed.
   env      print the environment of the running servers (for another terminal):
              eval "$(npm run -s services -- env)"
   stop     stop the servers started by 'start' (in another terminal)
@@ -29,9 +34,9 @@ The environment: S3_ENDPOINT, S3_PORT, S3_USE_SSL, S3_ACCESS_KEY, S3_SECRET_KEY,
 MLFLOW_TRACKING_URI, MLFLOW_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE.
 
-Files: state of the running servers in $DRIFT_LOOP_SERVICES_STATE
-(default: <cache>/run/services.json, readable only by you); set
-DRIFT_LOOP_KEEP_SERVICES=1 to keep data and logs after stop.`;
+Files: state of the running servers (environment, and each server's pid, port, data
+directory and log) in $DRIFT_LOOP_SERVICES_STATE (default: <cache>/run/services.json,
+readable only by you); set DRIFT_LOOP_KEEP_SERVICES=1 to keep data and logs after stop.`;
 
 interface State {
   pid: number;
@@ -40,7 +45,11 @@ interface State {
   mlflowUrl: string;
   minioConsoleUrl: string;
   env: Record<string, string>;
+  servers: Record<ServerName, ServerInfo>;
 }
+
+/** A server may be restarted this many times within RESTART_WINDOW_MS before the tool gives up. */
+const RESTART_WINDOW_MS = 10 * 60_000;
 
 export class UsageError extends Error {}
 
@@ -109,37 +118,65 @@ async function start(json: boolean): Promise<number> {
     say(`servers are already running (pid ${other.pid}, MLflow ${other.mlflowUrl}); use them with: eval "$(npm run -s services -- env)", or stop them with: npm run services -- stop`);
     return 1;
   }
+  const maxRestarts = intEnv(process.env, "DRIFT_LOOP_SERVICES_RESTARTS", { min: 0, max: 100, fallback: 3 });
   const t0 = Date.now();
   const r = await startServices({ log: say, handleSignals: false });
-  const state: State = { pid: process.pid, startedAt: new Date().toISOString(), runDir: r.runDir, mlflowUrl: r.services.mlflowUrl, minioConsoleUrl: r.minioConsoleUrl, env: r.env() };
   const file = statePath();
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  const saveState = () => {
+    const state: State = { pid: process.pid, startedAt: new Date(t0).toISOString(), runDir: r.runDir, mlflowUrl: r.services.mlflowUrl, minioConsoleUrl: r.minioConsoleUrl, env: r.env(), servers: r.servers() };
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  };
+  saveState();
 
   let stopping: Promise<void> | undefined;
-  const shutdown = (why: string) => {
+  const shutdown = (why: string, keepData = false) => {
     stopping ??= (async () => {
       say(`${why}: stopping MLflow, MinIO and PostgreSQL`);
       try {
-        await r.stop();
+        await r.stop({ keepData });
       } finally {
         const cur = readState();
         if (!cur || cur.pid === process.pid) rmSync(file, { force: true });
       }
-      say("stopped; data removed");
+      say(keepData ? `stopped; data and logs kept in ${r.runDir} (${whereData(r)})` : "stopped; data removed");
     })();
     return stopping;
   };
   let exitCode = 0;
   const done = new Promise<void>((resolve) => {
     for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => void shutdown(sig).finally(resolve));
-    // A server that dies takes the others down with it, loudly, instead of leaving half a stack.
-    void r.crashed.then(({ message }) => {
+    // A server that dies is started again where it was, with its data; one that cannot be
+    // stops the others, loudly, and everything is kept for the person to look at.
+    const restarts = new Map<ServerName, number[]>();
+    const onExit = async ({ name, message }: ServerExit) => {
+      if (stopping) return;
       say(message);
+      const info = r.servers()[name];
+      const recent = (restarts.get(name) ?? []).filter((t) => Date.now() - t < RESTART_WINDOW_MS);
+      let failure: string | undefined;
+      if (recent.length >= maxRestarts) {
+        failure = maxRestarts === 0 ? `not restarting ${name} (DRIFT_LOOP_SERVICES_RESTARTS=0)` : `${name} died ${recent.length + 1} times within ${RESTART_WINDOW_MS / 60_000} minutes; not restarting it again`;
+      } else {
+        restarts.set(name, [...recent, Date.now()]);
+        say(`restarting ${name} on 127.0.0.1:${info.port} with the same credentials; its data in ${info.dataDir} is kept`);
+        const t = Date.now();
+        try {
+          await r.restart(name);
+          saveState();
+          say(`${name} is back on 127.0.0.1:${info.port} (pid ${r.pids[name]}) after ${((Date.now() - t) / 1000).toFixed(1)}s; the environment is unchanged`);
+          return;
+        } catch (err) {
+          if (stopping) return; // stopped (Ctrl-C) while it was starting
+          failure = `could not restart ${name} on 127.0.0.1:${info.port}: ${(err as Error).message}`;
+        }
+      }
+      say(failure);
       exitCode = 1;
-      void shutdown("a server stopped").finally(resolve);
-    });
+      void shutdown(`${name} is down`, true).finally(resolve);
+    };
+    r.onExit((exit) => void onExit(exit));
   });
   // The servers are detached; this keeps the process (and so the servers) alive until told otherwise.
   const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -150,6 +187,13 @@ async function start(json: boolean): Promise<number> {
   await done;
   clearInterval(keepAlive);
   return exitCode;
+}
+
+/** Each server's data directory, for the line that says where the kept data is. */
+function whereData(r: RunningServices): string {
+  return Object.entries(r.servers())
+    .map(([name, s]) => `${name}: ${s.dataDir}`)
+    .join(", ");
 }
 
 async function stop(): Promise<number> {
@@ -195,10 +239,11 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
-      if (err instanceof UsageError) say(`${err.message}\nRun 'npm run services -- --help' for usage.`);
+      const usage = err instanceof UsageError || err instanceof ConfigError;
+      if (usage) say(`${err.message}\nRun 'npm run services -- --help' for usage.`);
       else if (err instanceof NotInstalledError || err instanceof ServiceStartError) say(err.message);
       else say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      process.exit(err instanceof UsageError ? 2 : 1);
+      process.exit(usage ? 2 : 1);
     },
   );
 }

@@ -91,18 +91,24 @@ export class ScenarioError extends Error {
   }
 }
 
+const LIST_RULE = `allowed: ${SCENARIOS.join(", ")}, or a list of them separated by single commas (no spaces, no empty items)`;
+
 /**
  * Parses `scenario` as one id or a comma-separated list (applied together), checks each
  * against the table. Returns the list without `none` and without duplicates, in the
- * canonical order of SCENARIOS.
+ * canonical order of SCENARIOS. The list is taken as written: an empty item
+ * (`none,,mean_shift`, a trailing comma) or spaces around a name are errors, not skipped.
  */
 export function parseScenarios(value: string | readonly string[], schema: SchemaName): Scenario[] {
-  const parts = (typeof value === "string" ? value.split(",") : value).map((s) => s.trim()).filter((s) => s !== "");
-  if (parts.length === 0) throw new ScenarioError("scenario", `scenario is empty; allowed: ${SCENARIOS.join(", ")} (or a comma-separated list)`);
+  const parts = typeof value === "string" ? value.split(",") : [...value];
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === "")) throw new ScenarioError("scenario", `scenario is empty; ${LIST_RULE}`);
   const set = new Set<Scenario>();
-  for (const p of parts) {
+  for (const [i, p] of parts.entries()) {
+    const where = parts.length > 1 ? `item ${i + 1} of the scenario list ${JSON.stringify(typeof value === "string" ? value : parts.join(","))}` : "scenario";
+    if (p === "") throw new ScenarioError("scenario", `${where} is empty; ${LIST_RULE}`);
+    if (p.trim() !== p) throw new ScenarioError("scenario", `${where} (${JSON.stringify(p)}) has spaces around the name; ${LIST_RULE}`);
     if (!(SCENARIOS as readonly string[]).includes(p)) {
-      throw new ScenarioError("scenario", `scenario ${JSON.stringify(p)} is unknown; allowed: ${SCENARIOS.join(", ")} (or a comma-separated list)`);
+      throw new ScenarioError("scenario", `scenario ${JSON.stringify(p)} is unknown; ${LIST_RULE}`);
     }
     const s = p as Scenario;
     if (!SCENARIO_INFO[s].schemas.includes(schema)) {

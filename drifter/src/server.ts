@@ -10,9 +10,10 @@ import { randomInt } from "node:crypto";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { DRIFT_ROWS_HEADER } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import { CATEGORICAL_FEATURES, FEATURES, LABEL, legacyColumns } from "../../lib/schema";
-import { DATA_PARAMS, dataQuerySchema, type DataParam, type DataQuery } from "./api-schema";
+import { DATA_PARAMS, QueryError, parseDataQuery, type DataParam } from "./api-schema";
 import { DEFAULT_SCENARIO, ROWS_ENV_BOUNDS, type DrifterConfig } from "./config";
 import { CONTENT_TYPES, serialize, type Format } from "./format";
 import { LEGACY_COLS, MAX_ROWS, MAX_SEED, NEW_CATEGORIES, SCENARIOS, SCENARIO_INFO, ScenarioError, createRowSource, parseScenarios, type GenerateOptions } from "./generate";
@@ -33,45 +34,16 @@ export interface DrifterServer {
   shutdown(): Promise<void>;
 }
 
-class BadParameter extends Error {
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function badRequest(reply: FastifyReply, parameter: string, message: string, allowed?: string) {
   return reply.code(400).send({ statusCode: 400, error: "Bad Request", parameter, message, ...(allowed ? { allowed } : {}) });
 }
 
-/** The raw value of a query parameter as the client sent it (for error messages). */
-function rawParam(req: FastifyRequest, name: string): string | undefined {
+/** The query string of a request (after `?`), for parseDataQuery. */
+function queryOf(req: FastifyRequest): string {
   const q = req.url.indexOf("?");
-  if (q < 0) return undefined;
-  const all = new URLSearchParams(req.url.slice(q + 1)).getAll(name);
-  return all.length === 0 ? undefined : all.length === 1 ? all[0] : all.join("&");
+  return q < 0 ? "" : req.url.slice(q + 1);
 }
 
-/** Turns Ajv's error on the query into a message that names the parameter and what it allows. */
-function describeValidation(req: FastifyRequest, err: FastifyError): { parameter: string; message: string; allowed?: string } {
-  const v = err.validation?.[0];
-  if (!v) return { parameter: "query", message: err.message };
-  const extra = (v.params as { additionalProperty?: string }).additionalProperty;
-  if (v.keyword === "additionalProperties" && extra) {
-    return { parameter: extra, message: `unknown query parameter ${JSON.stringify(extra)}; allowed parameters: ${Object.keys(DATA_PARAMS).join(", ")}` };
-  }
-  const name = v.instancePath.replace(/^\//, "").split("/")[0];
-  if (name in DATA_PARAMS) {
-    const allowed = DATA_PARAMS[name as DataParam];
-    const raw = rawParam(req, name);
-    return { parameter: name, message: `query parameter ${name}=${JSON.stringify(raw ?? "")} is invalid; allowed: ${allowed}`, allowed };
-  }
-  return { parameter: name || "query", message: `invalid query: ${v.message ?? err.message}` };
-}
-
-const boolParamPattern = /^(true|false)$/;
 /** Batches up to this many rows are made whole and sent in one write (about 1 MB of credit-table JSON at most). */
 const WHOLE_MAX_ROWS = 4096;
 const WHOLE_CHUNK_BYTES = 1024 * 1024;
@@ -86,7 +58,6 @@ export function buildServer(opts: ServerOptions): DrifterServer {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: "idle",
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: false, allErrors: false } },
   });
   let ready = true;
   let inFlight = 0;
@@ -105,11 +76,7 @@ export function buildServer(opts: ServerOptions): DrifterServer {
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.validation) {
-      const d = describeValidation(req, err);
-      return badRequest(reply, d.parameter, d.message, d.allowed);
-    }
-    if (err instanceof BadParameter || err instanceof ScenarioError) {
+    if (err instanceof QueryError || err instanceof ScenarioError) {
       const allowed = err.parameter in DATA_PARAMS ? DATA_PARAMS[err.parameter as DataParam] : undefined;
       return badRequest(reply, err.parameter, err.message, allowed);
     }
@@ -131,18 +98,12 @@ export function buildServer(opts: ServerOptions): DrifterServer {
 
   app.get("/api/v1/schema", async () => schemaDocument(cfg));
 
-  app.get<{ Querystring: DataQuery }>("/api/v1/data", { schema: { querystring: dataQuerySchema } }, async (req, reply) => {
-    const q = req.query;
-    // Booleans: Ajv would coerce "1"/"0"/"" too; only the words are allowed.
-    const rawLabel = rawParam(req, "label");
-    if (rawLabel !== undefined && !boolParamPattern.test(rawLabel)) throw new BadParameter("label", `query parameter label=${JSON.stringify(rawLabel)} is invalid; allowed: ${DATA_PARAMS.label}`);
-    for (const p of ["rows", "seed", "magnitude", "cols"] as const) {
-      const raw = rawParam(req, p);
-      if (raw !== undefined && raw.trim() === "") throw new BadParameter(p, `query parameter ${p} is empty; allowed: ${DATA_PARAMS[p]}`);
-    }
+  app.get("/api/v1/data", async (req, reply) => {
+    // Our own parser, not Fastify's schema coercion: that reads rows=1e3, 0x10 and 0b11 as numbers.
+    const q = parseDataQuery(queryOf(req));
     const schema = q.schema ?? cfg.schema;
-    if (q.cols !== undefined && schema !== "legacy") throw new BadParameter("cols", `cols applies to schema=legacy only (this request is schema=${schema})`);
-    if (q.label !== undefined && schema !== "credit") throw new BadParameter("label", `label applies to schema=credit only (this request is schema=${schema})`);
+    if (q.cols !== undefined && schema !== "legacy") throw new QueryError("cols", `cols applies to schema=legacy only (this request is schema=${schema})`);
+    if (q.label !== undefined && schema !== "credit") throw new QueryError("label", `label applies to schema=credit only (this request is schema=${schema})`);
     const scenarios = q.scenario !== undefined ? parseScenarios(q.scenario, schema) : schema === cfg.schema ? cfg.scenario : DEFAULT_SCENARIO[schema];
     const format: Format = q.format ?? "csv";
     const seed = q.seed ?? randomInt(0, MAX_SEED + 1);
@@ -169,7 +130,7 @@ export function buildServer(opts: ServerOptions): DrifterServer {
       .header("cache-control", "no-store")
       .header("x-drift-schema", schema)
       .header("x-drift-seed", String(seed))
-      .header("x-drift-rows", String(rows))
+      .header(DRIFT_ROWS_HEADER, String(rows))
       .header("x-drift-scenario", scenarioLabel)
       .header("x-drift-magnitude", String(o.magnitude));
     if (o.scenarios.includes("drift_prob")) {

@@ -1,5 +1,6 @@
 /** Command-line parsing shared by the trainer, the retrain command and the traffic job. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseDecimalInteger, parseDecimalNumber } from "../../lib/numbers";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -24,19 +25,19 @@ export function parseFlags<T extends Options>(argv: string[], options: T): Recor
 
 export function intFlag(name: string, v: string | boolean | undefined, min: number, max: number, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== "string" || !/^-?\d+$/.test(v)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(v)}`);
-  const n = Number(v);
+  const n = typeof v === "string" ? parseDecimalInteger(v) : undefined;
+  if (n === undefined) throw new UsageError(`--${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(v)} (decimal digits only)`);
   if (n < min || n > max) throw new UsageError(`--${name}=${n} is out of range; allowed: ${min}..${max}`);
   return n;
 }
 
 export function floatFlag(name: string, v: string | boolean | undefined, min: number, max: number, fallback: number, opts: { exclusiveMin?: boolean; exclusiveMax?: boolean } = {}): number {
   if (v === undefined) return fallback;
-  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  const lo = opts.exclusiveMin ? n > min : n >= min;
-  const hi = opts.exclusiveMax ? n < max : n <= max;
-  if (!Number.isFinite(n) || !lo || !hi) {
-    throw new UsageError(`--${name} must be a number in ${opts.exclusiveMin ? "(" : "["}${min}, ${max}${opts.exclusiveMax ? ")" : "]"}; got ${JSON.stringify(v)}`);
+  const n = typeof v === "string" ? parseDecimalNumber(v) : undefined;
+  const lo = n !== undefined && (opts.exclusiveMin ? n > min : n >= min);
+  const hi = n !== undefined && (opts.exclusiveMax ? n < max : n <= max);
+  if (n === undefined || !lo || !hi) {
+    throw new UsageError(`--${name} must be a number in ${opts.exclusiveMin ? "(" : "["}${min}, ${max}${opts.exclusiveMax ? ")" : "]"}; got ${JSON.stringify(v)} (decimal notation only)`);
   }
   return n;
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { parse as parseCsv } from "csv-parse/sync";
+import { parseDecimalNumber } from "../../lib/numbers";
 import { FEATURES, FEATURE_NAMES, LABEL, type Row } from "../../lib/schema";
 import { fetchCreditNdjson } from "./drifter-client";
 import type { LabelledRow } from "./trainer";
@@ -26,8 +27,9 @@ function typed(name: string, v: unknown): unknown {
     const t = v.trim();
     if (MISSING.has(t.toLowerCase())) return null;
     if (NUMERIC.has(name) || name === LABEL) {
-      const n = Number(t);
-      return Number.isFinite(n) ? n : t; // leave the text so the error shows it
+      // Decimal only, as pandas reads a CSV: "0x10" is text, not 16.
+      const n = parseDecimalNumber(t);
+      return n ?? t; // leave the text so the error shows it
     }
     return t;
   }

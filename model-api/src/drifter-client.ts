@@ -1,7 +1,11 @@
+import { readDrifterBatch } from "../../lib/drifter-batch";
+
 /**
  * One credit batch from the drifter, as NDJSON text: `GET /api/v1/data?format=ndjson&schema=credit`
- * with a 60 s timeout. An unreachable drifter or an error answer is thrown (built by `fail`,
- * so callers keep their own error type), naming the drifter and what it answered.
+ * with a 60 s timeout. An unreachable drifter, an error answer, or a batch that does not
+ * hold the rows its X-Drift-Rows header announced (a drifter that died mid-stream) is
+ * thrown (built by `fail`, so callers keep their own error type), naming the drifter and
+ * what it answered.
  */
 export async function fetchCreditNdjson(
   drifterUrl: string,
@@ -22,7 +26,13 @@ export async function fetchCreditNdjson(
   } catch (err) {
     throw fail(`cannot reach the drifter at ${url.origin}: ${(err as Error).message}`);
   }
-  const text = await res.text();
-  if (!res.ok) throw fail(`the drifter answered ${res.status} for ${url.pathname}${url.search}: ${text.slice(0, 300)}`);
-  return text;
+  if (!res.ok) {
+    const text = await res.text().catch((err: Error) => `(the answer broke off: ${err.message})`);
+    throw fail(`the drifter answered ${res.status} for ${url.pathname}${url.search}: ${text.slice(0, 300)}`);
+  }
+  try {
+    return await readDrifterBatch(res, "ndjson", `the drifter's batch ${url.pathname}${url.search} from ${url.origin}`);
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
 }

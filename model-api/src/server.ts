@@ -6,11 +6,11 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import type { Logger } from "../../lib/logger";
-import { LABEL } from "../../lib/schema";
+import { FEATURE_NAMES, LABEL } from "../../lib/schema";
 import type { ApiMetrics } from "./metrics";
 import type { CompiledModel } from "./model";
 import type { RequestLogRecord } from "./request-log";
-import { checkRow, featuresOf } from "./validate";
+import { checkRow, featuresOf, fieldPath } from "./validate";
 
 /** Where scored rows go (the request log writer); `append` is all-or-nothing. */
 export interface RequestLogSink {
@@ -50,6 +50,18 @@ class BadInput extends Error {
   }
 }
 
+const BODY_SHAPE = 'one row ({"age": 42, ...}) or a batch ({"rows": [{...}, ...]})';
+
+/**
+ * The `field` label of the invalid-request counter: the schema's field names (row index
+ * dropped), or `unknown_field`, so a client sending made-up keys cannot grow the label set.
+ */
+const METRIC_FIELDS = new Set(["body", "rows", "rows[]", ...[...FEATURE_NAMES, LABEL].flatMap((n) => [n, `rows[].${n}`])]);
+function metricField(field: string): string {
+  const f = field.replace(/^rows\[\d+\]/, "rows[]");
+  return METRIC_FIELDS.has(f) ? f : "unknown_field";
+}
+
 export function buildServer(o: ServerOptions): ModelApiServer {
   let shuttingDown = false;
   const app = Fastify({
@@ -63,6 +75,21 @@ export function buildServer(o: ServerOptions): ModelApiServer {
   });
   // JSON only: a text/plain body gets 415 instead of being parsed as a string.
   app.removeContentTypeParser("text/plain");
+  // Our own JSON parser. Fastify's refuses a `__proto__` or `constructor` key as "not valid
+  // JSON"; JSON.parse keeps such a key as a plain own property (no prototype is touched),
+  // and the validation names it as an unknown field: every key of a body is checked
+  // against the schema before anything reads it. JSON.parse is not recursive, so nesting
+  // depth is bounded only by the body limit.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, text, done) => {
+    if ((text as string).trim() === "") return done(new BadInput(400, "body", `the body is empty; send ${BODY_SHAPE}`), undefined);
+    try {
+      // A leading byte order mark is ignored, as RFC 8259 allows.
+      done(null, JSON.parse((text as string).charCodeAt(0) === 0xfeff ? (text as string).slice(1) : (text as string)));
+    } catch (err) {
+      done(new BadInput(400, "body", `the body is not valid JSON (${(err as Error).message}); send ${BODY_SHAPE}`), undefined);
+    }
+  });
   const { model, metrics } = o;
   const version = model.file.version;
   const threshold = model.file.threshold;
@@ -76,20 +103,20 @@ export function buildServer(o: ServerOptions): ModelApiServer {
 
   app.setErrorHandler((err: FastifyError | BadInput, req, reply) => {
     if (err instanceof BadInput) {
-      metrics.invalid.inc({ field: err.field.replace(/\[\d+\]/g, "[]").slice(0, 60) });
+      metrics.invalid.inc({ field: metricField(err.field) });
       return reply.code(err.status).send({ error: err.status === 413 ? "payload too large" : "invalid input", field: err.field, message: err.message });
     }
     const code = (err as FastifyError).code;
     if (code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      return reply.code(413).send({ error: "payload too large", message: `the body is larger than ${o.bodyLimit} bytes; send at most ${o.maxBatchRows} rows per request` });
+      return reply.code(413).send({ error: "payload too large", field: "body", message: `the body is larger than ${o.bodyLimit} bytes; send at most ${o.maxBatchRows} rows per request` });
     }
     if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-      return reply.code(415).send({ error: "unsupported media type", message: "send Content-Type: application/json" });
+      return reply.code(415).send({ error: "unsupported media type", field: "content-type", message: `${JSON.stringify((req.headers["content-type"] ?? "").slice(0, 100))} is not accepted; send Content-Type: application/json` });
     }
     const status = (err as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
-      // JSON syntax errors, empty bodies: Fastify's message says what is wrong.
-      return reply.code(status).send({ error: "invalid request", message: err.message });
+      // Other client errors Fastify finds in the body (a wrong Content-Length, ...): its message says what is wrong.
+      return reply.code(status).send({ error: "invalid request", field: "body", message: err.message });
     }
     req.log.error({ err }, "request failed");
     return reply.code(500).send({ error: "internal error", message: "the request failed; see the server log", request_id: req.id });
@@ -107,14 +134,14 @@ export function buildServer(o: ServerOptions): ModelApiServer {
   app.post("/predict", async (req, reply) => {
     const body = req.body as unknown;
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new BadInput(400, "body", 'the body must be a JSON object: one row ({"age": 42, ...}) or a batch ({"rows": [{...}, ...]})');
+      throw new BadInput(400, "body", `the body must be a JSON object: ${BODY_SHAPE}`);
     }
     const b = body as Record<string, unknown>;
-    const batch = "rows" in b;
+    const batch = Object.hasOwn(b, "rows");
     let rows: Record<string, unknown>[];
     if (batch) {
       const extra = Object.keys(b).filter((k) => k !== "rows");
-      if (extra.length) throw new BadInput(400, extra[0], 'unknown field next to "rows"; a batch body is {"rows": [...]} only');
+      if (extra.length) throw new BadInput(400, fieldPath("", extra[0]), 'unknown field next to "rows"; a batch body is {"rows": [...]} only');
       if (!Array.isArray(b.rows)) throw new BadInput(400, "rows", "must be an array of row objects");
       if (b.rows.length === 0) throw new BadInput(400, "rows", `must hold 1 to ${o.maxBatchRows} rows; got none`);
       if (b.rows.length > o.maxBatchRows) throw new BadInput(413, "rows", `holds ${b.rows.length} rows; at most ${o.maxBatchRows} rows per request`);

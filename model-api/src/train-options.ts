@@ -1,6 +1,7 @@
 /** The training flags shared by `npm run train` and `npm run retrain`, validated. */
 import { ENV, INITIAL_REFERENCE } from "../../lib/contract";
 import { optionalStringEnv, urlEnv } from "../../lib/env";
+import { parseScenarios } from "../../drifter/src/scenarios";
 import { UsageError, enumFlag, floatFlag, intFlag } from "./cli-args";
 import type { DataSource } from "./training-data";
 import { PROMOTION_METRICS, type PromotionMetric } from "./training";
@@ -65,7 +66,13 @@ export function resolveTraining(v: Values, env: Record<string, string | undefine
   if (v.file === "") throw new UsageError("--file needs a path");
   const rows = intFlag("rows", v.rows, 100, 1_000_000, opts.offline ? INITIAL_REFERENCE.rows : 20_000);
   const scenario = typeof v.scenario === "string" ? v.scenario : undefined;
-  if (scenario !== undefined && !/^[a-z_,]+$/.test(scenario)) throw new UsageError(`--scenario=${JSON.stringify(scenario)} is not a scenario name (e.g. none, mean_shift, concept)`);
+  if (scenario !== undefined) {
+    try {
+      parseScenarios(scenario, "credit");
+    } catch (err) {
+      throw new UsageError(`--scenario=${JSON.stringify(scenario)}: ${(err as Error).message}`);
+    }
+  }
   const magnitude = v.magnitude === undefined ? undefined : floatFlag("magnitude", v.magnitude, 0, 1, 0);
   const dataSeed = v["data-seed"] === undefined ? undefined : intFlag("data-seed", v["data-seed"], 0, 4294967295, 0);
   let source: DataSource;

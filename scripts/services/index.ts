@@ -4,16 +4,17 @@
  * is interrupted or killed). Used by tests/helpers/services.ts and `npm run services`.
  */
 import { randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUCKETS, ENV } from "../../lib/contract";
+import { intEnv } from "../../lib/env";
 import { s3Env, type S3Settings } from "../../lib/s3";
 import { locateBinaries } from "./config";
-import { startMinio } from "./minio";
-import { startMlflow } from "./mlflow";
+import { startMinio, type MinioOptions } from "./minio";
+import { startMlflow, type MlflowOptions } from "./mlflow";
 import { freePorts } from "./ports";
-import { dumpDatabase, postgresUrl, restoreDatabase, startPostgres } from "./postgres";
+import { dumpDatabase, postgresUrl, restartPostgres, restoreDatabase, startPostgres, type PostgresOptions } from "./postgres";
 import { ServiceStartError, logTail, signalGroup, stopProcess, type ManagedProcess } from "./proc";
 import { startReaper } from "./reaper";
 import type { PostgresSettings, Services } from "./types";
@@ -40,23 +41,51 @@ export interface StartServicesOptions {
   schemaTemplate?: boolean;
 }
 
+export type ServerName = "postgres" | "minio" | "mlflow";
+export const SERVER_NAMES: readonly ServerName[] = ["postgres", "minio", "mlflow"];
+
+/** A server that exited while it should have been running. */
+export interface ServerExit {
+  name: ServerName;
+  /** What happened, with the tail of its log. */
+  message: string;
+}
+
+/** Where one server listens and keeps its data and log. */
+export interface ServerInfo {
+  pid: number;
+  port: number;
+  dataDir: string;
+  logFile: string;
+}
+
 export interface RunningServices {
   readonly services: Services;
-  /** Where the servers keep their data and logs (removed by stop()). */
+  /** Where the servers keep their data and logs (removed by stop(), unless kept). */
   readonly runDir: string;
   /** MinIO's web console (log in with the S3 access and secret key). */
   readonly minioConsoleUrl: string;
-  /** Process ids of the servers (each leads its own process group). */
-  readonly pids: Record<"postgres" | "minio" | "mlflow", number>;
+  /** Process ids of the servers (each leads its own process group); a restart changes one. */
+  readonly pids: Record<ServerName, number>;
+  /** Pid, port, data directory and log of each server. */
+  servers(): Record<ServerName, ServerInfo>;
   /** Environment variables a workload or a person needs to reach the servers. */
   env(): Record<string, string>;
+  /** Resolves when a server first exits before stop() was called, with its name and the tail of its log. */
+  readonly crashed: Promise<ServerExit>;
+  /** Calls `listener` for every server that exits before stop() (a restarted one too). */
+  onExit(listener: (exit: ServerExit) => void): void;
   /**
-   * Resolves when one of the servers exits before stop() was called, with its name and the
-   * tail of its log.
+   * Starts a server that exited again: same port, same credentials, same data directory
+   * (MinIO's objects, Postgres's databases). Fails with a ServiceStartError when it cannot
+   * (e.g. another process took the port); the data stays where it was.
    */
-  readonly crashed: Promise<{ name: string; message: string }>;
-  /** Stops MLflow, then MinIO and Postgres, and removes the data. Safe to call twice. */
-  stop(): Promise<void>;
+  restart(name: ServerName): Promise<void>;
+  /**
+   * Stops MLflow, then MinIO and Postgres, and removes the data, unless `keepData` (or the
+   * start option) says to keep it. Safe to call twice.
+   */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
 const secret = (bytes: number) => randomBytes(bytes).toString("hex");
@@ -90,8 +119,7 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
   const log = opts.log ?? (() => undefined);
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const keepData = opts.keepData ?? process.env.DRIFT_LOOP_KEEP_SERVICES === "1";
-  const workers = opts.mlflowWorkers ?? Number(process.env.DRIFT_LOOP_MLFLOW_WORKERS ?? 1);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new Error(`DRIFT_LOOP_MLFLOW_WORKERS must be an integer 1..16 (got "${process.env.DRIFT_LOOP_MLFLOW_WORKERS}")`);
+  const workers = opts.mlflowWorkers ?? intEnv(process.env, "DRIFT_LOOP_MLFLOW_WORKERS", { min: 1, max: 16, fallback: 1 });
   const bins = locateBinaries();
   installHandlers(opts.handleSignals ?? true);
 
@@ -108,7 +136,7 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
     if (stopped) signalGroup(p.pid, "SIGKILL"); // started while a failed start was being cleaned up
   };
 
-  const stop = async () => {
+  const stop = async (stopOpts: { keepData?: boolean } = {}) => {
     if (stopped) return;
     stopped = true;
     const mlflow = procs.filter((p) => p.name === "mlflow");
@@ -123,7 +151,7 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
         /* already gone */
       }
     }
-    if (keepData) log(`kept data and logs in ${runDir}`);
+    if (keepData || stopOpts.keepData) log(`kept data and logs in ${runDir}`);
     else rmSync(runDir, { recursive: true, force: true });
   };
 
@@ -154,16 +182,20 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
       }
     };
     const ready = (what: string) => log(`${what} ready after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    // Kept for restarts: the same options start a server again on its port, credentials and data.
+    const pgOpts: PostgresOptions = { bin: bins.postgresBin, dir: join(runDir, "postgres"), port: pgPort, superPassword: secret(16), user: pgBase.user, password: pgBase.password, database: pgBase.database, env, timeoutMs, onStart, beforeLogin: restoreTemplate };
+    const minioOpts: MinioOptions = { bin: bins.minio, dir: join(runDir, "minio"), port: minioPort, consolePort, accessKey: s3.accessKey, secretKey: s3.secretKey, buckets: [BUCKETS.mlflow], env, timeoutMs, onStart };
+    const mlflowOpts: MlflowOptions = { bin: bins.mlflow, dir: join(runDir, "mlflow"), port: mlflowPort, postgres: pgSettings, s3, artifactBucket: BUCKETS.mlflow, workers, env, timeoutMs, onStart };
     const [pg, minio, mlflow] = await Promise.all([
-      startPostgres({ bin: bins.postgresBin, dir: join(runDir, "postgres"), port: pgPort, superPassword: secret(16), user: pgBase.user, password: pgBase.password, database: pgBase.database, env, timeoutMs, onStart, beforeLogin: restoreTemplate }).then((r) => {
+      startPostgres(pgOpts).then((r) => {
         ready(fromTemplate ? "PostgreSQL (MLflow schema restored from the cached template)" : "PostgreSQL");
         return r;
       }),
-      startMinio({ bin: bins.minio, dir: join(runDir, "minio"), port: minioPort, consolePort, accessKey: s3.accessKey, secretKey: s3.secretKey, buckets: [BUCKETS.mlflow], env, timeoutMs, onStart }).then((r) => {
+      startMinio(minioOpts).then((r) => {
         ready("MinIO");
         return r;
       }),
-      startMlflow({ bin: bins.mlflow, dir: join(runDir, "mlflow"), port: mlflowPort, postgres: pgSettings, s3, artifactBucket: BUCKETS.mlflow, workers, env, timeoutMs, onStart }).then((r) => {
+      startMlflow(mlflowOpts).then((r) => {
         ready("MLflow");
         return r;
       }),
@@ -183,21 +215,66 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
     }
     log(`all three ready after ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
-    const crashed = new Promise<{ name: string; message: string }>((resolve) => {
-      for (const p of [pg.proc, minio.proc, mlflow.proc]) {
-        void p.exited.then(({ code, signal }) => {
-          if (!stopped) resolve({ name: p.name, message: `${p.name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}). Last lines of ${p.logFile}:\n${logTail(p.logFile)}` });
-        });
-      }
-    });
+    const current: Record<ServerName, ManagedProcess> = { postgres: pg.proc, minio: minio.proc, mlflow: mlflow.proc };
+    const ports: Record<ServerName, number> = { postgres: pgPort, minio: minioPort, mlflow: mlflowPort };
+    const dirs: Record<ServerName, string> = { postgres: join(pgOpts.dir, "data"), minio: join(minioOpts.dir, "data"), mlflow: mlflowOpts.dir };
+    const listeners: ((exit: ServerExit) => void)[] = [];
+    let firstExit: ((exit: ServerExit) => void) | undefined;
+    const crashed = new Promise<ServerExit>((resolve) => (firstExit = resolve));
+    const watch = (name: ServerName, p: ManagedProcess) => {
+      void p.exited.then(({ code, signal }) => {
+        if (stopped || current[name] !== p) return;
+        const exit = { name, message: `${name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}). Last lines of ${p.logFile}:\n${logTail(p.logFile)}` };
+        firstExit?.(exit);
+        for (const l of listeners) l(exit);
+      });
+    };
+    for (const name of SERVER_NAMES) watch(name, current[name]);
+
+    const restarting = new Map<ServerName, Promise<void>>();
+    const restart = (name: ServerName): Promise<void> => {
+      const pending = restarting.get(name);
+      if (pending) return pending;
+      const job = (async () => {
+        const old = current[name];
+        if (stopped) throw new ServiceStartError(`cannot restart ${name}: the servers are stopping`);
+        if (!old.hasExited()) throw new ServiceStartError(`cannot restart ${name}: it is still running (pid ${old.pid})`);
+        const forget = async (p: ManagedProcess) => {
+          // Workers a dead server left in its group would hold its port or shared memory.
+          await stopProcess(p);
+          const i = procs.indexOf(p);
+          if (i >= 0) procs.splice(i, 1);
+          writeFileSync(join(runDir, "pgids"), procs.map((q) => `${q.pid}\n`).join(""));
+        };
+        if (procs.includes(old)) await forget(old);
+        const before = new Set(procs);
+        try {
+          const next = name === "postgres" ? await restartPostgres(pgOpts) : name === "minio" ? (await startMinio(minioOpts)).proc : (await startMlflow(mlflowOpts)).proc;
+          current[name] = next;
+          watch(name, next);
+        } catch (err) {
+          // A server that did not come up (or died starting) is stopped; its data stays.
+          for (const p of procs.filter((q) => !before.has(q))) await forget(p);
+          throw err instanceof ServiceStartError ? err : new ServiceStartError(`could not restart ${name}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      })();
+      restarting.set(name, job);
+      return job.finally(() => restarting.delete(name));
+    };
+
     const services: Services = { s3: minio.settings, mlflowUrl: mlflow.url, postgres: pg.settings };
     return {
       services,
       runDir,
       minioConsoleUrl: `http://127.0.0.1:${consolePort}`,
-      pids: { postgres: pg.proc.pid, minio: minio.proc.pid, mlflow: mlflow.proc.pid },
+      get pids() {
+        return { postgres: current.postgres.pid, minio: current.minio.pid, mlflow: current.mlflow.pid };
+      },
+      servers: () => Object.fromEntries(SERVER_NAMES.map((n) => [n, { pid: current[n].pid, port: ports[n], dataDir: dirs[n], logFile: current[n].logFile }])) as Record<ServerName, ServerInfo>,
       stop,
       crashed,
+      onExit: (listener) => void listeners.push(listener),
+      restart,
       env: () => servicesEnv(services),
     };
   } catch (err) {

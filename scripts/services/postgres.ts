@@ -71,38 +71,9 @@ export async function startPostgres(o: PostgresOptions): Promise<{ proc: Managed
     rmSync(pwfile, { force: true });
   }
 
-  const logFile = join(o.dir, "..", "postgres.log");
-  const proc = startProcess(
-    "postgres",
-    join(o.bin, "postgres"),
-    [
-      "-D", data,
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", `port=${o.port}`,
-      "-c", `unix_socket_directories=${o.dir}`,
-      // Throwaway data: durability buys nothing here, speed does.
-      "-c", "fsync=off",
-      "-c", "synchronous_commit=off",
-      "-c", "full_page_writes=off",
-      "-c", "shared_buffers=32MB",
-      "-c", "max_connections=60",
-    ],
-    { env: o.env, logFile, uid: who?.uid, gid: who?.gid, cwd: o.dir, stopSignal: "SIGINT" /* fast shutdown */ },
-  );
-  o.onStart?.(proc);
+  const proc = await runPostgres(o, who);
 
-  const admin = { host: "127.0.0.1", port: o.port, user: "postgres", password: o.superPassword, database: "postgres" };
-  await waitHealthy(proc, `accepting connections on 127.0.0.1:${o.port}`, async () => {
-    const c = new Client({ ...admin, connectionTimeoutMillis: 2000 });
-    try {
-      await c.connect();
-      await c.query("select 1");
-      return true;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  }, o.timeoutMs);
-
+  const admin = adminSettings(o);
   const c = new Client(admin);
   await c.connect();
   try {
@@ -120,6 +91,56 @@ export async function startPostgres(o: PostgresOptions): Promise<{ proc: Managed
   chmodSync(o.dir, 0o700);
   const base = { host: "127.0.0.1", port: o.port, user: o.user, password: o.password, database: o.database };
   return { proc, settings: { ...base, url: postgresUrl(base) } };
+}
+
+function adminSettings(o: PostgresOptions) {
+  return { host: "127.0.0.1", port: o.port, user: "postgres", password: o.superPassword, database: "postgres" };
+}
+
+/** Starts the server on an initialised data directory and waits until the superuser can connect. */
+async function runPostgres(o: PostgresOptions, who: { uid: number; gid: number } | undefined): Promise<ManagedProcess> {
+  const logFile = join(o.dir, "..", "postgres.log");
+  const proc = startProcess(
+    "postgres",
+    join(o.bin, "postgres"),
+    [
+      "-D", join(o.dir, "data"),
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", `port=${o.port}`,
+      "-c", `unix_socket_directories=${o.dir}`,
+      // Local data: speed over durability. A killed server loses nothing (the OS has the
+      // writes, and a restart replays the WAL); only a machine crash could.
+      "-c", "fsync=off",
+      "-c", "synchronous_commit=off",
+      "-c", "full_page_writes=off",
+      "-c", "shared_buffers=32MB",
+      "-c", "max_connections=60",
+    ],
+    { env: o.env, logFile, uid: who?.uid, gid: who?.gid, cwd: o.dir, stopSignal: "SIGINT" /* fast shutdown */ },
+  );
+  o.onStart?.(proc);
+
+  const admin = adminSettings(o);
+  await waitHealthy(proc, `accepting connections on 127.0.0.1:${o.port}`, async () => {
+    const c = new Client({ ...admin, connectionTimeoutMillis: 2000 });
+    try {
+      await c.connect();
+      await c.query("select 1");
+      return true;
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }, o.timeoutMs);
+
+  return proc;
+}
+
+/**
+ * Starts PostgreSQL again on the data directory, port and credentials of an earlier
+ * startPostgres (same options) after the server died: the databases and roles are there.
+ */
+export async function restartPostgres(o: PostgresOptions): Promise<ManagedProcess> {
+  return runPostgres(o, await serverUser());
 }
 
 function clientEnv(env: NodeJS.ProcessEnv, s: PostgresSettings, role?: string): NodeJS.ProcessEnv {

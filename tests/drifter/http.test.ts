@@ -308,6 +308,24 @@ describe("drifter HTTP API", function () {
       ["label=yes", "label", /true or false/],
       ["label=true&schema=legacy", "label", /credit only/],
       ["rowz=10", "rowz", /unknown query parameter "rowz".*allowed parameters: rows/],
+      // Only plain decimal numbers: Number() would read these as 1000, 16, 3, 8 and 0.
+      ["rows=1e3", "rows", /rows="1e3" is invalid; allowed: an integer from 1 to 1000000 in decimal digits/],
+      ["rows=0x10", "rows", /rows="0x10" is invalid; allowed: an integer from 1/],
+      ["rows=0b11", "rows", /rows="0b11" is invalid/],
+      ["rows=0o10", "rows", /rows="0o10" is invalid/],
+      ["rows=%2010", "rows", /rows=" 10" is invalid/],
+      ["seed=1e3", "seed", /seed="1e3" is invalid; allowed: an integer from 0 to 4294967295/],
+      ["cols=0x5&schema=legacy", "cols", /cols="0x5" is invalid/],
+      ["magnitude=0x0", "magnitude", /magnitude="0x0" is invalid; allowed: a decimal number from 0/],
+      ["magnitude=Infinity", "magnitude", /magnitude="Infinity" is invalid/],
+      ["label=1", "label", /label="1" is invalid; allowed: true or false/],
+      ["seed=1&seed=1", "seed", /seed is given more than once/],
+      // A scenario list is taken as written: no empty items, no spaces.
+      ["scenario=none,,mean_shift", "scenario", /item 2 of the scenario list "none,,mean_shift" is empty; allowed: none, .*no empty items/],
+      ["scenario=mean_shift,", "scenario", /item 2 of the scenario list "mean_shift," is empty/],
+      ["scenario=,mean_shift", "scenario", /item 1 of the scenario list ",mean_shift" is empty/],
+      ["scenario=none,%20mean_shift", "scenario", /item 2 .*\(" mean_shift"\) has spaces around the name/],
+      [`scenario=${"none,".repeat(50)}none`, "scenario", /scenario="none,none,.*\.\.\." is invalid; allowed: .*at most 200 characters/],
     ];
     for (const [query, parameter, message] of cases) {
       it(`answers 400 naming ${parameter} for ${query}`, async () => {
@@ -318,6 +336,16 @@ describe("drifter HTTP API", function () {
         assert.match(body.message, message);
       });
     }
+
+    it("accepts every documented spelling: decimal digits (leading zeros too), decimal fractions and exponents for magnitude", async () => {
+      const base = await getText(`${credit.base}/api/v1/data?rows=10&seed=5&scenario=mean_shift,missing_spike&magnitude=0.5`);
+      assert.equal(base.status, 200, base.text);
+      for (const q of ["rows=010&seed=5&scenario=mean_shift,missing_spike&magnitude=0.5", "rows=10&seed=%2B5&scenario=missing_spike,mean_shift&magnitude=.5", "rows=10&seed=5&scenario=mean_shift,missing_spike&magnitude=5e-1"]) {
+        const r = await getText(`${credit.base}/api/v1/data?${q}`);
+        assert.equal(r.status, 200, `${q}: ${r.text}`);
+        assert.equal(r.text, base.text, q);
+      }
+    });
 
     it("refuses more concurrent batches than allowed with 503 and Retry-After, and serves again after", async () => {
       const small = await startInProcess({ DRIFT_SCHEMA: "credit" }, { maxConcurrentBatches: 1 });

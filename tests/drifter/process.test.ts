@@ -27,6 +27,14 @@ describe("drifter process (npm run drifter)", function () {
       [{ PORT: "70000" }, /PORT=70000 .*1\.\.65535/],
       [{ DRIFTER_THREADS: "65" }, /DRIFTER_THREADS=65 .*0\.\.64/],
       [{ DRIFTER_THREADS: "two" }, /DRIFTER_THREADS="two" is not an integer/],
+      // Plain decimal only, and a scenario list as written.
+      [{ DRIFT_ROWS: "1e3" }, /DRIFT_ROWS="1e3" is not an integer in decimal digits; allowed: 100\.\.10000/],
+      [{ DRIFT_ROWS: "0x400" }, /DRIFT_ROWS="0x400" is not an integer/],
+      [{ DRIFT_COLS: "0b11" }, /DRIFT_COLS="0b11" is not an integer/],
+      [{ DRIFT_PROB: "0x1" }, /DRIFT_PROB="0x1" is not a number in decimal notation; allowed: 0\.\.1/],
+      [{ DRIFT_MAGNITUDE: "Infinity" }, /DRIFT_MAGNITUDE="Infinity" is not a number/],
+      [{ DRIFT_SCENARIO: "none,,mean_shift" }, /DRIFT_SCENARIO: item 2 of the scenario list "none,,mean_shift" is empty/],
+      [{ DRIFT_SCENARIO: "mean_shift, scale_change" }, /DRIFT_SCENARIO: item 2 .* has spaces around the name/],
     ];
     for (const [env, message] of bad) assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
     const c = loadConfig({});

@@ -21,3 +21,16 @@ describe("environment readers", () => {
     assert.throws(() => urlEnv({ U: "ftp://x" }, "U"), /http/);
   });
 });
+
+describe("environment readers: numbers in other notations", () => {
+  it("refuses exponents, hex, binary and octal for integers, and hex or Infinity for numbers", () => {
+    for (const v of ["1e3", "0x10", "0b11", "0o7", "12.0"]) {
+      assert.throws(() => intEnv({ N: v }, "N", { min: 0, max: 100000 }), (e: Error) => e instanceof ConfigError && e.message === `N=${JSON.stringify(v)} is not an integer in decimal digits; allowed: 0..100000`, v);
+    }
+    for (const v of ["0x1", "0b1", "Infinity", "1e400"]) {
+      assert.throws(() => floatEnv({ P: v }, "P", { min: 0, max: 1e300 }), (e: Error) => e instanceof ConfigError && e.message.startsWith(`P=${JSON.stringify(v)} is not a number in decimal notation`), v);
+    }
+    assert.equal(intEnv({ N: " 42 " }, "N", { min: 0, max: 100 }), 42, "surrounding spaces of an env value are trimmed, as before");
+    assert.equal(floatEnv({ P: "5e-1" }, "P", { min: 0, max: 1 }), 0.5);
+  });
+});

@@ -138,7 +138,7 @@ describe("stack config", () => {
     const cases: [string, Record<string, string>, RegExp][] = [
       ["an unknown profile", { profile: "staging" }, /drift-loop:profile="staging" is not a known profile; allowed: minikube, cloud/],
       ["negative replicas", { drifterReplicas: "-1" }, /drift-loop:drifterReplicas=-1 is out of range; allowed: 1\.\.20/],
-      ["non-integer replicas", { modelApiReplicas: "two" }, /drift-loop:modelApiReplicas="two" is not an integer; allowed: 1\.\.20/],
+      ["non-integer replicas", { modelApiReplicas: "two" }, /drift-loop:modelApiReplicas="two" is not an integer in decimal digits; allowed: 1\.\.20/],
       ["a malformed cron schedule", { driftSchedule: "every hour" }, /drift-loop:driftSchedule="every hour" is not a valid cron schedule: expected 5 fields/],
       ["a cron minute out of range", { driftSchedule: "61 * * * *" }, /drift-loop:driftSchedule=.*minute field "61": allowed 0-59/],
       ["a zero cron step", { trafficSchedule: "*/0 * * * *" }, /drift-loop:trafficSchedule=.*minute field/],
@@ -163,6 +163,11 @@ describe("stack config", () => {
       ["a namespace that is no DNS label", { namespace: "Drift_Loop" }, /drift-loop:namespace="Drift_Loop" is not valid; allowed: a DNS label/],
       ["a batch larger than the run", { trafficRows: "50", trafficBatchSize: "100" }, /drift-loop:trafficBatchSize=100 is larger than drift-loop:trafficRows=50/],
       ["pushing to the local prefix", { pushImages: "true" }, /drift-loop:pushImages=true needs a real registry/],
+      ["replicas in exponent notation", { modelApiReplicas: "2e0" }, /drift-loop:modelApiReplicas="2e0" is not an integer in decimal digits; allowed: 1\.\.20/],
+      ["replicas in hex", { drifterReplicas: "0x2" }, /drift-loop:drifterReplicas="0x2" is not an integer/],
+      ["a probability in hex", { driftProb: "0x1" }, /drift-loop:driftProb="0x1" is not a number in decimal notation; allowed: 0\.\.1/],
+      ["an empty item in a scenario list", { driftScenario: "none,,mean_shift" }, /drift-loop:driftScenario="none,,mean_shift": item 2 of the scenario list "none,,mean_shift" is empty/],
+      ["spaces in a scenario list", { driftScenario: "mean_shift, missing_spike" }, /drift-loop:driftScenario=.*item 2 .* has spaces around the name/],
     ];
     for (const [what, values, expected] of cases) {
       it(`rejects ${what}, naming the key and the allowed values`, () => {
