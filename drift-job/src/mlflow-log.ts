@@ -85,7 +85,7 @@ export async function finishDriftRun(
   };
   if (r.meta.options.stattest) params.stattest = r.meta.options.stattest;
   if (r.meta.options.threshold !== undefined) params.threshold = r.meta.options.threshold;
-  for (const [name, c] of Object.entries(r.columns)) params[`method.${name}`] = `${c.stattest_name}@${c.stattest_threshold}`;
+  for (const [name, c] of Object.entries(r.columns)) params[`method.${name}`] = `${c.stattest}@${c.stattest_threshold}`;
   await client.logBatch(run.run_id, {
     metrics: reportMetrics(r),
     params,

@@ -65,8 +65,9 @@ describe("drift CLI (npm run drift)", function () {
       Object.keys(j.columns).filter((c) => j.columns[c].drift_detected).sort(),
       ["cat_0", "num_0", "num_1", "num_2", "num_3", "num_4", "num_5"],
     );
-    assert.equal(j.columns.num_3.stattest_name, "wasserstein");
-    assert.equal(j.columns.cat_0.stattest_name, "jensenshannon");
+    // Evidently's name in Evidently's field, the method id beside it.
+    assert.deepEqual([j.columns.num_3.stattest_name, j.columns.num_3.stattest], ["Wasserstein distance (normed)", "wasserstein"]);
+    assert.deepEqual([j.columns.cat_0.stattest_name, j.columns.cat_0.stattest], ["Jensen-Shannon distance", "jensenshannon"]);
     assert.equal(j.retrain.fired, true);
     assert.ok(j.columns.num_1.current.missing > 150, "missing values are counted");
     const html = readFileSync(join(out("drifted"), "report.html"), "utf8");
@@ -100,10 +101,10 @@ describe("drift CLI (npm run drift)", function () {
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(readFileSync(join(out("methods"), "report.json"), "utf8"));
     assert.deepEqual(Object.keys(j.columns).sort(), ["cat_0", "cat_1", "num_0", "num_3", "num_7"]);
-    assert.equal(j.columns.num_0.stattest_name, "ks");
+    assert.equal(j.columns.num_0.stattest, "ks");
     assert.equal(j.columns.num_0.stattest_threshold, 0.05);
-    assert.equal(j.columns.cat_1.stattest_name, "psi");
-    assert.deepEqual([j.columns.num_7.stattest_name, j.columns.num_7.stattest_threshold], ["psi", 0.5]);
+    assert.equal(j.columns.cat_1.stattest, "psi");
+    assert.deepEqual([j.columns.num_7.stattest_name, j.columns.num_7.stattest, j.columns.num_7.stattest_threshold], ["PSI", "psi", 0.5]);
     assert.equal(j.drift_share, 0.2);
     assert.equal(j.dataset_drift, true);
   });

@@ -67,12 +67,16 @@ describe("drift-job readers", () => {
     );
   });
 
-  it("keeps +-Infinity for the statistics to clean and rejects hex as a number", () => {
+  it("keeps +-Infinity for the statistics to clean and rejects hex as a number, as pandas reads them", () => {
     assert.equal(parseNumberText("inf"), Infinity);
     assert.equal(parseNumberText("-Infinity"), -Infinity);
     assert.equal(parseNumberText("0x10"), undefined);
     assert.equal(parseNumberText("1_000"), undefined);
-    assert.ok(Number.isNaN(parseNumberText(" NULL ")!));
+    assert.ok(Number.isNaN(parseNumberText("NULL")!));
+    // pandas: NA spellings and inf only exactly; spaces around a decimal number are fine.
+    assert.equal(parseNumberText(" NULL "), undefined);
+    assert.equal(parseNumberText(" inf"), undefined);
+    assert.equal(parseNumberText(" 1.5\t"), 1.5);
   });
 
   it("turns a column categorical when a late value is not a number, keeping the earlier values' spelling", async () => {
@@ -115,9 +119,10 @@ describe("drift-job readers", () => {
     await assert.rejects(csv('a,b\n"1",2,3\n'), (e: Error) => e instanceof DataError && /line 2 has 3 fields/.test(e.message));
   });
 
-  it("rejects an empty file and duplicate column names clearly", async () => {
+  it("rejects an empty file clearly and names repeated columns as pandas does", async () => {
     await assert.rejects(csv(""), /the file is empty; expected a header line/);
-    await assert.rejects(csv("a,a\n1,2\n"), /column "a" appears twice/);
+    // pandas numbers a repeated name: a, a.1, a.2 (and skips a name already taken).
+    assert.deepEqual(Object.keys((await csv("a,a,a.1,a\n1,2,3,4\n")).columns), ["a", "a.1", "a.1.1", "a.2"]);
   });
 
   it("names a missing file", async () => {
@@ -157,7 +162,8 @@ describe("drift-job readers", () => {
     assert.ok(Number.isNaN(a[1]));
     assert.equal(a[2], 2.5);
     assert.deepEqual(cats(d.columns.b), ["x", null, "y"]);
-    assert.deepEqual(cats(d.columns.c), [null, "true", "false"]);
+    assert.deepEqual(cats(d.columns.c), [null, "True", "False"]); // booleans, as pandas shows them
+    assert.equal(d.columns.c.kind === "cat" && d.columns.c.bool, true);
     assert.deepEqual(cats(d.columns.d), [null, null, '{"k":1}']);
   });
 

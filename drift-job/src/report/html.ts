@@ -109,7 +109,7 @@ function columnRows(cols: Record<string, ColumnDrift & { reference_column?: stri
           : `<span class="badge ok">no drift</span>`;
       const nameCell = `<b>${esc(name)}</b>${c.reference_column && c.reference_column !== name ? `<div class="legend">vs reference <code>${esc(c.reference_column)}</code></div>` : ""}${c.error ? `<div class="legend warn">${esc(c.error)}</div>` : ""}`;
       return (
-        `<tr class="${cls}"><td>${nameCell}</td><td>${c.column_type}</td><td><code>${esc(c.stattest_name)}</code><div class="legend">${isPValue(c.stattest_name) ? "p-value" : "distance"}</div></td>` +
+        `<tr class="${cls}"><td>${nameCell}</td><td>${c.column_type}</td><td>${esc(c.stattest_name)}<div class="legend"><code>${esc(c.stattest)}</code>, ${isPValue(c.stattest) ? "p-value" : "distance"}</div></td>` +
         `<td class="n">${fmtScore(c.drift_score)}</td><td class="n">${esc(ruleText(c))}</td><td>${badge}</td><td class="n">${fmtScore(c.psi)}</td>` +
         `<td class="n">${missingText(c)}</td><td class="n">${esc(centreText(c))}</td><td>${histogramSvg(c.histogram)}</td></tr>`
       );

@@ -33,7 +33,7 @@ export function renderSummary(r: DriftReport, opts: SummaryOptions = {}): string
       const nm = name.length > w ? name.slice(0, w - 1) + "…" : name.padEnd(w);
       const result = col.error ? yellow(`not compared: ${col.error}`) : col.drift_detected ? red("DRIFT") : green("ok");
       out.push(
-        `  ${nm}  ${col.column_type.padEnd(4)}  ${col.stattest_name.padEnd(13)} ${fmtScore(col.drift_score).padStart(10)}  ${ruleText(col).padEnd(10)}  ${fmtScore(col.psi).padStart(8)}  ${result}`,
+        `  ${nm}  ${col.column_type.padEnd(4)}  ${col.stattest.padEnd(13)} ${fmtScore(col.drift_score).padStart(10)}  ${ruleText(col).padEnd(10)}  ${fmtScore(col.psi).padStart(8)}  ${result}`,
       );
     }
     if (entries.length > shown.length) out.push(dim(`  ... and ${entries.length - shown.length} more (see the report)`));
