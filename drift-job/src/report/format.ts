@@ -37,7 +37,7 @@ export function ruleText(c: Pick<ColumnDrift, "stattest" | "stattest_threshold">
 
 /** Drifted first, then columns that could not be compared, then the rest; within a group by strength of evidence. */
 export function sortColumns<T extends ColumnDrift>(cols: Record<string, T>): [string, T][] {
-  const rank = (c: T) => (c.drift_detected ? 0 : c.error ? 1 : 2);
+  const rank = (c: T) => (c.drift_detected ? 0 : c.error ? 1 : c.not_enough_data ? 2 : 3);
   // Strength: how far past (or short of) the threshold, comparable across methods.
   const strength = (c: T) => {
     if (c.drift_score === null) return 0;
