@@ -68,11 +68,31 @@ function headerNames(fields: string[], source: ByteSource): string[] {
   });
 }
 
-/** A clear error for a file with more than MAX_COLUMNS columns. */
-export function checkColumnCount(n: number, file: string): void {
+/** A clear error for a file with more than MAX_COLUMNS columns (`atLeast`: counted in the first part of a longer header). */
+export function checkColumnCount(n: number, file: string, atLeast = false): void {
   if (n > MAX_COLUMNS) {
-    throw new DataError(`${file}: has ${n.toLocaleString("en-US")} columns; at most ${MAX_COLUMNS.toLocaleString("en-US")} are allowed (pick the columns to compare and write them to a narrower file)`);
+    throw new DataError(`${file}: has ${atLeast ? "at least " : ""}${n.toLocaleString("en-US")} columns; at most ${MAX_COLUMNS.toLocaleString("en-US")} are allowed (pick the columns to compare and write them to a narrower file)`);
   }
+}
+
+/** Bytes of the header looked at before it is read: a header too wide is refused from them alone. */
+const HEADER_PEEK = 8 << 20;
+
+/**
+ * Counts the header's fields in the file's first bytes, so a header of millions of names
+ * is refused without reading (or decoding) all of it. Skipped when the header has quotes
+ * (a quoted name may hold commas); the full parser counts those.
+ */
+function checkHeaderWidth(source: ByteSource): void {
+  const head = source.head(HEADER_PEEK);
+  let fields = 1;
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i];
+    if (b === LF) return checkColumnCount(fields, source.name);
+    if (b === QUOTE) return;
+    if (b === COMMA) fields++;
+  }
+  checkColumnCount(fields, source.name, head.length >= HEADER_PEEK);
 }
 
 /** A clear error for a column name longer than MAX_COLUMN_NAME_LENGTH. */
@@ -93,6 +113,7 @@ function finish(builders: ColumnBuilder[], rows: number): { dataset: Dataset; re
 }
 
 function readCsvFast(source: ByteSource, forceCat: Set<string>): { dataset: Dataset; reread: Set<string> } {
+  checkHeaderWidth(source);
   let builders: ColumnBuilder[] | undefined;
   let ncol = 0;
   let rows = 0;
