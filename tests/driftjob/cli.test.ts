@@ -31,7 +31,7 @@ describe("drift CLI (npm run drift)", function () {
   it("documents every flag and the exit codes in --help", async () => {
     const r = await runDriftCli(["--help"]);
     assert.equal(r.code, 0);
-    for (const flag of ["--reference", "--current", "--out", "--stattest", "--threshold", "--drift-share", "--column-stattest", "--column-threshold", "--num-stattest", "--cat-stattest", "--columns", "--retrain-psi", "Exit codes", "ks, chisquare, z, wasserstein, psi, kl_div, jensenshannon, hellinger"]) {
+    for (const flag of ["--reference", "--current", "--out", "--stattest", "--threshold", "--drift-share", "--column-stattest", "--column-threshold", "--num-stattest", "--cat-stattest", "--columns", "--column-type", "--min-sample-size", "--retrain-psi", "Exit codes", "ks, chisquare, z, wasserstein, psi, kl_div, jensenshannon, hellinger"]) {
       assert.ok(r.stdout.includes(flag), `--help mentions ${flag}`);
     }
   });

@@ -91,6 +91,21 @@ describe("drift-job readers", () => {
     assert.equal(k[5000], "abc");
   });
 
+  it("keeps every text value and header name exactly as written, spaces included (property)", async () => {
+    const cell = fc.stringMatching(/^[ \ta-z]{1,8}$/).filter((t) => /[a-z]/.test(t) && !/^(nan|null|true|false|inf|infinity|none)$/i.test(t.trim()));
+    await fc.assert(
+      fc.asyncProperty(cell, fc.array(cell, { minLength: 1, maxLength: 30 }), async (name, values) => {
+        for (const quoted of [false, true]) {
+          const q = (v: string) => (quoted ? `"${v}"` : v);
+          const d = await csv(`${q(name)},n\n${values.map((v, i) => `${q(v)},${i}`).join("\n")}\n`);
+          assert.deepEqual(Object.keys(d.columns), [name, "n"]);
+          assert.deepEqual(cats(d.columns[name]), values);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("handles CRLF line ends, a BOM, blank lines and a missing final newline", async () => {
     const d = await csv("\uFEFFx,y\r\n1,a\r\n\r\n2,b");
     assert.deepEqual(Object.keys(d.columns), ["x", "y"]);

@@ -212,6 +212,23 @@ const binShapes: [string, Sample, Sample][] = [
   ["reference constant, current binary", Array(100).fill("a") as string[], categories(90, 306, ["a", "b"])],
 ];
 for (const [title, a, b] of binShapes) stCase("z", `categorical, ${title}`, a, b);
+// Item 4 of issue 15: no deliberate difference may flip a flag. The z-test's far tail is
+// 0 in Evidently (2 (1 - Phi)); a more accurate p-value (2 sf ~ 1e-25) would not be below
+// a threshold of 1e-300 where Evidently's 0 is.
+stCase("z", "categorical, extreme shift with threshold 1e-300 (the tail is 0 as in Evidently)", categories(5000, 309, ["no", "yes"], [9, 1]), categories(5000, 310, ["no", "yes"], [1, 9]), 1e-300);
+// chisquare on one category on both sides: Evidently's score is NaN (scipy), ours 1; the flag is "no drift" in both.
+{
+  const a = Array(120).fill("only") as string[];
+  const b = Array(90).fill("only") as string[];
+  addCase("Evidently stattest chisquare", "categorical, one category on both sides: score 1 here, NaN in Evidently, never drift in either", { op: "stattest", stattest: "chisquare", type: "cat", reference: batch.sample(a), current: batch.sample(b) }, (r) => {
+    assert.equal(r.error, undefined, String(r.error));
+    assert.ok(Number.isNaN(oracleNumber(r.score)), `Evidently's score ${String(r.score)}`);
+    const ours = statTest("chisquare", a, b);
+    assert.equal(ours.score, 1);
+    assert.equal(ours.detected, false);
+    assert.equal(r.detected, false);
+  });
+}
 stCase("chisquare", "categorical, custom threshold 0.5", categories(300, 307, ["a", "b", "c"]), categories(300, 308, ["a", "b", "c"], [1.2, 1, 1]), 0.5);
 
 function withNulls(values: string[], seed: number): (string | null)[] {
