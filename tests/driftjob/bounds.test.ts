@@ -14,6 +14,7 @@ import { joinNegativeValues } from "../../drift-job/src/cli-run";
 import { jobConfigFromEnv } from "../../drift-job/src/config";
 import { MAX_COLUMNS, MAX_COLUMN_NAME_LENGTH } from "../../drift-job/src/io/csv";
 import { DataError, readDatasetBuffer } from "../../drift-job/src/io/read";
+import { reportMetrics } from "../../drift-job/src/mlflow-log";
 import { DEFAULT_POLICY, evaluatePolicy } from "../../drift-job/src/policy";
 import { REPORT_HARD_LIMIT_BYTES, REPORT_TARGET_BYTES, reportFiles } from "../../drift-job/src/report/write";
 import { computeDrift, MAX_LABEL_LENGTH } from "../../drift-job/src/stats";
@@ -151,6 +152,15 @@ describe("drift job: inputs that must not hurt", function () {
       assert.deepEqual([policy.fired, policy.undecided, policy.columns_without_enough_data], [true, false, ["b"]]);
       assert.equal(computeDrift(ref, cur, { minSampleSize: 10 }).columns.b.drift_detected, true);
       assert.throws(() => computeDrift(ref, cur, { minSampleSize: 0 }), /options\.minSampleSize is 0; it must be an integer from 1 to 1000000/);
+    });
+
+    it("logs no drift flag to MLflow for a column without a decision, and counts such columns", () => {
+      const ref = ds({ a: num(Array.from({ length: 100 }, (_, i) => i)), b: num(Array.from({ length: 100 }, (_, i) => i)) });
+      const cur = ds({ a: num(Array.from({ length: 40 }, (_, i) => i)), b: num([...Array.from({ length: 10 }, (_, i) => i), ...Array(30).fill(NaN)]) });
+      const m = reportMetrics(analyze({ reference: ref, current: cur, referenceName: "r", currentName: "c" }, settings(), computeDrift));
+      assert.equal(typeof m["drifted.a"], "number");
+      assert.ok(!("drifted.b" in m) && !("drift_score.b" in m) && !("psi.b" in m), JSON.stringify(m));
+      assert.equal(m.columns_without_enough_data, 1);
     });
 
     it("reads DRIFT_MIN_SAMPLE_SIZE with the shared bounds", () => {
