@@ -112,6 +112,7 @@ csvCase(
       assert.ok(ev.error && !ev.columns, "Evidently compared the column");
       assert.match(ours.columns.x.error ?? "", /column "x" is numeric in the reference but the current data has text such as "abc"/);
       assert.equal(ours.columns.x.drift_detected, false);
+      assert.equal(ours.columns.x.column_type, "num");
     },
   },
 );

@@ -353,7 +353,8 @@ export function computeDrift(reference: Dataset, current: Dataset, options: Drif
       result = columnDrift(name, col, options);
     } catch (err) {
       if (!(err instanceof ColumnError)) throw err;
-      const type: ColumnType = options.columnTypes?.[name] ?? "cat";
+      // The type Evidently gives the column: from the reference side unless forced.
+      const type: ColumnType = options.columnTypes?.[name] ?? (reference.columns[name].kind === "num" ? "num" : "cat");
       const method = chosenStatTest(options, name, type) ?? "jensenshannon";
       const blank = { count: 0, missing: 0 };
       result = failedColumn(type, method, chosenThreshold(options, name, type, method), `column "${name}" ${err.message}`, blank, blank);
