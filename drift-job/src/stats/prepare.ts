@@ -5,7 +5,7 @@
  *   categorical when it holds text or booleans (Evidently's `process_columns` looks at
  *   the reference only);
  * - a numeric column whose current side holds text cannot be compared (Evidently stops
- *   with "should contain numerical values only"): a ColumnError naming a value;
+ *   on it): a ColumnError naming a value;
  * - categorical values are compared as pandas holds them: text by its exact spelling,
  *   numbers by value (1 == 1.0, True == 1), and a number never equals a text ("1.5" read
  *   as text is not the number 1.5 of a numeric side).
@@ -202,7 +202,7 @@ export function prepareColumn(reference: Column, current: Column, forceType?: Co
   let ref: Column = reference;
   let cur: Column = current;
   // Evidently: numeric when the reference side is numeric (booleans are categorical).
-  let type: ColumnType = forceType ?? (ref.kind === "num" ? "num" : "cat");
+  const type: ColumnType = forceType ?? (ref.kind === "num" ? "num" : "cat");
   if (type === "num") {
     for (const [side, where] of [
       [ref, "the reference"],
@@ -216,7 +216,7 @@ export function prepareColumn(reference: Column, current: Column, forceType?: Co
         const value = bad !== undefined ? `text such as ${quoteValue(bad)}` : "booleans and missing values";
         if (forceType === "num") throw new ColumnError(`is forced numeric but ${where} has ${value}`);
         throw new ColumnError(
-          `is numeric in the reference but ${where} has ${value}; like Evidently ("should contain numerical values only"), a numeric column is compared only with numbers (to compare it as categories, force its type to cat)`,
+          `is numeric in the reference but ${where} has ${value}; a numeric column is compared only with numbers, and Evidently refuses such a column too (to compare it as categories, force its type to cat: --column-type COLUMN=cat)`,
         );
       }
     }
@@ -237,7 +237,6 @@ export function prepareColumn(reference: Column, current: Column, forceType?: Co
       };
     }
   }
-  type = "cat";
   const labels = new Map<string, string>();
   const r = categoricalSide(ref, labels);
   const c = categoricalSide(cur, labels);
