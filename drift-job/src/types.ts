@@ -46,8 +46,9 @@ export interface DriftOptions extends MethodChoice {
   /** Columns to compare; default: every column present on both sides. */
   columns?: string[];
   /**
-   * Force a column's type (e.g. "cat" for integer-coded categories). By default a column
-   * is numeric when every non-missing value on both sides is a number.
+   * Force a column's type (e.g. "cat" for integer-coded categories), like Evidently's
+   * column mapping. By default a column is numeric when its reference side is numeric
+   * (Evidently decides from the reference).
    */
   columnTypes?: Record<string, ColumnType>;
 }
