@@ -97,8 +97,8 @@ describe("drift-job readers", () => {
       fc.asyncProperty(cell, fc.array(cell, { minLength: 1, maxLength: 30 }), async (name, values) => {
         for (const quoted of [false, true]) {
           const q = (v: string) => (quoted ? `"${v}"` : v);
-          const d = await csv(`${q(name)},n\n${values.map((v, i) => `${q(v)},${i}`).join("\n")}\n`);
-          assert.deepEqual(Object.keys(d.columns), [name, "n"]);
+          const d = await csv(`${q(name)},ID\n${values.map((v, i) => `${q(v)},${i}`).join("\n")}\n`);
+          assert.deepEqual(Object.keys(d.columns), [name, "ID"]);
           assert.deepEqual(cats(d.columns[name]), values);
         }
       }),
