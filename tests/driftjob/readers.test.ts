@@ -52,7 +52,8 @@ describe("drift-job readers", () => {
     const digits = fc.stringMatching(/^[0-9]{16,17}$/);
     const text = fc.oneof(
       fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e15, max: 1e15 }).map((x) => String(x)),
-      fc.tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 16, max: 17 })).map(([x, p]) => x.toPrecision(p)),
+      // (16 digits of the largest doubles round past float64: pandas reads those as text, tested in tests/stats/oracle-csv.test.ts.)
+      fc.tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 16, max: 17 })).map(([x, p]) => x.toPrecision(p)).filter((t) => Number.isFinite(Number(t))),
       fc.tuple(digits, fc.integer({ min: 0, max: 17 }), fc.boolean()).map(([d, at, neg]) => `${neg ? "-" : ""}${d.slice(0, d.length - at)}${at ? "." + d.slice(d.length - at) : ""}`.replace(/^(-?)\./, "$10.")),
       // Halfway cases: 2^53 + 1 and friends round to even.
       fc.integer({ min: 0, max: 1000 }).map((k) => String(2 ** 53 + 2 * k + 1)),

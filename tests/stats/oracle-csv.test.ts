@@ -83,9 +83,9 @@ function assertSameColumn(name: string, side: string, ours: Column | undefined, 
     },
   );
   csvCase(
-    "NA spellings only when exact, inf spellings, exponents, quoted numbers, an empty header cell, a repeated name",
-    table(["", "v", "v", "w"], [Array.from({ length: 200 }, (_, i) => String(i)), pick(["1e3", "-inf", "Infinity", "+2.5", ".5", "5.", '"7"', "#N/A", "NULL"], 200, 9), pick(["x", "None", "none", "<NA>", "n/a"], 200, 10), pick(["1.5", "2", "3.25", "", "NaN"], 200, 11)]),
-    table(["", "v", "v", "w"], [Array.from({ length: 180 }, (_, i) => String(i)), pick(["1e3", "-INF", "2.5", "1E-2", "NA"], 180, 12), pick(["x", "y", "None", "N/A"], 180, 13), pick(["1.5", "4", "3.25", "-1.#IND"], 180, 14)]),
+    "NA spellings only when exact, inf spellings, exponents, numbers beyond float64, quoted numbers, an empty header cell, a repeated name",
+    table(["", "v", "v", "w", "huge"], [Array.from({ length: 200 }, (_, i) => String(i)), pick(["1e3", "-inf", "Infinity", "+2.5", ".5", "5.", '"7"', "#N/A", "NULL"], 200, 9), pick(["x", "None", "none", "<NA>", "n/a"], 200, 10), pick(["1.5", "2", "3.25", "", "NaN"], 200, 11), pick(["1e400", "2", "3"], 200, 15)]),
+    table(["", "v", "v", "w", "huge"], [Array.from({ length: 180 }, (_, i) => String(i)), pick(["1e3", "-INF", "2.5", "1E-2", "NA"], 180, 12), pick(["x", "y", "None", "N/A"], 180, 13), pick(["1.5", "4", "3.25", "-1.#IND"], 180, 14), pick(["2", "3", "1e-400"], 180, 16)]),
   );
 }
 

@@ -6,8 +6,9 @@
  *   trimming: " NA" is text);
  * - a side is numeric while every non-missing value is a decimal number (spaces and tabs
  *   around it allowed, as pandas' parser allows them) or exactly inf / infinity (any case,
- *   optional sign); it is an integer column (pandas int64) when every value is spelled as
- *   an integer ("0.0" is a float) and none is missing;
+ *   optional sign), not beyond float64 ("1e400" is text, as pandas keeps it); it is an
+ *   integer column (pandas int64) when every value is spelled as an integer ("0.0" is a
+ *   float) and none is missing;
  * - otherwise the side is text and every value keeps its exact spelling (" red" stays
  *   " red", "1.50" stays "1.50"); a text side whose values are all True/TRUE/true/False/
  *   FALSE/false is read as booleans ("True" / "False").
@@ -60,8 +61,11 @@ export function parseNumberText(text: string): number | undefined {
   if (NA_STRINGS.has(text)) return NaN;
   const t = text.replace(EDGE_SPACE, "");
   if (DECIMAL.test(t)) {
+    const v = Number(t);
+    // Beyond float64 ("1e400"): pandas' parser fails and keeps the side as text.
+    if (!Number.isFinite(v)) return undefined;
     lastIntegerSpelling = INTEGER.test(t);
-    return Number(t);
+    return v;
   }
   const inf = INFINITY.exec(text);
   if (inf) {
@@ -129,6 +133,7 @@ function fastNumber(buf: Buffer, start: number, end: number): number | undefined
   if (digits <= 15) v = frac === 0 ? mantissa : mantissa / POW10[frac];
   else if (digits <= 17 && frac <= 22) v = longDecimal(mantissa, low, lowDigits, frac, buf, unsigned, end);
   else v = Number(buf.toString("latin1", unsigned, end));
+  if (v === Infinity) return undefined; // beyond float64: the general path decides (text, as pandas)
   return neg ? -v : v;
 }
 
