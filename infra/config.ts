@@ -22,6 +22,7 @@ import {
 } from "../stacks/profiles";
 import { SCENARIOS, SCHEMAS, parseScenarios } from "../drifter/src/scenarios";
 import { parseDecimalInteger, parseDecimalNumber } from "../lib/numbers";
+import { MIN_SAMPLE_SIZE } from "../lib/contract";
 import type { DriftCheckSettings, TrafficSettings } from "../components/drift-monitor";
 
 /** The config namespace (the project name in Pulumi.yaml). */
@@ -149,6 +150,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   driftStattest: { type: "string", default: "auto" },
   driftThreshold: { type: "number" },
   driftShare: { type: "number", default: 0.5 },
+  driftMinSampleSize: { type: "integer", default: MIN_SAMPLE_SIZE.default },
   driftJobDeadlineSeconds: { type: "integer", default: 900 },
   retrainPsiThreshold: { type: "number", default: 0.2 },
   retrainDriftedShare: { type: "number", default: 0.3 },
@@ -457,6 +459,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       stattest: oneOf("driftStattest", STATTESTS),
       threshold: optNum("driftThreshold", 0, 1000),
       driftShare: num("driftShare", 0, 1),
+      minSampleSize: int("driftMinSampleSize", MIN_SAMPLE_SIZE.min, MIN_SAMPLE_SIZE.max),
       retrainPsiThreshold: num("retrainPsiThreshold", 0, 100),
       retrainDriftedShare: num("retrainDriftedShare", 0, 1),
       retrainCooldownMinutes: int("retrainCooldownMinutes", 0, 525600),

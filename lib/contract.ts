@@ -41,6 +41,8 @@ export const ENV = {
   driftStattest: "DRIFT_STATTEST",
   driftThreshold: "DRIFT_THRESHOLD",
   driftShare: "DRIFT_SHARE",
+  /** Fewest non-missing values per side a column needs for a drift decision (DRIFT_MIN_SAMPLE_SIZE). */
+  driftMinSampleSize: "DRIFT_MIN_SAMPLE_SIZE",
   retrainPsiThreshold: "RETRAIN_PSI_THRESHOLD",
   retrainDriftedShare: "RETRAIN_DRIFTED_SHARE",
   retrainCooldownMinutes: "RETRAIN_COOLDOWN_MINUTES",
@@ -49,6 +51,14 @@ export const ENV = {
   trafficBatchSize: "TRAFFIC_BATCH_SIZE",
   trafficScenario: "TRAFFIC_SCENARIO",
 } as const;
+
+/**
+ * The minimum sample size of a drift decision: a column with fewer non-missing values
+ * than this on either side is reported as "not enough data" and never asks for a
+ * retrain. One declaration for the Pulumi config (infra/config.ts), the CronJob's env
+ * (drift-job/src/config.ts) and the CLI flag (--min-sample-size).
+ */
+export const MIN_SAMPLE_SIZE = { default: 30, min: 1, max: 1_000_000 } as const;
 
 /** Buckets created by the MinIO init Job. */
 export const BUCKETS = {

@@ -14,19 +14,6 @@ import warnings
 
 warnings.filterwarnings("ignore")
 
-# Evidently reports a display name; ours reports the method id (drift-methods.md).
-METHOD_IDS = {
-    "K-S p_value": "ks",
-    "chi-square p_value": "chisquare",
-    "Z-test p_value": "z",
-    "Wasserstein distance (normed)": "wasserstein",
-    "PSI": "psi",
-    "Kullback-Leibler divergence": "kl_div",
-    "Jensen-Shannon distance": "jensenshannon",
-    "Hellinger distance (normed)": "hellinger",
-}
-
-
 def main() -> None:
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -59,7 +46,7 @@ def main() -> None:
         if "dataset_drift" in r and "number_of_drifted_columns" in r:
             dataset = r
     columns = {
-        name: {"drift_detected": bool(c["drift_detected"]), "stattest_name": METHOD_IDS.get(c["stattest_name"], c["stattest_name"]), "drift_score": float(c["drift_score"])}
+        name: {"drift_detected": bool(c["drift_detected"]), "stattest_name": c["stattest_name"], "drift_score": float(c["drift_score"])}
         for name, c in (table or {}).items()
     }
     print(

@@ -22,6 +22,8 @@ export interface DriftCheckSettings {
   threshold?: number;
   /** DRIFT_SHARE: dataset drift when at least this share of columns drifted. */
   driftShare: number;
+  /** DRIFT_MIN_SAMPLE_SIZE: fewest non-missing values per side a column needs for a decision (lib/contract MIN_SAMPLE_SIZE). */
+  minSampleSize: number;
   /** RETRAIN_PSI_THRESHOLD: retrain when any column's PSI exceeds this. */
   retrainPsiThreshold: number;
   /** RETRAIN_DRIFTED_SHARE: ... or when more than this share of columns drifted. */
@@ -97,6 +99,7 @@ export class DriftMonitor extends pulumi.ComponentResource {
       ...(d.stattest !== "auto" ? [plainEnv(ENV.driftStattest, d.stattest)] : []),
       ...(d.threshold !== undefined ? [plainEnv(ENV.driftThreshold, d.threshold)] : []),
       plainEnv(ENV.driftShare, d.driftShare),
+      plainEnv(ENV.driftMinSampleSize, d.minSampleSize),
       plainEnv(ENV.retrainPsiThreshold, d.retrainPsiThreshold),
       plainEnv(ENV.retrainDriftedShare, d.retrainDriftedShare),
       plainEnv(ENV.retrainCooldownMinutes, d.retrainCooldownMinutes),

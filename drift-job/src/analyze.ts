@@ -62,7 +62,10 @@ export interface DriftReport extends DatasetDrift {
     reference: SideInfo;
     current: SideInfo;
     options: DriftOptions;
+    /** Time to compare the two datasets (statistics, prediction drift, quality, policy), from the start of the comparison. */
     duration_ms: number;
+    /** Time to read both inputs, when the caller measured it. */
+    read_ms?: number;
     [k: string]: unknown;
   };
 }
@@ -134,7 +137,13 @@ export function predictionDrift(reference: Dataset, current: Dataset, settings: 
   if (Object.keys(pairs).length === 0) return notes.length ? { columns: {}, notes } : null;
   const ref = pick(reference, pairs);
   const cur = pick(current, Object.fromEntries(Object.keys(pairs).map((k) => [k, k])));
-  const opts: DriftOptions = { ...settings.drift, columns: Object.keys(pairs), perColumn: pickChoices(settings.drift.perColumn, Object.keys(pairs)) };
+  // The predicted class is a category, like the label it is compared with (Evidently's classification task).
+  const opts: DriftOptions = {
+    ...settings.drift,
+    columns: Object.keys(pairs),
+    perColumn: pickChoices(settings.drift.perColumn, Object.keys(pairs)),
+    columnTypes: { ...(prediction in pairs ? { [prediction]: "cat" as const } : {}), ...pickTypes(settings.drift.columnTypes, Object.keys(pairs)) },
+  };
   const d = compute(ref, cur, opts);
   const columns: PredictionDrift["columns"] = {};
   for (const [name, c] of Object.entries(d.columns)) columns[name] = { ...c, reference_column: pairs[name] };
@@ -145,6 +154,12 @@ function pickChoices(per: Record<string, MethodChoice> | undefined, cols: string
   if (!per) return undefined;
   const out: Record<string, MethodChoice> = {};
   for (const c of cols) if (per[c]) out[c] = per[c];
+  return out;
+}
+
+function pickTypes(types: DriftOptions["columnTypes"], cols: string[]): DriftOptions["columnTypes"] {
+  const out: NonNullable<DriftOptions["columnTypes"]> = {};
+  for (const c of cols) if (types?.[c]) out[c] = types[c];
   return out;
 }
 
@@ -161,15 +176,30 @@ export function featureRequest(input: AnalyzeInput, settings: AnalysisSettings):
   if (reference.rows === 0) throw new UsageError(`the reference ${input.referenceName} has no data rows`);
   if (current.rows === 0) throw new UsageError(`the current data ${input.currentName} has no data rows`);
   const columns = chooseColumns(reference, current, settings);
-  return { ...settings.drift, columns, perColumn: pickChoices(settings.drift.perColumn, columns) };
+  for (const c of Object.keys(settings.drift.columnTypes ?? {})) {
+    if (!columns.includes(c)) throw new UsageError(`--column-type names ${JSON.stringify(c)}, which is not a compared column; compared: ${columns.join(", ")}`);
+  }
+  // The label (target) is a class, not a quantity: categorical, as Evidently types a classification target.
+  const label = settings.model.label;
+  const columnTypes = { ...(columns.includes(label) ? { [label]: "cat" as const } : {}), ...settings.drift.columnTypes };
+  return { ...settings.drift, columns, perColumn: pickChoices(settings.drift.perColumn, columns), ...(Object.keys(columnTypes).length ? { columnTypes } : {}) };
 }
 
 /**
  * The whole check. Throws UsageError for settings that do not fit the data. `featureDrift`:
- * the data drift already computed for `featureRequest` (e.g. on two threads).
+ * the data drift already computed for `featureRequest` (e.g. on two threads), started at
+ * `startedAt`, so that meta.duration_ms is the whole comparison.
  */
-export function analyze(input: AnalyzeInput, settings: AnalysisSettings, compute: ComputeDrift, now: () => number = Date.now, featureDrift?: DatasetDrift): DriftReport {
-  const t0 = now();
+export function analyze(
+  input: AnalyzeInput,
+  settings: AnalysisSettings,
+  compute: ComputeDrift,
+  now: () => number = Date.now,
+  featureDrift?: DatasetDrift,
+  /** When the comparison started (before `featureDrift` was computed); default: now. */
+  startedAt?: number,
+): DriftReport {
+  const t0 = startedAt ?? now();
   const { reference, current } = input;
   const request = featureRequest(input, settings);
   const drift = featureDrift ?? compute(reference, current, request);

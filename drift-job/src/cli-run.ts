@@ -13,6 +13,7 @@ import { DEFAULT_POLICY } from "./policy";
 import { renderSummary } from "./report/summary";
 import { OutputError, reportFiles, writeFilesAtomically } from "./report/write";
 import { STATTEST_IDS } from "./types";
+import { MIN_SAMPLE_SIZE } from "../../lib/contract";
 
 /** The CLI flag of each drift option, named in error messages. */
 export const CLI_FLAG_NAMES = {
@@ -25,7 +26,9 @@ export const CLI_FLAG_NAMES = {
   catThreshold: "--cat-threshold",
   columnStattest: "--column-stattest",
   columnThreshold: "--column-threshold",
+  columnType: "--column-type",
   columns: "--columns",
+  minSampleSize: "--min-sample-size",
 };
 
 export const EXIT = {
@@ -43,7 +46,8 @@ Compares two tables column by column with Evidently-compatible drift tests and w
 Input files: CSV (first line = header) or NDJSON (one JSON object per line), optionally
 gzip-compressed; the format comes from the extension (.csv, .ndjson, .jsonl, .json, +.gz)
 or the first byte. Empty fields and pandas' NA spellings (NA, NaN, null, None, ...) are
-missing values. A column is numeric when every non-missing value is a number.
+missing values. Values and column names are read exactly as pandas' read_csv reads
+them (spaces kept). A column is numeric when the reference's values are all numbers.
 
 Required:
   --reference <file>          the reference data (e.g. the training data)
@@ -62,6 +66,12 @@ Method and threshold (default: Evidently's choice per column, see below):
                               in (0, 1]; default 0.5
   --columns a,b,c             compare only these columns (default: every column in both
                               files except the model output columns)
+  --column-type COL=cat|num   force a column's type (repeatable); default as Evidently:
+                              numeric when the reference column is all numbers, the
+                              label column categorical
+  --min-sample-size <n>       fewest non-missing values per side for a decision; a column
+                              with fewer is reported as "not enough data" (no drift, no
+                              retrain); default ${MIN_SAMPLE_SIZE.default}, ${MIN_SAMPLE_SIZE.min}..${MIN_SAMPLE_SIZE.max}
   Methods: ${STATTEST_IDS.join(", ")}.
   p-value methods (ks, chisquare, z): drift when the p-value is below the threshold
   (default 0.05); distances (wasserstein, psi, kl_div, jensenshannon, hellinger): drift
@@ -109,9 +119,30 @@ const defaultIo: CliIo = {
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
 };
 
+/** Flags that take a value (all but --quiet and --help). */
+const VALUE_FLAGS = new Set(["reference", "current", "out", "stattest", "threshold", "num-stattest", "cat-stattest", "num-threshold", "cat-threshold", "column-stattest", "column-threshold", "column-type", "drift-share", "columns", "min-sample-size", "prediction-column", "probability-column", "label-column", "retrain-psi", "retrain-share"]);
+
+/**
+ * "--threshold -1" as "--threshold=-1": node's parseArgs takes a value starting with "-"
+ * for another flag and answers "argument is ambiguous"; a negative number is a value, and
+ * its own check then names what is wrong with it.
+ */
+export function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    if (a.startsWith("--") && !a.includes("=") && VALUE_FLAGS.has(a.slice(2)) && next !== undefined && /^-(\d|\.\d|inf|Infinity|NaN)/i.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 function parse(argv: string[]) {
   return parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     strict: true,
     allowPositionals: false,
     options: {
@@ -126,6 +157,8 @@ function parse(argv: string[]) {
       "cat-threshold": { type: "string" },
       "column-stattest": { type: "string", multiple: true },
       "column-threshold": { type: "string", multiple: true },
+      "column-type": { type: "string", multiple: true },
+      "min-sample-size": { type: "string" },
       "drift-share": { type: "string" },
       columns: { type: "string" },
       "prediction-column": { type: "string" },
@@ -172,7 +205,9 @@ export async function runCli(argv: string[], compute: ComputeDrift, io: CliIo = 
         catThreshold: v["cat-threshold"],
         columnStattest: v["column-stattest"],
         columnThreshold: v["column-threshold"],
+        columnType: v["column-type"],
         columns: v.columns,
+        minSampleSize: v["min-sample-size"],
       },
       CLI_FLAG_NAMES,
     );
@@ -201,7 +236,8 @@ export async function runCli(argv: string[], compute: ComputeDrift, io: CliIo = 
     progress(`comparing ... `);
     const input = { reference, current, referenceName: v.reference!, currentName: v.current! };
     const featureDrift = await computeDriftParallel(reference, current, featureRequest(input, settings), compute);
-    const report = analyze(input, settings, compute, now, featureDrift);
+    const report = analyze(input, settings, compute, now, featureDrift, t1);
+    report.meta.read_ms = t1 - t0;
     progress(`done (${secs(now() - t1)})\n`);
     report.retrain.action = report.retrain.fired ? "local run: no retrain event sent (the in-cluster drift job sends it)" : "no retraining needed";
     const files = reportFiles(report);

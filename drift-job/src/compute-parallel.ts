@@ -39,6 +39,7 @@ export function mergeDrift(parts: DatasetDrift[], columns: string[], driftShare:
     number_of_drifted_columns: drifted,
     share_of_drifted_columns: share,
     number_of_failed_columns: parts.reduce((s, p) => s + p.number_of_failed_columns, 0),
+    number_of_columns_without_enough_data: parts.reduce((s, p) => s + p.number_of_columns_without_enough_data, 0),
     columns_only_in_reference: parts[0].columns_only_in_reference,
     columns_only_in_current: parts[0].columns_only_in_current,
     columns: ordered,

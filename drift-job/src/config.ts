@@ -49,6 +49,7 @@ export function jobConfigFromEnv(env: Env = process.env): JobConfig {
         stattest: stattest === "auto" ? undefined : stattest,
         threshold: optionalStringEnv(env, ENV.driftThreshold),
         driftShare: optionalStringEnv(env, ENV.driftShare),
+        minSampleSize: optionalStringEnv(env, ENV.driftMinSampleSize),
       },
       {
         stattest: ENV.driftStattest,
@@ -60,7 +61,9 @@ export function jobConfigFromEnv(env: Env = process.env): JobConfig {
         catThreshold: "",
         columnStattest: "",
         columnThreshold: "",
+        columnType: "",
         columns: "",
+        minSampleSize: ENV.driftMinSampleSize,
       },
     );
   } catch (err) {

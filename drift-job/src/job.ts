@@ -76,6 +76,7 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   // 1. Inputs.
   let reference: LoadedData;
   let current: LoadedData;
+  const readStart = now();
   try {
     reference = await loadReference(deps.s3, log, deps.retry);
     log.info({ reference: reference.name, rows: reference.dataset.rows, columns: Object.keys(reference.dataset.columns).length }, "reference read");
@@ -92,12 +93,14 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   }
 
   // 2. Compare.
+  const readMs = now() - readStart;
   let report: DriftReport;
   try {
     report = analyze({ reference: reference.dataset, current: current.dataset, referenceName: reference.name, currentName: current.name }, cfg.analysis, deps.compute, now);
   } catch (err) {
     return failed(log, err);
   }
+  report.meta.read_ms = readMs;
   report.meta.window = { start: window.start.toISOString(), end: window.end.toISOString(), source: cfg.source };
   const modelVersion = current.modelVersion ?? reference.modelVersion ?? "unknown";
   report.meta.model_version = modelVersion;
@@ -131,7 +134,7 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   const windowEnd = window.end.toISOString();
   let planned: PlannedTrigger;
   try {
-    planned = await planRetrain(store, deps.dispatcher, { fired: report.retrain.fired, windowEnd, now: now(), cooldownMinutes: cfg.cooldownMinutes, report: reportUri, reasons: report.retrain.reasons }, log);
+    planned = await planRetrain(store, deps.dispatcher, { fired: report.retrain.fired, undecided: report.retrain.undecided, windowEnd, now: now(), cooldownMinutes: cfg.cooldownMinutes, report: reportUri, reasons: report.retrain.reasons }, log);
   } catch (err) {
     await abandonRun(deps.mlflow, run);
     return failed(log, err);

@@ -7,6 +7,7 @@
 import { MLFLOW } from "../../lib/contract";
 import type { MlflowClient, MlflowRun } from "../../lib/mlflow";
 import type { DriftReport } from "./analyze";
+import { DEFAULT_MIN_SAMPLE_SIZE } from "./stats";
 
 export interface DriftRunInfo {
   runName: string;
@@ -26,16 +27,18 @@ export function reportMetrics(r: DriftReport): Record<string, number> {
     number_of_drifted_columns: r.number_of_drifted_columns,
     number_of_columns: r.number_of_columns,
     columns_not_compared: Object.keys(r.column_errors).length,
+    columns_without_enough_data: r.number_of_columns_without_enough_data,
     max_psi: r.retrain.max_psi,
     retrain_policy_fired: r.retrain.fired ? 1 : 0,
     reference_rows: r.meta.reference.rows,
     current_rows: r.meta.current.rows,
   };
-  const add = (prefix: string, cols: Record<string, { drift_score: number | null; psi: number | null; drift_detected: boolean }>) => {
+  const add = (prefix: string, cols: Record<string, { drift_score: number | null; psi: number | null; drift_detected: boolean; not_enough_data?: unknown }>) => {
     for (const [name, c] of Object.entries(cols)) {
       if (c.drift_score !== null && Number.isFinite(c.drift_score)) m[`${prefix}drift_score.${name}`] = c.drift_score;
       if (c.psi !== null && Number.isFinite(c.psi)) m[`${prefix}psi.${name}`] = c.psi;
-      m[`${prefix}drifted.${name}`] = c.drift_detected ? 1 : 0;
+      // No decision for lack of data: no "drifted" value either (0 would read as a decision).
+      if (!c.not_enough_data) m[`${prefix}drifted.${name}`] = c.drift_detected ? 1 : 0;
     }
   };
   add("", r.columns);
@@ -81,11 +84,12 @@ export async function finishDriftRun(
     drift_share: r.drift_share,
     retrain_psi_threshold: r.retrain.policy.psiThreshold,
     retrain_drifted_share: r.retrain.policy.driftedShare,
+    min_sample_size: r.meta.options.minSampleSize ?? DEFAULT_MIN_SAMPLE_SIZE,
     report: info.reportUri,
   };
   if (r.meta.options.stattest) params.stattest = r.meta.options.stattest;
   if (r.meta.options.threshold !== undefined) params.threshold = r.meta.options.threshold;
-  for (const [name, c] of Object.entries(r.columns)) params[`method.${name}`] = `${c.stattest_name}@${c.stattest_threshold}`;
+  for (const [name, c] of Object.entries(r.columns)) params[`method.${name}`] = `${c.stattest}@${c.stattest_threshold}`;
   await client.logBatch(run.run_id, {
     metrics: reportMetrics(r),
     params,

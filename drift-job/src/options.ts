@@ -3,6 +3,7 @@
  * method ids, thresholds, the drift share, per-column choices. Every error names the
  * flag or variable, the bad value and what is allowed.
  */
+import { MIN_SAMPLE_SIZE } from "../../lib/contract";
 import { STATTEST_IDS, type ColumnType, type DriftOptions, type MethodChoice, type StatTestId } from "./types";
 import { UsageError } from "./analyze";
 
@@ -30,6 +31,16 @@ export function parseShare(value: string, where: string): number {
   return n;
 }
 
+/** The minimum sample size: an integer in MIN_SAMPLE_SIZE's range (lib/contract.ts, shared with the Pulumi config). */
+export function parseMinSampleSize(value: string, where: string): number {
+  const v = value.trim();
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < MIN_SAMPLE_SIZE.min || n > MIN_SAMPLE_SIZE.max) {
+    throw new UsageError(`${where}: ${JSON.stringify(value)} is not a whole number from ${MIN_SAMPLE_SIZE.min} to ${MIN_SAMPLE_SIZE.max.toLocaleString("en-US")} (the fewest non-missing values per side for a drift decision; default ${MIN_SAMPLE_SIZE.default})`);
+  }
+  return n;
+}
+
 /** "COL=VALUE" pairs (the column name may itself contain "="; the last one splits). */
 export function parsePairs(values: string[] | undefined, where: string): [string, string][] {
   return (values ?? []).map((raw) => {
@@ -49,7 +60,9 @@ export interface RawDriftOptions {
   catThreshold?: string;
   columnStattest?: string[];
   columnThreshold?: string[];
+  columnType?: string[];
   columns?: string;
+  minSampleSize?: string;
 }
 
 /** Builds validated `DriftOptions`; `names` says how each field is called where it came from (flag or env var). */
@@ -75,6 +88,13 @@ export function buildDriftOptions(raw: RawDriftOptions, names: Record<keyof RawD
     perColumn[col] = { ...perColumn[col], threshold: parseThreshold(t, `${names.columnThreshold} ${col}`) };
   }
   if (Object.keys(perColumn).length) o.perColumn = perColumn;
+  const columnTypes: Record<string, ColumnType> = {};
+  for (const [col, t] of parsePairs(raw.columnType, names.columnType)) {
+    if (t !== "num" && t !== "cat") throw new UsageError(`${names.columnType} ${col}: type ${JSON.stringify(t)}; allowed: num, cat`);
+    columnTypes[col] = t;
+  }
+  if (Object.keys(columnTypes).length) o.columnTypes = columnTypes;
+  if (raw.minSampleSize !== undefined) o.minSampleSize = parseMinSampleSize(raw.minSampleSize, names.minSampleSize);
   if (raw.columns !== undefined) {
     const cols = raw.columns
       .split(",")

@@ -16,6 +16,13 @@ export const DEFAULT_POLICY: RetrainPolicy = { psiThreshold: 0.2, driftedShare: 
 
 export interface PolicyDecision {
   fired: boolean;
+  /**
+   * No compared column had enough values for a decision (minimum sample size): the
+   * policy never fires on such a window, and it does not end a drift episode either.
+   */
+  undecided: boolean;
+  /** Columns without a decision for lack of data. */
+  columns_without_enough_data: string[];
   /** One line per rule that fired, for people (empty when it did not fire). */
   reasons: string[];
   /** Largest PSI over the compared columns (0 when none has one). */
@@ -33,7 +40,15 @@ export function evaluatePolicy(drift: DatasetDrift, policy: RetrainPolicy = DEFA
   let maxCol: string | null = null;
   const over: [string, number][] = [];
   const drifted: string[] = [];
+  const thin: string[] = [];
+  let decided = 0;
   for (const [name, c] of Object.entries(drift.columns)) {
+    if (c.not_enough_data) {
+      // Too few values: neither its flag nor its PSI is evidence.
+      thin.push(name);
+      continue;
+    }
+    if (!c.error) decided++;
     if (c.drift_detected) drifted.push(name);
     if (c.psi === null || !Number.isFinite(c.psi)) continue;
     if (maxCol === null || c.psi > maxPsi) {
@@ -45,6 +60,7 @@ export function evaluatePolicy(drift: DatasetDrift, policy: RetrainPolicy = DEFA
   over.sort((a, b) => b[1] - a[1]);
   const share = drift.share_of_drifted_columns;
   const reasons: string[] = [];
+  const undecided = thin.length > 0 && decided === 0;
   if (over.length) {
     const list = over.slice(0, 5).map(([n, v]) => `${n} ${v.toFixed(3)}`).join(", ");
     reasons.push(`PSI above ${policy.psiThreshold} in ${over.length} column${over.length === 1 ? "" : "s"} (${list}${over.length > 5 ? ", ..." : ""})`);
@@ -53,8 +69,10 @@ export function evaluatePolicy(drift: DatasetDrift, policy: RetrainPolicy = DEFA
     reasons.push(`${drift.number_of_drifted_columns} of ${drift.number_of_columns} columns drifted (${pct(share)} > ${pct(policy.driftedShare)})`);
   }
   return {
-    fired: reasons.length > 0,
-    reasons,
+    fired: !undecided && reasons.length > 0,
+    undecided,
+    columns_without_enough_data: thin,
+    reasons: undecided ? [] : reasons,
     max_psi: maxPsi,
     max_psi_column: maxCol,
     psi_columns: over.map(([n]) => n),

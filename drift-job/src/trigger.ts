@@ -46,6 +46,8 @@ export type Plan =
 
 export interface PlanInput {
   fired: boolean;
+  /** No compared column had enough data for a decision: the window says nothing either way. */
+  undecided?: boolean;
   windowEnd: string;
   now: number;
   cooldownMinutes: number;
@@ -54,6 +56,7 @@ export interface PlanInput {
 /** What to do, from the stored state and this run's policy result (pure). */
 export function planTrigger(state: TriggerState, input: PlanInput): Plan {
   const ep = state.episode;
+  if (input.undecided) return { kind: "suppressed", why: "not enough data in this window for a drift decision: no retrain request, and a drift episode (if any) goes on" };
   if (!input.fired) return { kind: "not-needed", why: ep ? "retrain policy did not fire: the drift episode is over" : "retrain policy did not fire" };
   if (!ep) return { kind: "dispatch", why: "retrain policy fired: a new drift episode" };
   if (ep.status === "failed") return { kind: "dispatch", why: `the previous retrain request (window ${ep.window_end}) failed: asking again` };

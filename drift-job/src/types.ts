@@ -11,12 +11,15 @@ export const STATTEST_IDS: readonly StatTestId[] = ["ks", "chisquare", "z", "was
 export type ColumnType = "num" | "cat";
 
 /**
- * One column of one side, as read from a file. A reader stores a column as `num` when
- * every non-empty value on that side parses as a number (NaN marks a missing value;
- * +-Infinity is kept and cleaned by the statistics), otherwise as `cat` (null = missing).
- * The statistics decide the final type from both sides (drift-methods.md).
+ * One column of one side, as read from a file (io/columns.ts: pandas' `read_csv` rules).
+ * `num`: every non-empty value on that side is a number (NaN marks a missing value;
+ * +-Infinity is kept and cleaned by the statistics); `integer` when pandas would hold the
+ * side as int64 (every value spelled as an integer, none missing), which changes numpy's
+ * bins. `cat`: text, each value with its exact spelling (null = missing); `bool` when
+ * pandas would read the side as booleans (values "True" / "False").
+ * The statistics decide the final type from both sides (stats/prepare.ts).
  */
-export type Column = { kind: "num"; values: Float64Array } | { kind: "cat"; values: (string | null)[] };
+export type Column = { kind: "num"; values: Float64Array; integer?: boolean } | { kind: "cat"; values: (string | null)[]; bool?: boolean };
 
 export interface Dataset {
   rows: number;
@@ -35,11 +38,17 @@ export interface DriftOptions extends MethodChoice {
   perColumn?: Record<string, MethodChoice>;
   /** Dataset drift when share of drifted columns >= this. Default 0.5. */
   driftShare?: number;
+  /**
+   * Fewest non-missing values a column needs on each side for a drift decision
+   * (default DEFAULT_MIN_SAMPLE_SIZE); below it the column is reported as "not enough data".
+   */
+  minSampleSize?: number;
   /** Columns to compare; default: every column present on both sides. */
   columns?: string[];
   /**
-   * Force a column's type (e.g. "cat" for integer-coded categories). By default a column
-   * is numeric when every non-missing value on both sides is a number.
+   * Force a column's type (e.g. "cat" for integer-coded categories), like Evidently's
+   * column mapping. By default a column is numeric when its reference side is numeric
+   * (Evidently decides from the reference).
    */
   columnTypes?: Record<string, ColumnType>;
 }
@@ -72,7 +81,10 @@ export interface SideSummary {
 
 export interface ColumnDrift {
   column_type: ColumnType;
-  stattest_name: StatTestId;
+  /** Evidently's name of the method, as in its DataDriftTable (e.g. "K-S p_value"). */
+  stattest_name: string;
+  /** The method id (e.g. "ks"), as given to --stattest or Evidently's `stattest=`. */
+  stattest: StatTestId;
   stattest_threshold: number;
   /** p-value for ks/chisquare/z, distance otherwise; null when the column could not be compared. */
   drift_score: number | null;
@@ -84,6 +96,12 @@ export interface ColumnDrift {
   histogram: Histogram;
   /** Set when the column could not be compared (e.g. a side is empty after cleaning). */
   error?: string;
+  /**
+   * Set when a side has fewer non-missing values than the minimum sample size: no
+   * decision is made (drift_detected false, drift_score and psi null), and the retrain
+   * policy ignores the column.
+   */
+  not_enough_data?: { minimum: number; reference: number; current: number };
 }
 
 export interface DatasetDrift {
@@ -94,6 +112,8 @@ export interface DatasetDrift {
   share_of_drifted_columns: number;
   /** Columns that could not be compared (they count as not drifted). */
   number_of_failed_columns: number;
+  /** Columns with too few values for a decision (they count as not drifted). */
+  number_of_columns_without_enough_data: number;
   /** Columns present on one side only (not compared). */
   columns_only_in_reference: string[];
   columns_only_in_current: string[];

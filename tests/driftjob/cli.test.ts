@@ -3,31 +3,11 @@
  * an exit code out.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { writeSynthCsv } from "../../drift-job/tools/synth";
-
-const ROOT = resolve(__dirname, "..", "..");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function runDriftCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "drift-job/src/cli.ts"), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", rej);
-    child.on("close", (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
+import { runDriftCli } from "./run-cli";
 
 describe("drift CLI (npm run drift)", function () {
   this.timeout(120_000);
@@ -51,7 +31,7 @@ describe("drift CLI (npm run drift)", function () {
   it("documents every flag and the exit codes in --help", async () => {
     const r = await runDriftCli(["--help"]);
     assert.equal(r.code, 0);
-    for (const flag of ["--reference", "--current", "--out", "--stattest", "--threshold", "--drift-share", "--column-stattest", "--column-threshold", "--num-stattest", "--cat-stattest", "--columns", "--retrain-psi", "Exit codes", "ks, chisquare, z, wasserstein, psi, kl_div, jensenshannon, hellinger"]) {
+    for (const flag of ["--reference", "--current", "--out", "--stattest", "--threshold", "--drift-share", "--column-stattest", "--column-threshold", "--num-stattest", "--cat-stattest", "--columns", "--column-type", "--min-sample-size", "--retrain-psi", "Exit codes", "ks, chisquare, z, wasserstein, psi, kl_div, jensenshannon, hellinger"]) {
       assert.ok(r.stdout.includes(flag), `--help mentions ${flag}`);
     }
   });
@@ -65,8 +45,9 @@ describe("drift CLI (npm run drift)", function () {
       Object.keys(j.columns).filter((c) => j.columns[c].drift_detected).sort(),
       ["cat_0", "num_0", "num_1", "num_2", "num_3", "num_4", "num_5"],
     );
-    assert.equal(j.columns.num_3.stattest_name, "wasserstein");
-    assert.equal(j.columns.cat_0.stattest_name, "jensenshannon");
+    // Evidently's name in Evidently's field, the method id beside it.
+    assert.deepEqual([j.columns.num_3.stattest_name, j.columns.num_3.stattest], ["Wasserstein distance (normed)", "wasserstein"]);
+    assert.deepEqual([j.columns.cat_0.stattest_name, j.columns.cat_0.stattest], ["Jensen-Shannon distance", "jensenshannon"]);
     assert.equal(j.retrain.fired, true);
     assert.ok(j.columns.num_1.current.missing > 150, "missing values are counted");
     const html = readFileSync(join(out("drifted"), "report.html"), "utf8");
@@ -100,10 +81,10 @@ describe("drift CLI (npm run drift)", function () {
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(readFileSync(join(out("methods"), "report.json"), "utf8"));
     assert.deepEqual(Object.keys(j.columns).sort(), ["cat_0", "cat_1", "num_0", "num_3", "num_7"]);
-    assert.equal(j.columns.num_0.stattest_name, "ks");
+    assert.equal(j.columns.num_0.stattest, "ks");
     assert.equal(j.columns.num_0.stattest_threshold, 0.05);
-    assert.equal(j.columns.cat_1.stattest_name, "psi");
-    assert.deepEqual([j.columns.num_7.stattest_name, j.columns.num_7.stattest_threshold], ["psi", 0.5]);
+    assert.equal(j.columns.cat_1.stattest, "psi");
+    assert.deepEqual([j.columns.num_7.stattest_name, j.columns.num_7.stattest, j.columns.num_7.stattest_threshold], ["PSI", "psi", 0.5]);
     assert.equal(j.drift_share, 0.2);
     assert.equal(j.dataset_drift, true);
   });

@@ -10,7 +10,8 @@ import type { ColumnDrift, DatasetDrift } from "../../drift-job/src/types";
 export function numColumn(o: Partial<ColumnDrift> & { drift_score: number; drift_detected: boolean; psi: number }): ColumnDrift {
   return {
     column_type: "num",
-    stattest_name: "wasserstein",
+    stattest_name: "Wasserstein distance (normed)",
+    stattest: "wasserstein",
     stattest_threshold: 0.1,
     reference: { count: 1000, missing: 10, mean: 1, std: 1, min: -3, max: 5 },
     current: { count: 1000, missing: 50, mean: 1.5, std: 1, min: -2, max: 6 },
@@ -30,7 +31,8 @@ export function catColumn(o: Partial<ColumnDrift> & { drift_score: number; drift
   const k = categories.length;
   return {
     column_type: "cat",
-    stattest_name: "jensenshannon",
+    stattest_name: "Jensen-Shannon distance",
+    stattest: "jensenshannon",
     stattest_threshold: 0.1,
     reference: { count: 1000, missing: 0, distinct: k },
     current: { count: 1000, missing: 0, distinct: k },
@@ -55,6 +57,7 @@ export function datasetDrift(columns: Record<string, ColumnDrift>, driftShare = 
     number_of_drifted_columns: d,
     share_of_drifted_columns: d / n,
     number_of_failed_columns: Object.values(columns).filter((c) => c.error).length,
+    number_of_columns_without_enough_data: Object.values(columns).filter((c) => c.not_enough_data).length,
     columns_only_in_reference: [],
     columns_only_in_current: [],
     columns,
@@ -78,7 +81,7 @@ export function sampleReport(overrides: Partial<DriftReport> = {}): DriftReport 
   return {
     ...drift,
     prediction_drift: {
-      columns: { prediction: { ...catColumn({ drift_score: 0.3, drift_detected: true, psi: 0.4, stattest_name: "z", stattest_threshold: 0.05 }, ["0", "1"]), reference_column: "default" } },
+      columns: { prediction: { ...catColumn({ drift_score: 0.3, drift_detected: true, psi: 0.4, stattest_name: "Z-test p_value", stattest: "z", stattest_threshold: 0.05 }, ["0", "1"]), reference_column: "default" } },
       notes: ['the reference has no "prediction" column: current predictions are compared with the reference labels "default"'],
     },
     performance: {

@@ -15,7 +15,7 @@ describe("reading files in parallel", function () {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "dj-par-"));
-    writeFileSync(join(dir, "a.csv"), "x,c\n1,u\n,v\n3,\n2.5,u\n");
+    writeFileSync(join(dir, "a.csv"), "x,c,i,b\n1,u,7,True\n,v,8,false\n3,,9,TRUE\n2.5,u,10,False\n");
     writeFileSync(join(dir, "b.ndjson"), '{"x":4,"c":"w"}\n{"x":null,"c":"u"}\n');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,6 +23,9 @@ describe("reading files in parallel", function () {
   it("gives the same datasets as reading one after the other", async () => {
     const [a, b] = await readFilesInParallel([join(dir, "a.csv"), join(dir, "b.ndjson")]);
     assert.deepEqual(a, await readDatasetFile(join(dir, "a.csv")));
+    // What pandas' dtypes decide (integer bins, booleans) crosses the thread boundary too.
+    assert.ok(a.columns.i.kind === "num" && a.columns.i.integer === true);
+    assert.ok(a.columns.b.kind === "cat" && a.columns.b.bool === true);
     assert.deepEqual(b, await readDatasetFile(join(dir, "b.ndjson")));
   });
 

@@ -15,12 +15,12 @@ describe("computeDrift", () => {
       ds({ x: num(normals(400, 5)), few: num(integers(400, 6, 4)), bin: cat(categories(400, 7, ["a", "b"])), c: cat(categories(400, 8, ["a", "b", "c"])) }),
     );
     assert.deepEqual(
-      Object.fromEntries(Object.entries(small.columns).map(([k, v]) => [k, [v.column_type, v.stattest_name, v.stattest_threshold]])),
+      Object.fromEntries(Object.entries(small.columns).map(([k, v]) => [k, [v.column_type, v.stattest, v.stattest_threshold]])),
       { x: ["num", "ks", 0.05], few: ["num", "chisquare", 0.05], bin: ["cat", "z", 0.05], c: ["cat", "chisquare", 0.05] },
     );
     const large = computeDrift(ds({ x: num(normals(1001, 1)), few: num(integers(1001, 2, 4)), c: cat(categories(1001, 3, ["a", "b", "c"])) }), ds({ x: num(normals(10, 5)), few: num(integers(10, 6, 4)), c: cat(categories(10, 7, ["a", "b", "c"])) }));
     assert.deepEqual(
-      Object.fromEntries(Object.entries(large.columns).map(([k, v]) => [k, [v.stattest_name, v.stattest_threshold]])),
+      Object.fromEntries(Object.entries(large.columns).map(([k, v]) => [k, [v.stattest, v.stattest_threshold]])),
       { x: ["wasserstein", 0.1], few: ["jensenshannon", 0.1], c: ["jensenshannon", 0.1] },
     );
   });
@@ -29,11 +29,11 @@ describe("computeDrift", () => {
     const ref = ds({ a: num(normals(300, 1)), b: num(normals(300, 2)), c: cat(categories(300, 3, ["x", "y", "z"])) });
     const cur = ds({ a: num(normals(300, 4)), b: num(normals(300, 5)), c: cat(categories(300, 6, ["x", "y", "z"])) });
     const r = computeDrift(ref, cur, { stattest: "psi", threshold: 0.3, perType: { num: { stattest: "kl_div" } }, perColumn: { b: { stattest: "hellinger", threshold: 0.25 } } });
-    assert.equal(r.columns.a.stattest_name, "kl_div");
+    assert.equal(r.columns.a.stattest, "kl_div");
     assert.equal(r.columns.a.stattest_threshold, 0.3);
-    assert.equal(r.columns.b.stattest_name, "hellinger");
+    assert.equal(r.columns.b.stattest, "hellinger");
     assert.equal(r.columns.b.stattest_threshold, 0.25);
-    assert.equal(r.columns.c.stattest_name, "psi");
+    assert.equal(r.columns.c.stattest, "psi");
     assert.equal(r.columns.c.stattest_threshold, 0.3);
     // Without a threshold the chosen method's own default applies.
     const d = computeDrift(ref, cur, { perColumn: { a: { stattest: "ks" }, c: { stattest: "jensenshannon" } } });
@@ -43,15 +43,15 @@ describe("computeDrift", () => {
 
   it("computes psi for every column, whatever its drift method", () => {
     const r = computeDrift(ds({ a: num(normals(2000, 1)), c: cat(categories(2000, 2, ["x", "y"])) }), ds({ a: num(normals(2000, 3, 0.5)), c: cat(categories(2000, 4, ["x", "y"], [3, 1])) }));
-    assert.equal(r.columns.a.stattest_name, "wasserstein");
-    assert.equal(r.columns.c.stattest_name, "jensenshannon");
+    assert.equal(r.columns.a.stattest, "wasserstein");
+    assert.equal(r.columns.c.stattest, "jensenshannon");
     assert.ok((r.columns.a.psi ?? 0) > 0.1, `psi ${r.columns.a.psi}`);
     assert.ok((r.columns.c.psi ?? 0) > 0.1, `psi ${r.columns.c.psi}`);
     assert.equal(r.columns.a.psi, psi(normals(2000, 1), normals(2000, 3, 0.5)));
   });
 
   it("treats NaN, +-Infinity, null and empty strings as missing and counts them", () => {
-    const r = computeDrift(ds({ a: num([1, 2, NaN, Infinity, -Infinity, 3]), c: cat(["x", null, "", "y"]) }), ds({ a: num([1, 2, 3, NaN]), c: cat(["x", "y", null, "y"]) }));
+    const r = computeDrift(ds({ a: num([1, 2, NaN, Infinity, -Infinity, 3]), c: cat(["x", null, "", "y"]) }), ds({ a: num([1, 2, 3, NaN]), c: cat(["x", "y", null, "y"]) }), { minSampleSize: 1 });
     assert.deepEqual([r.columns.a.reference.count, r.columns.a.reference.missing, r.columns.a.current.missing], [6, 3, 1]);
     assert.deepEqual([r.columns.c.reference.count, r.columns.c.reference.missing, r.columns.c.current.missing], [4, 2, 1]);
     assert.deepEqual([r.columns.a.reference.min, r.columns.a.reference.max, r.columns.a.reference.mean], [1, 3, 2]);
@@ -59,7 +59,7 @@ describe("computeDrift", () => {
   });
 
   it("reports a column that is empty after cleaning as an error and still compares the others", () => {
-    const r = computeDrift(ds({ empty: num([NaN, Infinity]), ok: num([1, 2, 3]), nocur: cat(["a"]) }), ds({ empty: num([1, 2]), ok: num([1, 2, 4]), nocur: cat([null, ""]) }));
+    const r = computeDrift(ds({ empty: num([NaN, Infinity]), ok: num([1, 2, 3]), nocur: cat(["a"]) }), ds({ empty: num([1, 2]), ok: num([1, 2, 4]), nocur: cat([null, ""]) }), { minSampleSize: 1 });
     assert.match(r.columns.empty.error ?? "", /"empty" has no values in the reference after dropping missing values/);
     assert.match(r.columns.nocur.error ?? "", /"nocur" has no values in the current data/);
     assert.equal(r.columns.empty.drift_score, null);
@@ -79,19 +79,24 @@ describe("computeDrift", () => {
     assert.equal(r.columns.ok.error, undefined);
   });
 
-  it("decides the column type from both sides", () => {
-    // Numbers on one side and text on the other: categorical.
-    const mixed = prepareColumn(num([1, 2, 3]), cat(["1", "x"]));
+  it("decides the column type as Evidently does: from the reference side, values compared as pandas holds them", () => {
+    // Text in the reference: categorical, whatever the current side holds.
+    assert.equal(prepareColumn(cat(["1", "x"]), num([1, 2, 3])).kind, "cat");
+    // Numbers in the reference and text in the current data: Evidently refuses the column.
+    assert.throws(() => prepareColumn(num([1, 2, 3]), cat(["1.50", "x"])), /numeric in the reference but the current data has text such as "x"/);
+    // A number never equals a text: "1.5" read as text is not the number 1.5.
+    const mixed = prepareColumn(cat(["1.5", "a"]), num([1.5, 1.5]));
     assert.equal(mixed.kind, "cat");
-    // Text that is all numbers next to a numeric side: numeric.
-    const parsed = prepareColumn(num([1, 2, 3]), cat(["1.5", " 2e1 ", null, "-3"]));
-    assert.equal(parsed.kind, "num");
-    assert.deepEqual(parsed.kind === "num" && Array.from(parsed.current), [-3, 1.5, 20]);
+    assert.deepEqual(mixed.kind === "cat" && [mixed.reference.size, mixed.current.size, mixed.labels.get("n1.5"), mixed.labels.get("t1.5")], [2, 1, "1.5", "1.5"]);
+    // Booleans equal the numbers 1 and 0 (Python: True == 1).
+    const bools = prepareColumn({ kind: "cat", values: ["True", "False"], bool: true }, num([1, 0, 0]), "cat");
+    assert.deepEqual(bools.kind === "cat" && [...bools.reference.keys()].sort(), ["n0", "n1"]);
+    assert.deepEqual(bools.kind === "cat" && bools.current.get("n0"), 2);
     // A forced type wins.
     assert.equal(prepareColumn(num([1, 2]), num([2, 3]), "cat").kind, "cat");
-    const r = computeDrift(ds({ code: num([1, 2, 2, 3]) }), ds({ code: num([1, 1, 3, 3]) }), { columnTypes: { code: "cat" } });
+    const r = computeDrift(ds({ code: num([1, 2, 2, 3]) }), ds({ code: num([1, 1, 3, 3]) }), { columnTypes: { code: "cat" }, minSampleSize: 1 });
     assert.equal(r.columns.code.column_type, "cat");
-    assert.deepEqual(r.columns.code.histogram.bins, ["1", "3", "2"]); // categories by total count, most frequent first
+    assert.deepEqual(r.columns.code.histogram.bins, ["1.0", "3.0", "2.0"]); // categories by total count, most frequent first; float64 values as pandas prints them
   });
 
   it("refuses a method that does not fit the column type, for that column only", () => {
@@ -167,7 +172,7 @@ describe("computeDrift", () => {
   it("handles a million rows per side without building per-row objects", () => {
     const n = 1_000_000;
     const r = computeDrift(ds({ x: num(normals(n, 1)) }), ds({ x: num(normals(n, 2, 0.01)) }), { perColumn: { x: { stattest: "ks" } } });
-    assert.equal(r.columns.x.stattest_name, "ks");
+    assert.equal(r.columns.x.stattest, "ks");
     assert.ok(r.columns.x.drift_score! < 0.05, `p ${r.columns.x.drift_score}`);
     assert.equal(r.columns.x.histogram.bins.length, 22); // ceil(log2(2e6) + 1)
   });

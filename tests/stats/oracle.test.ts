@@ -185,7 +185,7 @@ for (const method of ["ks", "wasserstein", "psi", "kl_div", "jensenshannon", "he
   for (const method of ["psi", "jensenshannon"] as StatTestId[]) {
     addCase(`Evidently stattest ${method}`, `numeric int64 column, 22 values over 1.1M rows (bin width clamped to 1)`, { op: "stattest", stattest: method, type: "num", reference: { ...batch.sample(a), dtype: "int64" }, current: { ...batch.sample(b), dtype: "int64" } }, (r) => {
       assert.equal(r.error, undefined, String(r.error));
-      expectAgree(method, `${method} int64`, statTest(method, a, b).score, oracleNumber(r.score), 1e-12);
+      expectAgree(method, `${method} int64`, statTest(method, { kind: "num", values: a, integer: true }, { kind: "num", values: b, integer: true }).score, oracleNumber(r.score), 1e-12);
     });
   }
 }
@@ -212,6 +212,23 @@ const binShapes: [string, Sample, Sample][] = [
   ["reference constant, current binary", Array(100).fill("a") as string[], categories(90, 306, ["a", "b"])],
 ];
 for (const [title, a, b] of binShapes) stCase("z", `categorical, ${title}`, a, b);
+// Item 4 of issue 15: no deliberate difference may flip a flag. The z-test's far tail is
+// 0 in Evidently (2 (1 - Phi)); a more accurate p-value (2 sf ~ 1e-25) would not be below
+// a threshold of 1e-300 where Evidently's 0 is.
+stCase("z", "categorical, extreme shift with threshold 1e-300 (the tail is 0 as in Evidently)", categories(5000, 309, ["no", "yes"], [9, 1]), categories(5000, 310, ["no", "yes"], [1, 9]), 1e-300);
+// chisquare on one category on both sides: Evidently's score is NaN (scipy), ours 1; the flag is "no drift" in both.
+{
+  const a = Array(120).fill("only") as string[];
+  const b = Array(90).fill("only") as string[];
+  addCase("Evidently stattest chisquare", "categorical, one category on both sides: score 1 here, NaN in Evidently, never drift in either", { op: "stattest", stattest: "chisquare", type: "cat", reference: batch.sample(a), current: batch.sample(b) }, (r) => {
+    assert.equal(r.error, undefined, String(r.error));
+    assert.ok(Number.isNaN(oracleNumber(r.score)), `Evidently's score ${String(r.score)}`);
+    const ours = statTest("chisquare", a, b);
+    assert.equal(ours.score, 1);
+    assert.equal(ours.detected, false);
+    assert.equal(r.detected, false);
+  });
+}
 stCase("chisquare", "categorical, custom threshold 0.5", categories(300, 307, ["a", "b", "c"]), categories(300, 308, ["a", "b", "c"], [1.2, 1, 1]), 0.5);
 
 function withNulls(values: string[], seed: number): (string | null)[] {
@@ -269,15 +286,16 @@ const presetCase = (title: string, refRows: number, curRows: number, drift: numb
   addCase("dataset drift vs Evidently DataDriftPreset (20 columns)", title, c, (r) => {
     assert.equal(r.error, undefined, String(r.error));
     const ours = computeDrift(ref.data, cur.data, options.ours);
-    const ev = r as { dataset_drift: boolean; number_of_columns: number; number_of_drifted_columns: number; share_of_drifted_columns: number; columns: Record<string, { stattest_name: string; stattest_threshold: number; drift_score: number; drift_detected: boolean; column_type: string }> };
+    const ev = r as { dataset_drift: boolean; number_of_columns: number; number_of_drifted_columns: number; share_of_drifted_columns: number; columns: Record<string, { stattest_name: string; stattest: string; stattest_threshold: number; drift_score: number; drift_detected: boolean; column_type: string }> };
     for (const [name, e] of Object.entries(ev.columns)) {
       const o = ours.columns[name];
       assert.ok(o, `column ${name} missing from our result`);
       assert.equal(o.column_type, e.column_type, `${name} column type`);
-      assert.equal(o.stattest_name, e.stattest_name, `${name} stattest`);
+      assert.equal(o.stattest_name, e.stattest_name, `${name} stattest_name (Evidently's display name)`);
+      assert.equal(o.stattest, e.stattest, `${name} stattest (method id)`);
       assert.equal(o.stattest_threshold, oracleNumber(e.stattest_threshold), `${name} threshold`);
-      const pValue = ["ks", "chisquare", "z"].includes(o.stattest_name);
-      expectAgree(`preset ${o.stattest_name}`, `${title}: ${name} (${o.stattest_name})`, o.drift_score ?? NaN, oracleNumber(e.drift_score), o.stattest_name === "z" ? 1e-15 : pValue ? 1e-300 : 1e-12);
+      const pValue = ["ks", "chisquare", "z"].includes(o.stattest);
+      expectAgree(`preset ${o.stattest}`, `${title}: ${name} (${o.stattest})`, o.drift_score ?? NaN, oracleNumber(e.drift_score), o.stattest === "z" ? 1e-15 : pValue ? 1e-300 : 1e-12);
       assert.equal(o.drift_detected, e.drift_detected, `${name} drift detected`);
     }
     assert.equal(ours.number_of_columns, ev.number_of_columns);
@@ -306,13 +324,14 @@ const presetCase = (title: string, refRows: number, curRows: number, drift: numb
   }, (r) => {
     assert.equal(r.error, undefined, String(r.error));
     const ours = computeDrift(toDs(ref), toDs(cur));
-    const ev = r.columns as Record<string, { stattest_name: string; drift_score: number; drift_detected: boolean }>;
+    const ev = r.columns as Record<string, { stattest_name: string; stattest: string; drift_score: number; drift_detected: boolean }>;
     for (const [name, e] of Object.entries(ev)) {
       assert.equal(ours.columns[name].stattest_name, e.stattest_name, name);
-      expectAgree(`preset ${e.stattest_name}`, name, ours.columns[name].drift_score ?? NaN, oracleNumber(e.drift_score), e.stattest_name === "z" ? 1e-15 : 1e-300);
+      assert.equal(ours.columns[name].stattest, e.stattest, name);
+      expectAgree(`preset ${e.stattest}`, name, ours.columns[name].drift_score ?? NaN, oracleNumber(e.drift_score), e.stattest === "z" ? 1e-15 : 1e-300);
       assert.equal(ours.columns[name].drift_detected, e.drift_detected, name);
     }
-    assert.deepEqual(Object.fromEntries(Object.entries(ev).map(([k, e]) => [k, e.stattest_name])), { bin: "z", const5: "z", flag: "z", few: "chisquare" });
+    assert.deepEqual(Object.fromEntries(Object.entries(ev).map(([k, e]) => [k, e.stattest])), { bin: "z", const5: "z", flag: "z", few: "chisquare" });
   });
 }
 presetCase("3000 rows per side, no drift (wasserstein / jensenshannon)", 3000, 3000, 0);

@@ -36,7 +36,8 @@ function retrainStepEnv(contexts: Record<string, unknown>): Record<string, strin
 function column(psi: number, drifted: boolean): ColumnDrift {
   return {
     column_type: "num",
-    stattest_name: "wasserstein",
+    stattest_name: "Wasserstein distance (normed)",
+    stattest: "wasserstein",
     stattest_threshold: 0.1,
     drift_score: drifted ? 0.4 : 0.02,
     drift_detected: drifted,
@@ -63,6 +64,7 @@ describe("drift dispatch -> retrain workflow (the drift job's sender, a local Gi
       number_of_drifted_columns: 2,
       share_of_drifted_columns: 2 / 3,
       number_of_failed_columns: 0,
+      number_of_columns_without_enough_data: 0,
       columns_only_in_reference: [],
       columns_only_in_current: [],
       columns,

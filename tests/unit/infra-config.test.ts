@@ -149,6 +149,7 @@ describe("stack config", () => {
       ["an unpinned image", { postgresImage: "postgres" }, /drift-loop:postgresImage="postgres" is not valid; allowed: an image reference with a pinned tag/],
       ["an image pinned to latest", { minioImage: "quay.io/minio/minio:latest" }, /drift-loop:minioImage=.*latest/],
       ["a probability above 1", { driftProb: "1.5" }, /drift-loop:driftProb=1\.5 is out of range; allowed: 0\.\.1/],
+      ["a minimum sample size of 0 (the drift job's bound, lib/contract MIN_SAMPLE_SIZE)", { driftMinSampleSize: "0" }, /drift-loop:driftMinSampleSize=0 is out of range; allowed: 1\.\.1000000/],
       ["an unknown scenario", { driftScenario: "earthquake" }, /drift-loop:driftScenario="earthquake": scenario "earthquake" is unknown; allowed: none, mean_shift/],
       ["a scenario the table does not have", { driftSchema: "legacy", driftScenario: "category_mix" }, /drift-loop:driftScenario="category_mix": scenario category_mix needs schema=credit; with schema=legacy allowed: /],
       ["a batch above the traffic CLI's bound", { trafficBatchSize: "5000", trafficRows: "10000" }, /drift-loop:trafficBatchSize=5000 is out of range; allowed: 1\.\.1000/],

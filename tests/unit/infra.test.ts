@@ -202,11 +202,12 @@ for (const profile of ["minikube", "cloud"] as const) {
         assert.ok(svc.spec.ports.some((p: any) => p.port === port));
         assertAllowed(ms, drift, svc, port);
       }
-      for (const k of [ENV.retrainPsiThreshold, ENV.retrainDriftedShare, ENV.retrainCooldownMinutes, ENV.driftShare, ENV.driftWindowMinutes, ENV.driftCurrentSource]) {
+      for (const k of [ENV.retrainPsiThreshold, ENV.retrainDriftedShare, ENV.retrainCooldownMinutes, ENV.driftShare, ENV.driftMinSampleSize, ENV.driftWindowMinutes, ENV.driftCurrentSource]) {
         assert.ok(env[k]?.value !== undefined, `drift CronJob lacks ${k}`);
       }
       assert.equal(env[ENV.retrainPsiThreshold].value, "0.2");
       assert.equal(env[ENV.retrainDriftedShare].value, "0.3");
+      assert.equal(env[ENV.driftMinSampleSize].value, "30");
       assert.deepEqual(containersOf(drift)[0]!.command, ["node", "dist/drift-job/src/main.js"]);
     });
 

@@ -1,13 +1,21 @@
 /**
  * Building one column of a `Dataset` from text values, as they come from a CSV or NDJSON
- * file. A column is stored as numbers (Float64Array, NaN = missing) while every non-missing
- * value parses as a decimal number; its first other value turns it into a categorical
- * column (strings, null = missing). Missing values follow pandas' `read_csv` defaults, so
- * a file reads here the way it reads for Evidently.
+ * file, the way pandas' `read_csv` reads them with its defaults (so a file reads here the
+ * way it reads for Evidently):
+ * - a value is missing when it is exactly one of pandas' NA spellings (`NA_STRINGS`, no
+ *   trimming: " NA" is text);
+ * - a side is numeric while every non-missing value is a decimal number (spaces and tabs
+ *   around it allowed, as pandas' parser allows them) or exactly inf / infinity (any case,
+ *   optional sign), not beyond float64 ("1e400" is text, as pandas keeps it); it is an
+ *   integer column (pandas int64) when every value is spelled as an integer ("0.0" is a
+ *   float) and none is missing;
+ * - otherwise the side is text and every value keeps its exact spelling (" red" stays
+ *   " red", "1.50" stays "1.50"); a text side whose values are all True/TRUE/true/False/
+ *   FALSE/false is read as booleans ("True" / "False").
  */
 import type { Column } from "../types";
 
-/** pandas' default `na_values` (plus the empty field): these read as missing. */
+/** pandas' default `na_values` (plus the empty field): exactly these read as missing. */
 export const NA_STRINGS: ReadonlySet<string> = new Set([
   "",
   "#N/A",
@@ -30,21 +38,46 @@ export const NA_STRINGS: ReadonlySet<string> = new Set([
   "null",
 ]);
 
+/** pandas' default true_values / false_values. */
+const TRUE_STRINGS: ReadonlySet<string> = new Set(["True", "TRUE", "true"]);
+const FALSE_STRINGS: ReadonlySet<string> = new Set(["False", "FALSE", "false"]);
+
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER = /^[+-]?\d+$/;
 const INFINITY = /^([+-]?)(?:inf|infinity)$/i;
+/** The whitespace pandas' number parser skips around a number (C isspace). */
+const EDGE_SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
+
+/** Whether the last number parsed by `parseNumberText` or the byte fast path was spelled as an integer. */
+let lastIntegerSpelling = false;
 
 /**
- * The number a text value stands for: a finite number, +-Infinity, NaN for a missing
- * value, or undefined when the text is not a number (the column is categorical).
- * Accepts decimal notation with an optional exponent (not hex, not "1_000").
+ * The number a text value stands for, as pandas' parser reads it: a finite number,
+ * +-Infinity, NaN for a missing value, or undefined when the text is not a number (the
+ * side is text). Decimal notation with an optional exponent, spaces around it allowed;
+ * not hex, not "1_000", not " inf".
  */
 export function parseNumberText(text: string): number | undefined {
-  const t = text.trim();
-  if (NA_STRINGS.has(t)) return NaN;
-  if (DECIMAL.test(t)) return Number(t);
-  const inf = INFINITY.exec(t);
-  if (inf) return inf[1] === "-" ? -Infinity : Infinity;
+  if (NA_STRINGS.has(text)) return NaN;
+  const t = text.replace(EDGE_SPACE, "");
+  if (DECIMAL.test(t)) {
+    const v = Number(t);
+    // Beyond float64 ("1e400"): pandas' parser fails and keeps the side as text.
+    if (!Number.isFinite(v)) return undefined;
+    lastIntegerSpelling = INTEGER.test(t);
+    return v;
+  }
+  const inf = INFINITY.exec(text);
+  if (inf) {
+    lastIntegerSpelling = false;
+    return inf[1] === "-" ? -Infinity : Infinity;
+  }
   return undefined;
+}
+
+/** True when `text` is one of pandas' boolean spellings. */
+export function isBoolText(text: string): boolean {
+  return TRUE_STRINGS.has(text) || FALSE_STRINGS.has(text);
 }
 
 /** 10^k for k = 0..22: exactly representable, so mantissa / 10^k is correctly rounded. */
@@ -95,10 +128,12 @@ function fastNumber(buf: Buffer, start: number, end: number): number | undefined
     else return undefined;
   }
   if (digits === 0) return undefined;
+  lastIntegerSpelling = !dot;
   let v: number;
   if (digits <= 15) v = frac === 0 ? mantissa : mantissa / POW10[frac];
   else if (digits <= 17 && frac <= 22) v = longDecimal(mantissa, low, lowDigits, frac, buf, unsigned, end);
   else v = Number(buf.toString("latin1", unsigned, end));
+  if (v === Infinity) return undefined; // beyond float64: the general path decides (text, as pandas)
   return neg ? -v : v;
 }
 
@@ -175,6 +210,8 @@ function longDecimal(hi: number, low: number, lowDigits: number, frac: number, b
 /** Known values of a low-cardinality categorical column, matched on bytes to avoid decoding. */
 const DICT_LIMIT = 64;
 
+const isEdgeSpace = (c: number) => c === SPACE || c === TAB || (c >= 0x0a && c <= 0x0d);
+
 /** Accumulates one column's values; see the module comment for the typing rule. */
 export class ColumnBuilder {
   private nums: Float64Array;
@@ -183,13 +220,18 @@ export class ColumnBuilder {
   /** A numeric (non-missing) value was stored before the column turned categorical. */
   private numericBeforeCat = false;
   private sawNumber = false;
+  /** Every number so far was spelled as an integer. */
+  private integerSpelling = true;
+  private missing = 0;
+  /** Every non-missing text value so far is a boolean spelling. */
+  private allBool = true;
   private dictBytes: Uint8Array[] = [];
   private dictStrings: string[] = [];
   private intern = new Map<string, string>();
 
   constructor(
     readonly name: string,
-    capacity = 1024,
+    capacity = 16,
     /** Store as categorical from the start (a re-read after a late non-numeric value). */
     forceCat = false,
   ) {
@@ -216,6 +258,7 @@ export class ColumnBuilder {
   }
 
   pushMissing(): void {
+    this.missing++;
     if (this.cats) {
       this.cats.push(null);
       this.n++;
@@ -224,17 +267,20 @@ export class ColumnBuilder {
 
   /** Appends the field `buf[start, end)` (already unquoted, no line terminator). */
   addBytes(buf: Buffer, start: number, end: number): void {
-    // Trim spaces and tabs around the field, as a number parser would.
-    while (start < end && (buf[start] === SPACE || buf[start] === TAB)) start++;
-    while (end > start && (buf[end - 1] === SPACE || buf[end - 1] === TAB)) end--;
     if (start === end) {
       this.pushMissing();
       return;
     }
     if (!this.cats) {
-      const v = fastNumber(buf, start, end);
+      // pandas' number parser skips spaces around a number; the text keeps them.
+      let s = start;
+      let e = end;
+      while (s < e && isEdgeSpace(buf[s])) s++;
+      while (e > s && isEdgeSpace(buf[e - 1])) e--;
+      const v = s < e ? fastNumber(buf, s, e) : undefined;
       if (v !== undefined) {
         this.sawNumber = true;
+        if (!lastIntegerSpelling) this.integerSpelling = false;
         this.pushNum(v);
         return;
       }
@@ -263,29 +309,29 @@ export class ColumnBuilder {
   }
 
   /**
-   * Appends one text value. Returns the stored string when it went into a categorical
-   * column, null otherwise.
+   * Appends one text value (its exact spelling). Returns the stored string when it went
+   * into a categorical column, null otherwise.
    */
   addText(text: string): string | null {
+    if (NA_STRINGS.has(text)) {
+      this.pushMissing();
+      return null;
+    }
     if (!this.cats) {
       const v = parseNumberText(text);
       if (v !== undefined) {
-        if (!Number.isNaN(v)) this.sawNumber = true;
+        this.sawNumber = true;
+        if (!lastIntegerSpelling) this.integerSpelling = false;
         this.pushNum(v);
         return null;
       }
       this.toCat();
     }
-    const t = text.trim();
-    if (NA_STRINGS.has(t)) {
-      this.cats!.push(null);
-      this.n++;
-      return null;
-    }
-    let s = this.intern.get(t);
+    if (this.allBool && !isBoolText(text)) this.allBool = false;
+    let s = this.intern.get(text);
     if (s === undefined) {
-      s = t;
-      if (this.intern.size < 100_000) this.intern.set(t, t);
+      s = text;
+      if (this.intern.size < 100_000) this.intern.set(text, text);
     }
     this.cats!.push(s);
     this.n++;
@@ -294,11 +340,17 @@ export class ColumnBuilder {
 
   /** Appends a value that is already a number (NDJSON). */
   addNumber(v: number): void {
+    if (Number.isNaN(v)) {
+      this.pushMissing();
+      return;
+    }
     if (this.cats) {
+      this.allBool = false;
       this.addText(String(v));
       return;
     }
-    if (!Number.isNaN(v)) this.sawNumber = true;
+    this.sawNumber = true;
+    if (!Number.isInteger(v)) this.integerSpelling = false;
     this.pushNum(v);
   }
 
@@ -317,7 +369,10 @@ export class ColumnBuilder {
   }
 
   private toCat(): void {
-    if (this.sawNumber) this.numericBeforeCat = true;
+    if (this.sawNumber) {
+      this.numericBeforeCat = true;
+      this.allBool = false;
+    }
     // Earlier values are kept as their shortest number text (only used when the caller cannot re-read).
     const cats: (string | null)[] = new Array(this.n);
     for (let i = 0; i < this.n; i++) cats[i] = Number.isNaN(this.nums[i]) ? null : String(this.nums[i]);
@@ -327,10 +382,18 @@ export class ColumnBuilder {
 
   /** The finished column; numeric storage is trimmed to its length. */
   finish(): Column {
-    if (this.cats) return { kind: "cat", values: this.cats };
+    if (this.cats) {
+      if (this.allBool && this.missing < this.n) {
+        // pandas reads a side of True/true/TRUE/False/... as booleans.
+        return { kind: "cat", values: this.cats.map((v) => (v === null ? null : TRUE_STRINGS.has(v) ? "True" : "False")), bool: true };
+      }
+      return { kind: "cat", values: this.cats };
+    }
     // A view when the buffer is nearly full (sized from the file up front): no copy of every column at the end.
     const values = this.nums.length === this.n ? this.nums : this.nums.length - this.n <= this.nums.length / 8 ? this.nums.subarray(0, this.n) : this.nums.slice(0, this.n);
     this.nums = new Float64Array(0);
-    return { kind: "num", values };
+    // pandas holds a side of integers without missing values as int64 (numpy then bins it with width >= 1).
+    const integer = this.n > 0 && this.missing === 0 && this.integerSpelling && this.sawNumber;
+    return integer ? { kind: "num", values, integer: true } : { kind: "num", values };
   }
 }

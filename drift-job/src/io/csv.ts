@@ -4,14 +4,24 @@
  * that parses numbers without making strings. A file with a quote character anywhere is
  * read with csv-parse instead (RFC 4180 quoting, embedded commas and newlines).
  *
- * Rules, for both paths: the first line is the header; blank lines are skipped; a row with
- * a different number of fields than the header is an error naming the line; a leading
- * UTF-8 BOM is ignored; missing values are pandas' (`NA_STRINGS`).
+ * Rules, for both paths, as pandas' `read_csv` with its defaults: the first line is the
+ * header, its names kept exactly (spaces too; an empty name becomes "Unnamed: i", a
+ * repeated one "a.1", "a.2"); blank lines are skipped; a leading UTF-8 BOM is ignored;
+ * values keep their spelling (columns.ts). A row with a different number of fields than
+ * the header is an error naming the line. At most MAX_COLUMNS columns, each name at most
+ * MAX_COLUMN_NAME_LENGTH characters: wider files are refused before any value is stored.
  */
 import { parse } from "csv-parse";
 import type { Dataset } from "../types";
 import { ColumnBuilder } from "./columns";
 import { type ByteSource, DataError, forEachLine } from "./source";
+
+/** Most columns a data file may have (CSV header or NDJSON keys). */
+export const MAX_COLUMNS = 10_000;
+/** Longest column name, in characters. */
+export const MAX_COLUMN_NAME_LENGTH = 1_000;
+/** Values the column buffers may reserve up front, all columns together (they grow as rows are read). */
+const PREALLOCATED_VALUES = 1 << 24;
 
 const COMMA = 0x2c;
 const LF = 0x0a;
@@ -40,17 +50,56 @@ export async function readCsv(source: ByteSource): Promise<Dataset> {
 
 function headerNames(fields: string[], source: ByteSource): string[] {
   if (fields.length === 1 && fields[0] === "") throw new DataError(`${source.name}: the file is empty; expected a header line with column names`);
-  const names = fields.map((f, i) => {
-    const t = f.trim();
-    // pandas names an empty header cell (e.g. a saved index) this way.
-    return t === "" ? `Unnamed: ${i}` : t;
+  checkColumnCount(fields.length, source.name);
+  for (const f of fields) checkColumnName(f, source.name);
+  // pandas names an empty header cell (e.g. a saved index) "Unnamed: i" and numbers repeats (pandas' _dedup_names).
+  const names = fields.map((f, i) => (f === "" ? `Unnamed: ${i}` : f));
+  const counts = new Map<string, number>();
+  return names.map((name) => {
+    let col = name;
+    let cur = counts.get(col) ?? 0;
+    while (cur > 0) {
+      counts.set(col, cur + 1);
+      col = `${col}.${cur}`;
+      cur = counts.get(col) ?? 0;
+    }
+    counts.set(col, cur + 1);
+    return col;
   });
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n)) throw new DataError(`${source.name}: column ${JSON.stringify(n)} appears twice in the header; column names must be unique`);
-    seen.add(n);
+}
+
+/** A clear error for a file with more than MAX_COLUMNS columns (`atLeast`: counted in the first part of a longer header). */
+export function checkColumnCount(n: number, file: string, atLeast = false): void {
+  if (n > MAX_COLUMNS) {
+    throw new DataError(`${file}: has ${atLeast ? "at least " : ""}${n.toLocaleString("en-US")} columns; at most ${MAX_COLUMNS.toLocaleString("en-US")} are allowed (pick the columns to compare and write them to a narrower file)`);
   }
-  return names;
+}
+
+/** Bytes of the header looked at before it is read: a header too wide is refused from them alone. */
+const HEADER_PEEK = 8 << 20;
+
+/**
+ * Counts the header's fields in the file's first bytes, so a header of millions of names
+ * is refused without reading (or decoding) all of it. Skipped when the header has quotes
+ * (a quoted name may hold commas); the full parser counts those.
+ */
+function checkHeaderWidth(source: ByteSource): void {
+  const head = source.head(HEADER_PEEK);
+  let fields = 1;
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i];
+    if (b === LF) return checkColumnCount(fields, source.name);
+    if (b === QUOTE) return;
+    if (b === COMMA) fields++;
+  }
+  checkColumnCount(fields, source.name, head.length >= HEADER_PEEK);
+}
+
+/** A clear error for a column name longer than MAX_COLUMN_NAME_LENGTH. */
+export function checkColumnName(name: string, file: string): void {
+  if (name.length > MAX_COLUMN_NAME_LENGTH) {
+    throw new DataError(`${file}: a column name has ${name.length.toLocaleString("en-US")} characters (it starts ${JSON.stringify(name.slice(0, 40))}); at most ${MAX_COLUMN_NAME_LENGTH.toLocaleString("en-US")} are allowed`);
+  }
 }
 
 function finish(builders: ColumnBuilder[], rows: number): { dataset: Dataset; reread: Set<string> } {
@@ -64,6 +113,7 @@ function finish(builders: ColumnBuilder[], rows: number): { dataset: Dataset; re
 }
 
 function readCsvFast(source: ByteSource, forceCat: Set<string>): { dataset: Dataset; reread: Set<string> } {
+  checkHeaderWidth(source);
   let builders: ColumnBuilder[] | undefined;
   let ncol = 0;
   let rows = 0;
@@ -74,13 +124,15 @@ function readCsvFast(source: ByteSource, forceCat: Set<string>): { dataset: Data
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const names = headerNames(text.split(","), source);
     ncol = names.length;
-    // Size the column buffers from the average length of the first rows (less copying as they fill).
+    // Size the column buffers from the average length of the first rows (less copying as
+    // they fill), within a budget for all columns together: what is reserved beyond it
+    // grows only with the rows actually read. A row has at least one byte per column.
     const sampleEnd = Math.min(data.length, end + (1 << 20));
     let newlines = 0;
     for (let i = end + 1; i < sampleEnd; i++) if (data[i] === LF) newlines++;
-    const rowBytes = newlines > 0 ? (sampleEnd - end) / newlines : 64;
+    const rowBytes = Math.max(ncol, newlines > 0 ? (sampleEnd - end) / newlines : end - start + 1);
     const estimate = Math.ceil(((source.size ?? data.length) / rowBytes) * 1.02) + 16;
-    const capacity = Math.min(Math.max(1024, estimate), 1 << 27);
+    const capacity = Math.max(16, Math.min(estimate, Math.floor(PREALLOCATED_VALUES / ncol)));
     builders = names.map((n) => new ColumnBuilder(n, capacity, forceCat.has(n)));
   };
 
@@ -140,7 +192,7 @@ async function readCsvQuoted(source: ByteSource, forceCat: Set<string>): Promise
       const { record, info } = rec;
       if (!builders) {
         const names = headerNames(record, source);
-        builders = names.map((n) => new ColumnBuilder(n, 1024, forceCat.has(n)));
+        builders = names.map((n) => new ColumnBuilder(n, 16, forceCat.has(n)));
         continue;
       }
       if (record.length !== builders.length) throw fieldCountError(source, info.lines, builders.length, record.length);

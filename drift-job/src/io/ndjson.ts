@@ -7,6 +7,7 @@
  */
 import type { Dataset } from "../types";
 import { ColumnBuilder } from "./columns";
+import { MAX_COLUMNS, checkColumnCount, checkColumnName } from "./csv";
 import { type ByteSource, DataError, forEachLine } from "./source";
 
 
@@ -40,16 +41,18 @@ export class NdjsonAccumulator {
       if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
         throw new DataError(`${source.name}: line ${line} is ${Array.isArray(obj) ? "an array" : JSON.stringify(obj)}; expected one JSON object per line`);
       }
-      this.addRow(obj as Record<string, unknown>);
+      this.addRow(obj as Record<string, unknown>, `${source.name}: line ${line}`);
     };
     forEachLine(source.chunks(), onLine);
   }
 
-  addRow(obj: Record<string, unknown>): void {
+  addRow(obj: Record<string, unknown>, where = "NDJSON"): void {
     for (const key in obj) {
       let b = this.builders.get(key);
       if (!b) {
-        b = new ColumnBuilder(key, 1024, this.forceCat.has(key));
+        if (this.order.length >= MAX_COLUMNS) checkColumnCount(this.order.length + 1, where);
+        checkColumnName(key, where);
+        b = new ColumnBuilder(key, 16, this.forceCat.has(key));
         b.padTo(this.rows);
         this.builders.set(key, b);
         this.order.push(key);

@@ -5,7 +5,7 @@
  */
 import type { Column, Dataset } from "../types";
 
-export type PackedColumn = { kind: "num"; values: Float64Array } | { kind: "cat"; dict: string[]; codes: Int32Array };
+export type PackedColumn = { kind: "num"; values: Float64Array; integer?: boolean } | { kind: "cat"; dict: string[]; codes: Int32Array; bool?: boolean };
 
 export interface PackedDataset {
   rows: number;
@@ -40,7 +40,7 @@ export function pack(d: Dataset): { packed: PackedDataset; transfer: ArrayBuffer
       codes[i] = k;
     }
     transfer.push(codes.buffer);
-    return { kind: "cat", dict, codes };
+    return c.bool ? { kind: "cat", dict, codes, bool: true } : { kind: "cat", dict, codes };
   });
   return { packed: { rows: d.rows, names, columns }, transfer };
 }
@@ -53,7 +53,7 @@ export function unpack(p: PackedDataset): Dataset {
     else {
       const values: (string | null)[] = new Array(c.codes.length);
       for (let r = 0; r < c.codes.length; r++) values[r] = c.codes[r] < 0 ? null : c.dict[c.codes[r]];
-      columns[n] = { kind: "cat", values };
+      columns[n] = c.bool ? { kind: "cat", values, bool: true } : { kind: "cat", values };
     }
   });
   return { rows: p.rows, columns };

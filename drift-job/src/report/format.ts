@@ -28,20 +28,20 @@ export function fmtPct(x: number): string {
 }
 
 /** "p <= 0.05" / "score >= 0.1": how the threshold is applied, for people. */
-export function ruleText(c: Pick<ColumnDrift, "stattest_name" | "stattest_threshold">): string {
+export function ruleText(c: Pick<ColumnDrift, "stattest" | "stattest_threshold">): string {
   const t = fmtScore(c.stattest_threshold);
-  if (c.stattest_name === "ks") return `p ≤ ${t}`;
-  if (isPValue(c.stattest_name)) return `p < ${t}`;
+  if (c.stattest === "ks") return `p ≤ ${t}`;
+  if (isPValue(c.stattest)) return `p < ${t}`;
   return `≥ ${t}`;
 }
 
 /** Drifted first, then columns that could not be compared, then the rest; within a group by strength of evidence. */
 export function sortColumns<T extends ColumnDrift>(cols: Record<string, T>): [string, T][] {
-  const rank = (c: T) => (c.drift_detected ? 0 : c.error ? 1 : 2);
+  const rank = (c: T) => (c.drift_detected ? 0 : c.error ? 1 : c.not_enough_data ? 2 : 3);
   // Strength: how far past (or short of) the threshold, comparable across methods.
   const strength = (c: T) => {
     if (c.drift_score === null) return 0;
-    if (isPValue(c.stattest_name)) return -Math.log10(Math.max(c.drift_score, 1e-300)) / -Math.log10(c.stattest_threshold || 0.05);
+    if (isPValue(c.stattest)) return -Math.log10(Math.max(c.drift_score, 1e-300)) / -Math.log10(c.stattest_threshold || 0.05);
     return c.drift_score / (c.stattest_threshold || 0.1);
   };
   return Object.entries(cols).sort((a, b) => rank(a[1]) - rank(b[1]) || strength(b[1]) - strength(a[1]) || a[0].localeCompare(b[0]));

@@ -46,9 +46,30 @@ svg{display:block}
 rect.r{fill:var(--ref)}rect.c{fill:var(--cur)}
 `;
 
-/** Reference and current shares per bin, as paired bars on one scale; titles carry the numbers. */
-export function histogramSvg(h0: Histogram, width = 220, height = 54): string {
-  const h = capHistogram(h0, MAX_BINS);
+/** A bin as a person reads it: "12.5 to 17.5" for a numeric range, "= 3" for a numeric value, the category otherwise. */
+export function binText(h: Histogram, i: number, columnType: ColumnDrift["column_type"] | undefined): string {
+  if (h.edges && i < h.edges.length - 1) {
+    const m = /^\[\s*([^,]+),\s*([^\])]+)([\])])$/.exec(h.bins[i]);
+    if (m) return `${m[1]} to ${m[2]} (${m[3] === "]" ? "last bin, both ends included" : `${m[2]} not included`})`;
+  }
+  if (columnType === "num" && !h.bins[i].startsWith("(")) return `value ${h.bins[i]}`;
+  return h.bins[i];
+}
+
+/** Short text for an axis tick. */
+function tick(s: string): string {
+  return s.length > 14 ? s.slice(0, 13) + "…" : s;
+}
+
+/**
+ * Reference and current shares per bin, as paired bars on one scale. The axis names the
+ * bins: numeric ranges by their edges (up to five ticks), values and categories under
+ * their bars when they fit, else the first and last; every bar's tooltip gives its bin
+ * (a range for numeric bins), both shares and both counts.
+ */
+export function histogramSvg(h0: Histogram, width = 220, height = 54, columnType?: ColumnDrift["column_type"], maxBins = MAX_BINS): string {
+  if (maxBins === 0) return "";
+  const h = capHistogram(h0, maxBins);
   const n = h.bins.length;
   if (n === 0) return `<svg width="${width}" height="${height}" role="img" aria-label="no values"></svg>`;
   const max = Math.max(1e-12, ...h.reference, ...h.current);
@@ -61,26 +82,48 @@ export function histogramSvg(h0: Histogram, width = 220, height = 54): string {
     const x = pad + i * slot;
     const r = (h.reference[i] / max) * ch;
     const c = (h.current[i] / max) * ch;
-    const label = `${h.bins[i]}: reference ${fmtPct(h.reference[i])} (${fmtInt(h.referenceCounts[i])}), current ${fmtPct(h.current[i])} (${fmtInt(h.currentCounts[i])})`;
+    const label = `${binText(h, i, columnType)}: reference ${fmtPct(h.reference[i])} (${fmtInt(h.referenceCounts[i])}), current ${fmtPct(h.current[i])} (${fmtInt(h.currentCounts[i])})`;
     parts.push(
       `<g><title>${esc(label)}</title><rect x="${x.toFixed(1)}" y="${(height - 2 - r).toFixed(1)}" width="${bw.toFixed(1)}" height="${r.toFixed(1)}" class="r"/>` +
         `<rect x="${(x + bw).toFixed(1)}" y="${(height - 2 - c).toFixed(1)}" width="${bw.toFixed(1)}" height="${c.toFixed(1)}" class="c"/></g>`,
     );
   }
-  const first = h.bins[0];
-  const last = h.bins[n - 1];
+  const ticks: { x: number; text: string; anchor: "start" | "middle" | "end" }[] = [];
+  const charPx = 6; // width of one character (digits) at font-size 9
+  if (h.edges && h.edges.length === n + 1) {
+    // Edges under the bar boundaries: first and last, and as many between as fit without overlapping.
+    const texts = h.edges.map((e) => tick(edgeText(e)));
+    const longest = Math.max(...texts.map((t) => t.length));
+    const k = Math.max(2, Math.min(5, n + 1, Math.floor(width / (longest * charPx + 14))));
+    const picks = [...new Set(Array.from({ length: k }, (_, j) => Math.round((j * n) / (k - 1))))];
+    picks.forEach((e, j) => {
+      const anchor = j === 0 ? "start" : j === picks.length - 1 ? "end" : "middle";
+      ticks.push({ x: anchor === "start" ? 1 : anchor === "end" ? width - 1 : pad + e * slot, text: texts[e], anchor });
+    });
+  } else {
+    // Values or categories: a label under each pair of bars, cut to its slot; when slots are too narrow, the first and last.
+    const fit = Math.floor(slot / charPx) - 1;
+    if (fit >= 3) {
+      for (let i = 0; i < n; i++) {
+        const t = h.bins[i];
+        ticks.push({ x: pad + i * slot + slot / 2, text: t.length > fit ? t.slice(0, fit - 1) + "…" : t, anchor: "middle" });
+      }
+    } else {
+      ticks.push({ x: 1, text: tick(h.bins[0]), anchor: "start" }, { x: width - 1, text: tick(h.bins[n - 1]), anchor: "end" });
+    }
+  }
+  const tickSvg = ticks.map((t) => `<text x="${t.x.toFixed(1)}" y="${height + 10}" font-size="9" fill="#616e7c" text-anchor="${t.anchor}">${esc(t.text)}</text>`).join("");
   return (
     `<svg width="${width}" height="${height + 12}" viewBox="0 0 ${width} ${height + 12}" role="img" aria-label="histogram: reference vs current">` +
-    `<line x1="0" y1="${height - 1.5}" x2="${width}" y2="${height - 1.5}" stroke="#cbd2d9"/>${parts.join("")}` +
-    `<text x="1" y="${height + 10}" font-size="9" fill="#616e7c">${esc(shortBin(first, "start"))}</text>` +
-    `<text x="${width - 1}" y="${height + 10}" font-size="9" fill="#616e7c" text-anchor="end">${esc(shortBin(last, "end"))}</text></svg>`
+    `<line x1="0" y1="${height - 1.5}" x2="${width}" y2="${height - 1.5}" stroke="#cbd2d9"/>${parts.join("")}${tickSvg}</svg>`
   );
 }
 
-function shortBin(label: string, side: "start" | "end"): string {
-  const m = /^\[\s*([^,]+),\s*([^\])]+)[\])]$/.exec(label);
-  const s = m ? (side === "start" ? m[1] : m[2]) : label;
-  return s.length > 16 ? s.slice(0, 15) + "…" : s;
+function edgeText(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
+  return String(Number(v.toPrecision(4)));
 }
 
 function missingText(c: ColumnDrift): string {
@@ -98,20 +141,23 @@ function centreText(c: ColumnDrift): string {
   return "";
 }
 
-function columnRows(cols: Record<string, ColumnDrift & { reference_column?: string }>): string {
+function columnRows(cols: Record<string, ColumnDrift & { reference_column?: string }>, maxBins = MAX_BINS): string {
   return sortColumns(cols)
     .map(([name, c]) => {
-      const cls = c.drift_detected ? "drift" : c.error ? "err" : "";
+      const cls = c.drift_detected ? "drift" : c.error || c.not_enough_data ? "err" : "";
+      const thin = c.not_enough_data;
       const badge = c.error
         ? `<span class="badge warn" title="${esc(c.error)}">not compared</span>`
-        : c.drift_detected
+        : thin
+          ? `<span class="badge warn">not enough data</span><div class="legend">${fmtInt(thin.reference)} / ${fmtInt(thin.current)} values, needs ${fmtInt(thin.minimum)} per side</div>`
+          : c.drift_detected
           ? `<span class="badge bad">drift</span>`
           : `<span class="badge ok">no drift</span>`;
       const nameCell = `<b>${esc(name)}</b>${c.reference_column && c.reference_column !== name ? `<div class="legend">vs reference <code>${esc(c.reference_column)}</code></div>` : ""}${c.error ? `<div class="legend warn">${esc(c.error)}</div>` : ""}`;
       return (
-        `<tr class="${cls}"><td>${nameCell}</td><td>${c.column_type}</td><td><code>${esc(c.stattest_name)}</code><div class="legend">${isPValue(c.stattest_name) ? "p-value" : "distance"}</div></td>` +
+        `<tr class="${cls}"><td>${nameCell}</td><td>${c.column_type}</td><td>${esc(c.stattest_name)}<div class="legend"><code>${esc(c.stattest)}</code>, ${isPValue(c.stattest) ? "p-value" : "distance"}</div></td>` +
         `<td class="n">${fmtScore(c.drift_score)}</td><td class="n">${esc(ruleText(c))}</td><td>${badge}</td><td class="n">${fmtScore(c.psi)}</td>` +
-        `<td class="n">${missingText(c)}</td><td class="n">${esc(centreText(c))}</td><td>${histogramSvg(c.histogram)}</td></tr>`
+        `<td class="n">${missingText(c)}</td><td class="n">${esc(centreText(c))}</td><td>${histogramSvg(c.histogram, 220, 54, c.column_type, maxBins)}</td></tr>`
       );
     })
     .join("\n");
@@ -129,28 +175,47 @@ function windowText(m: DriftReport["meta"]): string {
   return `<br>Window ${esc(w.start)} – ${esc(w.end)} (${esc(w.source ?? "")})`;
 }
 
-export function renderHtml(r: DriftReport): string {
+function seconds(ms: number): string {
+  return ms < 1000 ? `${fmtInt(Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The true times: the comparison, and the reading of the inputs when it was measured. */
+function timingText(m: DriftReport["meta"]): string {
+  return `compared in ${seconds(m.duration_ms)}${typeof m.read_ms === "number" ? `, inputs read in ${seconds(m.read_ms)}` : ""}`;
+}
+
+/** The page; `maxBins` bounds each histogram (0 = no histograms, for reports with very many columns). */
+export function renderHtml(r: DriftReport, maxBins = MAX_BINS): string {
   const drifted = r.number_of_drifted_columns;
   const errs = Object.keys(r.column_errors);
   const cards: string[] = [];
+  const thin = Object.entries(r.columns).filter(([, c]) => c.not_enough_data);
+  const allThin = thin.length > 0 && thin.length === r.number_of_columns;
   cards.push(
     card(
       "Dataset drift",
-      r.dataset_drift ? "Detected" : "Not detected",
-      `drift when ≥ ${fmtPct(r.drift_share)} of columns drift`,
-      r.dataset_drift ? "alert" : "fine",
-      r.dataset_drift ? "bad" : "ok",
+      r.dataset_drift ? "Detected" : allThin ? "Not enough data" : "Not detected",
+      allThin ? "no column has enough values for a decision" : `drift when ≥ ${fmtPct(r.drift_share)} of columns drift`,
+      r.dataset_drift ? "alert" : allThin ? "" : "fine",
+      r.dataset_drift ? "bad" : allThin ? "warn" : "ok",
     ),
   );
-  cards.push(card("Drifted columns", `${drifted} of ${r.number_of_columns}`, `${fmtPct(r.share_of_drifted_columns)} of columns${errs.length ? `; ${errs.length} not compared` : ""}`, drifted ? "alert" : "fine"));
+  cards.push(
+    card(
+      "Drifted columns",
+      `${drifted} of ${r.number_of_columns}`,
+      `${fmtPct(r.share_of_drifted_columns)} of columns${errs.length ? `; ${errs.length} not compared` : ""}${thin.length ? `; ${thin.length} without enough data` : ""}`,
+      drifted ? "alert" : allThin ? "" : "fine",
+    ),
+  );
   const rt = r.retrain;
   cards.push(
     card(
       "Retraining",
-      rt.fired ? "Policy fired" : "Not needed",
-      `${esc(rt.action)}<br>max PSI ${fmtScore(rt.max_psi)}${rt.max_psi_column ? ` (${esc(rt.max_psi_column)})` : ""}`,
-      rt.fired ? "alert" : "fine",
-      rt.fired ? "bad" : "ok",
+      rt.fired ? "Policy fired" : rt.undecided ? "Not enough data" : "Not needed",
+      rt.undecided ? `${esc(rt.action)}<br>no decision on this window` : `${esc(rt.action)}<br>max PSI ${fmtScore(rt.max_psi)}${rt.max_psi_column ? ` (${esc(rt.max_psi_column)})` : ""}`,
+      rt.fired ? "alert" : rt.undecided ? "" : "fine",
+      rt.fired ? "bad" : rt.undecided ? "warn" : "ok",
     ),
   );
   if (r.prediction_drift && Object.keys(r.prediction_drift.columns).length) {
@@ -173,6 +238,12 @@ export function renderHtml(r: DriftReport): string {
 
   const notes: string[] = [];
   if (rt.fired) for (const reason of rt.reasons) notes.push(`Retrain policy: ${esc(reason)}`);
+  if (thin.length) {
+    const min = thin[0][1].not_enough_data!.minimum;
+    notes.push(
+      `<b>Not enough data</b> for a decision (fewer than ${fmtInt(min)} non-missing values on a side): ${thin.map(([c]) => `<code>${esc(c)}</code>`).join(", ")}. These columns count as not drifted and never ask for a retrain.`,
+    );
+  }
   for (const [c, e] of Object.entries(r.column_errors)) notes.push(`<b>${esc(c)}</b> not compared: ${esc(e)}`);
   if (r.columns_only_in_reference.length) notes.push(`Only in the reference (not compared): ${r.columns_only_in_reference.map((c) => `<code>${esc(c)}</code>`).join(", ")}`);
   if (r.columns_only_in_current.length) notes.push(`Only in the current data (not compared): ${r.columns_only_in_current.map((c) => `<code>${esc(c)}</code>`).join(", ")}`);
@@ -199,7 +270,7 @@ export function renderHtml(r: DriftReport): string {
 
   const pred =
     r.prediction_drift && Object.keys(r.prediction_drift.columns).length
-      ? `<h2>Prediction drift</h2><table>${TABLE_HEAD}<tbody>${columnRows(r.prediction_drift.columns)}</tbody></table>`
+      ? `<h2>Prediction drift</h2><table>${TABLE_HEAD}<tbody>${columnRows(r.prediction_drift.columns, maxBins)}</tbody></table>`
       : "";
 
   const m = r.meta;
@@ -215,12 +286,12 @@ export function renderHtml(r: DriftReport): string {
 ${notes.length ? `<ul class="notes">${notes.map((n) => `<li>${n}</li>`).join("")}</ul>` : ""}
 <h2>Columns <span class="legend">(drifted first)</span></h2>
 <table>${TABLE_HEAD}<tbody>
-${columnRows(r.columns)}
+${columnRows(r.columns, maxBins)}
 </tbody></table>
 <p class="legend">Scores are Evidently-compatible: p-values for <code>ks</code>, <code>chisquare</code>, <code>z</code> (drift when small), distances otherwise (drift when large). PSI is shown for every column because the retrain policy uses it (retrain when any PSI &gt; ${fmtScore(rt.policy.psiThreshold)} or more than ${fmtPct(rt.policy.driftedShare)} of columns drifted).</p>
 ${pred}
 ${perfTable}
-<footer>${esc(m.generator)} · computed in ${fmtInt(Math.round(m.duration_ms))} ms · the same numbers are in report.json${typeof m.mlflow_run_id === "string" && m.mlflow_run_id ? ` · MLflow run <code>${esc(m.mlflow_run_id)}</code>` : ""}${typeof m.model_version === "string" ? ` · model version ${esc(m.model_version)}` : ""}</footer>
+<footer>${esc(m.generator)} · ${timingText(m)} · the same numbers are in report.json${typeof m.mlflow_run_id === "string" && m.mlflow_run_id ? ` · MLflow run <code>${esc(m.mlflow_run_id)}</code>` : ""}${typeof m.model_version === "string" ? ` · model version ${esc(m.model_version)}` : ""}</footer>
 </main></body></html>
 `;
 }

@@ -31,9 +31,16 @@ export function renderSummary(r: DriftReport, opts: SummaryOptions = {}): string
     out.push(dim(`  ${"column".padEnd(w)}  type  ${"method".padEnd(13)} ${"score".padStart(10)}  ${"drift when".padEnd(10)}  ${"psi".padStart(8)}  result`));
     for (const [name, col] of shown) {
       const nm = name.length > w ? name.slice(0, w - 1) + "…" : name.padEnd(w);
-      const result = col.error ? yellow(`not compared: ${col.error}`) : col.drift_detected ? red("DRIFT") : green("ok");
+      const thin = col.not_enough_data;
+      const result = col.error
+        ? yellow(`not compared: ${col.error}`)
+        : thin
+          ? yellow(`not enough data (${fmtInt(thin.reference)} / ${fmtInt(thin.current)} values, needs ${fmtInt(thin.minimum)})`)
+          : col.drift_detected
+            ? red("DRIFT")
+            : green("ok");
       out.push(
-        `  ${nm}  ${col.column_type.padEnd(4)}  ${col.stattest_name.padEnd(13)} ${fmtScore(col.drift_score).padStart(10)}  ${ruleText(col).padEnd(10)}  ${fmtScore(col.psi).padStart(8)}  ${result}`,
+        `  ${nm}  ${col.column_type.padEnd(4)}  ${col.stattest.padEnd(13)} ${fmtScore(col.drift_score).padStart(10)}  ${ruleText(col).padEnd(10)}  ${fmtScore(col.psi).padStart(8)}  ${result}`,
       );
     }
     if (entries.length > shown.length) out.push(dim(`  ... and ${entries.length - shown.length} more (see the report)`));
@@ -54,6 +61,7 @@ export function renderSummary(r: DriftReport, opts: SummaryOptions = {}): string
   }
   out.push("");
   const rt = r.retrain;
+  if (rt.undecided) out.push(yellow("Not enough data in the current window for any drift decision: nothing is flagged, no retrain is asked for."));
   out.push(`Retrain policy: ${rt.fired ? red("fired") : green("not fired")} (max PSI ${fmtScore(rt.max_psi)}${rt.max_psi_column ? ` on ${rt.max_psi_column}` : ""}): ${rt.action}`);
   for (const reason of rt.reasons) out.push(`  - ${reason}`);
   const errs = Object.keys(r.column_errors);

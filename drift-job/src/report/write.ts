@@ -7,11 +7,23 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { DriftReport } from "../analyze";
+import type { Histogram } from "../types";
 import { capHistogram } from "./format";
 import { renderHtml } from "./html";
 
 /** Categorical histograms in report.json keep at most this many bins (the rest fold into one). */
 export const JSON_MAX_BINS = 100;
+/**
+ * Target size of each report file. Category labels are already cut (MAX_LABEL_LENGTH)
+ * and the readers refuse more than MAX_COLUMNS columns or longer names; when a report
+ * with many columns still exceeds this, it is written again with fewer histogram bins
+ * (20, 5, then none). REPORT_HARD_LIMIT_BYTES is what that leaves in the worst case
+ * (every limit reached), checked by tests/driftjob/report-bounds.test.ts.
+ */
+export const REPORT_TARGET_BYTES = 16 << 20;
+export const REPORT_HARD_LIMIT_BYTES = 64 << 20;
+/** Histogram bins tried in turn until a report fits REPORT_TARGET_BYTES. */
+const BIN_STEPS = [20, 5, 0];
 
 export class OutputError extends Error {
   constructor(message: string) {
@@ -20,11 +32,15 @@ export class OutputError extends Error {
   }
 }
 
-/** report.json text: bounded histograms, no NaN (JSON has none: null). */
-export function reportJson(r: DriftReport): string {
+/** report.json text: bounded histograms (at most `maxBins` bins, 0 = none), no NaN (JSON has none: null). */
+export function reportJson(r: DriftReport, maxBins = JSON_MAX_BINS): string {
+  const cap = (h: Histogram) => (maxBins > 0 ? capHistogram(h, maxBins) : { bins: [], referenceCounts: [], currentCounts: [], reference: [], current: [], folded: h.bins.length });
   const capped = {
     ...r,
-    columns: Object.fromEntries(Object.entries(r.columns).map(([k, c]) => [k, { ...c, histogram: capHistogram(c.histogram, JSON_MAX_BINS) }])),
+    columns: Object.fromEntries(Object.entries(r.columns).map(([k, c]) => [k, { ...c, histogram: cap(c.histogram) }])),
+    ...(r.prediction_drift
+      ? { prediction_drift: { ...r.prediction_drift, columns: Object.fromEntries(Object.entries(r.prediction_drift.columns).map(([k, c]) => [k, { ...c, histogram: cap(c.histogram) }])) } }
+      : {}),
   };
   return JSON.stringify(capped, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
 }
@@ -35,7 +51,17 @@ export type ReportFiles = {
 };
 
 export function reportFiles(r: DriftReport): ReportFiles {
-  return { "report.json": reportJson(r), "report.html": renderHtml(r) };
+  let json = reportJson(r);
+  for (const bins of BIN_STEPS) {
+    if (Buffer.byteLength(json) <= REPORT_TARGET_BYTES) break;
+    json = reportJson(r, bins);
+  }
+  let html = renderHtml(r);
+  for (const bins of BIN_STEPS) {
+    if (Buffer.byteLength(html) <= REPORT_TARGET_BYTES) break;
+    html = renderHtml(r, bins);
+  }
+  return { "report.json": json, "report.html": html };
 }
 
 /** Creates `dir` when needed; a path that exists and is not a folder is an OutputError. */

@@ -5,7 +5,7 @@
  * reference values, otherwise one bin per distinct value of the union.
  */
 
-import { ColumnError } from "./prepare.js";
+import { ColumnError, compareCatKeys } from "./prepare.js";
 
 /** Evidently switches from one-bin-per-value to Sturges bins above this many distinct reference values. */
 export const MAX_VALUE_BINS = 20;
@@ -150,12 +150,12 @@ export function valueCountsSorted(a: Float64Array, b: Float64Array): ValueCounts
 
 /**
  * Counts per distinct value of the union of two categorical count maps, keys sorted
- * (so results do not depend on row order).
+ * (numbers ascending, then texts; so results do not depend on row order).
  */
 export function valueCountsMaps(ref: Map<string, number>, cur: Map<string, number>): ValueCounts<string> {
   const keys = [...ref.keys()];
   for (const k of cur.keys()) if (!ref.has(k)) keys.push(k);
-  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  keys.sort(compareCatKeys);
   const reference = new Float64Array(keys.length);
   const current = new Float64Array(keys.length);
   keys.forEach((k, i) => {

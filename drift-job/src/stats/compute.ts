@@ -24,13 +24,18 @@ import {
   wassersteinNormSorted,
 } from "./distances.js";
 import { ksTestSorted } from "./ks.js";
-import { ColumnError, prepareColumn, type PreparedColumn } from "./prepare.js";
+import { ColumnError, compareCatKeys, prepareColumn, type PreparedColumn } from "./prepare.js";
+import { MIN_SAMPLE_SIZE } from "../../../lib/contract.js";
 import { METHODS, chosenStatTest, chosenThreshold, defaultStatTest, validateOptions } from "./select.js";
 import { chiSquareFromCounts, zTestFromCounts } from "./tests.js";
 
 /** Largest number of bins shown in a report histogram (the rest is folded into "(other)"). */
 export const MAX_REPORT_BINS = 50;
 export const DEFAULT_DRIFT_SHARE = 0.5;
+/** Fewest non-missing values per side for a drift decision, unless options.minSampleSize says otherwise. */
+export const DEFAULT_MIN_SAMPLE_SIZE: number = MIN_SAMPLE_SIZE.default;
+/** Longest category label in a report; longer values are cut and marked (a cell may be megabytes). */
+export const MAX_LABEL_LENGTH = 120;
 
 /** Bins of one column: counts per side on numeric edges or per distinct value. */
 export interface Binned {
@@ -71,15 +76,38 @@ export function binColumn(col: PreparedColumn): Binned {
 }
 
 /**
- * Whether pandas would hold this column as int64 (Evidently then bins with width >= 1):
- * no missing value on either side and every value integral.
+ * Whether numpy bins this column with an integer bin width (width >= 1), as in
+ * Evidently's `get_binned_data`: it takes the edges of the reference and current values
+ * concatenated by pandas, an int64 array only when both sides are int64 (every value
+ * spelled as an integer, none missing, on both sides).
  */
 export function integerData(col: PreparedColumn): boolean {
-  if (col.kind !== "num" || col.referenceSummary.missing > 0 || col.currentSummary.missing > 0) return false;
-  for (const side of [col.reference, col.current]) {
-    for (let i = 0; i < side.length; i++) if (!Number.isInteger(side[i])) return false;
+  return col.kind === "num" && col.referenceInteger && col.currentInteger;
+}
+
+/**
+ * The same for Evidently's numeric hellinger: its edges come from
+ * `list(set(reference.unique()) | set(current.unique()))`, where a value present on both
+ * sides keeps the reference's element; the list is an int64 array when the reference is
+ * int64 and every current value is either int64 too or already in the reference.
+ */
+export function hellingerIntegerData(col: PreparedColumn): boolean {
+  if (col.kind !== "num" || !col.referenceInteger) return false;
+  if (col.currentInteger) return true;
+  const r = col.reference;
+  const c = col.current;
+  let i = 0;
+  for (let j = 0; j < c.length; j++) {
+    while (i < r.length && r[i] < c[j]) i++;
+    if (i >= r.length || r[i] !== c[j]) return false;
   }
   return true;
+}
+
+/** A category label as shown in a report: cut at MAX_LABEL_LENGTH characters, the cut marked with the full length. */
+export function clipLabel(label: string): string {
+  if (label.length <= MAX_LABEL_LENGTH) return label;
+  return `${label.slice(0, MAX_LABEL_LENGTH)}… (${label.length.toLocaleString("en-US")} characters)`;
 }
 
 function fmt(v: number): string {
@@ -108,7 +136,7 @@ export function reportHistogram(col: PreparedColumn, binned: Binned): Histogram 
   } else {
     const keys = binned.keys ?? [];
     let order = keys.map((_, i) => i);
-    if (col.kind === "cat") order.sort((a, b) => binned.reference[b] + binned.current[b] - (binned.reference[a] + binned.current[a]) || String(keys[a]).localeCompare(String(keys[b])));
+    if (col.kind === "cat") order.sort((a, b) => binned.reference[b] + binned.current[b] - (binned.reference[a] + binned.current[a]) || compareCatKeys(String(keys[a]), String(keys[b])));
     else order.sort((a, b) => (keys[a] as number) - (keys[b] as number));
     let otherR = 0;
     let otherC = 0;
@@ -119,7 +147,8 @@ export function reportHistogram(col: PreparedColumn, binned: Binned): Histogram 
       }
       order = order.slice(0, MAX_REPORT_BINS - 1);
     }
-    bins = order.map((i) => (typeof keys[i] === "number" ? fmt(keys[i] as number) : String(keys[i])));
+    const labels = col.kind === "cat" ? col.labels : undefined;
+    bins = order.map((i) => (typeof keys[i] === "number" ? fmt(keys[i] as number) : clipLabel(labels?.get(keys[i] as string) ?? String(keys[i]))));
     rc = order.map((i) => binned.reference[i]);
     cc = order.map((i) => binned.current[i]);
     if (otherR + otherC > 0) {
@@ -179,7 +208,7 @@ export function scoreColumn(method: StatTestId, col: PreparedColumn, binned: Bin
       }
       // Evidently's numeric variant: Sturges edges over the distinct values of both sides.
       const nDistinct = distinctUnionSorted(col.reference, col.current);
-      const edges = sturgesEdges(Math.min(col.reference[0], col.current[0]), Math.max(col.reference[nRef - 1], col.current[nCur - 1]), nDistinct, () => integerData(col));
+      const edges = sturgesEdges(Math.min(col.reference[0], col.current[0]), Math.max(col.reference[nRef - 1], col.current[nCur - 1]), nDistinct, () => hellingerIntegerData(col));
       const h1 = densities(histogramSorted(col.reference, edges), edges);
       const h2 = densities(histogramSorted(col.current, edges), edges);
       return hellingerFromDensities(h1, h2, edges);
@@ -189,9 +218,7 @@ export function scoreColumn(method: StatTestId, col: PreparedColumn, binned: Bin
 
 function compareKeys(a: string | number, b: string | number): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
-  const sa = String(a);
-  const sb = String(b);
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
+  return compareCatKeys(String(a), String(b));
 }
 
 function countNonZero(a: Float64Array): number {
@@ -210,10 +237,11 @@ function nValuesOf(col: PreparedColumn): number {
 
 const emptyHistogram = (): Histogram => ({ bins: [], referenceCounts: [], currentCounts: [], reference: [], current: [] });
 
-function failedColumn(type: ColumnType, method: StatTestId, threshold: number, error: string, ref: SideSummary, cur: SideSummary, histogram?: Histogram): ColumnDrift {
+function undecidedColumn(type: ColumnType, method: StatTestId, threshold: number, ref: SideSummary, cur: SideSummary, histogram: Histogram | undefined, extra: Pick<ColumnDrift, "error" | "not_enough_data">): ColumnDrift {
   return {
     column_type: type,
-    stattest_name: method,
+    stattest_name: METHODS[method].displayName,
+    stattest: method,
     stattest_threshold: threshold,
     drift_score: null,
     drift_detected: false,
@@ -221,8 +249,12 @@ function failedColumn(type: ColumnType, method: StatTestId, threshold: number, e
     reference: ref,
     current: cur,
     histogram: histogram ?? emptyHistogram(),
-    error,
+    ...extra,
   };
+}
+
+function failedColumn(type: ColumnType, method: StatTestId, threshold: number, error: string, ref: SideSummary, cur: SideSummary, histogram?: Histogram): ColumnDrift {
+  return undecidedColumn(type, method, threshold, ref, cur, histogram, { error });
 }
 
 /** Drift of one prepared column under the options. */
@@ -249,6 +281,11 @@ export function columnDrift(name: string, col: PreparedColumn, options: DriftOpt
       const allowed = (Object.keys(METHODS) as StatTestId[]).filter((m) => METHODS[m].types.includes(type));
       throw new ColumnError(`cannot use stattest "${method}": it is not defined for ${type === "num" ? "numeric" : "categorical"} columns; allowed: ${allowed.join(", ")}`);
     }
+    const minimum = options.minSampleSize ?? DEFAULT_MIN_SAMPLE_SIZE;
+    if (nRef < minimum || nCur < minimum) {
+      // Too few values for a decision: shown, never counted as drift (a one-row window is not evidence).
+      return undecidedColumn(type, method, threshold, col.referenceSummary, col.currentSummary, histogram, { not_enough_data: { minimum, reference: nRef, current: nCur } });
+    }
     psi = scoreColumn("psi", col, binned);
     score = method === "psi" ? psi : scoreColumn(method, col, binned);
     if (!Number.isFinite(score) || !Number.isFinite(psi)) throw new ColumnError(`gave no finite score (${method} ${score}, psi ${psi})`);
@@ -258,7 +295,8 @@ export function columnDrift(name: string, col: PreparedColumn, options: DriftOpt
   }
   return {
     column_type: type,
-    stattest_name: method,
+    stattest_name: METHODS[method].displayName,
+    stattest: method,
     stattest_threshold: threshold,
     drift_score: score,
     drift_detected: Number.isNaN(score) ? false : METHODS[method].detect(score, threshold),
@@ -307,6 +345,7 @@ export function computeDrift(reference: Dataset, current: Dataset, options: Drif
   const columns: Record<string, ColumnDrift> = {};
   let drifted = 0;
   let failed = 0;
+  let undecided = 0;
   for (const name of names) {
     let result: ColumnDrift;
     try {
@@ -314,12 +353,14 @@ export function computeDrift(reference: Dataset, current: Dataset, options: Drif
       result = columnDrift(name, col, options);
     } catch (err) {
       if (!(err instanceof ColumnError)) throw err;
-      const type: ColumnType = options.columnTypes?.[name] ?? "cat";
+      // The type Evidently gives the column: from the reference side unless forced.
+      const type: ColumnType = options.columnTypes?.[name] ?? (reference.columns[name].kind === "num" ? "num" : "cat");
       const method = chosenStatTest(options, name, type) ?? "jensenshannon";
       const blank = { count: 0, missing: 0 };
       result = failedColumn(type, method, chosenThreshold(options, name, type, method), `column "${name}" ${err.message}`, blank, blank);
     }
     if (result.error) failed++;
+    if (result.not_enough_data) undecided++;
     if (result.drift_detected) drifted++;
     columns[name] = result;
   }
@@ -332,6 +373,7 @@ export function computeDrift(reference: Dataset, current: Dataset, options: Drif
     number_of_drifted_columns: drifted,
     share_of_drifted_columns: share,
     number_of_failed_columns: failed,
+    number_of_columns_without_enough_data: undecided,
     columns_only_in_reference: refCols.filter((c) => !curSet.has(c)),
     columns_only_in_current: curCols.filter((c) => !refSet.has(c)),
     columns,

@@ -3,7 +3,7 @@
  * methods, numerically equal to Evidently's legacy stattests and scipy.
  * See shared/docs/drift-methods.md.
  */
-export { computeDrift, columnDrift, binColumn, scoreColumn, reportHistogram, DEFAULT_DRIFT_SHARE, MAX_REPORT_BINS } from "./compute.js";
+export { computeDrift, columnDrift, binColumn, scoreColumn, reportHistogram, DEFAULT_DRIFT_SHARE, DEFAULT_MIN_SAMPLE_SIZE, MAX_REPORT_BINS, MAX_LABEL_LENGTH, clipLabel } from "./compute.js";
 export { prepareColumn, ColumnError, type PreparedColumn, type NumericSides, type CategoricalSides } from "./prepare.js";
 export { METHODS, defaultStatTest, validateOptions } from "./select.js";
 export {

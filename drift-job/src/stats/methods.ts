@@ -8,13 +8,19 @@ import { binColumn, scoreColumn } from "./compute.js";
 import { ColumnError, prepareColumn, type PreparedColumn } from "./prepare.js";
 import { METHODS } from "./select.js";
 
-export type Values = ArrayLike<number> | readonly (string | null)[];
+/** A Float64Array is a float64 column; pass a `Column` to say more (e.g. `integer: true` for int64 data). */
+export type Values = ArrayLike<number> | readonly (string | null)[] | Column;
 
 function toColumn(values: Values): Column {
+  if (isColumn(values)) return values;
   if (values instanceof Float64Array) return { kind: "num", values };
   const arr = Array.from(values as ArrayLike<number | string | null>);
   if (arr.every((v) => typeof v === "number")) return { kind: "num", values: Float64Array.from(arr as number[]) };
   return { kind: "cat", values: arr.map((v) => (v === null || v === undefined ? null : String(v))) };
+}
+
+function isColumn(v: Values): v is Column {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && "kind" in v;
 }
 
 function prepared(reference: Values, current: Values): PreparedColumn {

@@ -1,7 +1,10 @@
 /** Which method and threshold a column gets (drift-methods.md "Default method per column"). */
+import { MIN_SAMPLE_SIZE } from "../../../lib/contract.js";
 import { STATTEST_IDS, type ColumnType, type DriftOptions, type MethodChoice, type StatTestId } from "../types.js";
 
 export interface MethodInfo {
+  /** Evidently's display name (its DataDriftTable's `stattest_name`). */
+  displayName: string;
   /** The score is a p-value (drift when small) rather than a distance (drift when large). */
   pValue: boolean;
   defaultThreshold: number;
@@ -12,14 +15,14 @@ export interface MethodInfo {
 }
 
 export const METHODS: Record<StatTestId, MethodInfo> = {
-  ks: { pValue: true, defaultThreshold: 0.05, types: ["num"], detect: (p, t) => p <= t },
-  chisquare: { pValue: true, defaultThreshold: 0.05, types: ["cat", "num"], detect: (p, t) => p < t },
-  z: { pValue: true, defaultThreshold: 0.05, types: ["cat", "num"], detect: (p, t) => p < t },
-  wasserstein: { pValue: false, defaultThreshold: 0.1, types: ["num"], detect: (s, t) => s >= t },
-  psi: { pValue: false, defaultThreshold: 0.1, types: ["cat", "num"], detect: (s, t) => s >= t },
-  kl_div: { pValue: false, defaultThreshold: 0.1, types: ["cat", "num"], detect: (s, t) => s >= t },
-  jensenshannon: { pValue: false, defaultThreshold: 0.1, types: ["cat", "num"], detect: (s, t) => s >= t },
-  hellinger: { pValue: false, defaultThreshold: 0.1, types: ["cat", "num"], detect: (s, t) => s >= t },
+  ks: { displayName: "K-S p_value", pValue: true, defaultThreshold: 0.05, types: ["num"], detect: (p, t) => p <= t },
+  chisquare: { displayName: "chi-square p_value", pValue: true, defaultThreshold: 0.05, types: ["cat", "num"], detect: (p, t) => p < t },
+  z: { displayName: "Z-test p_value", pValue: true, defaultThreshold: 0.05, types: ["cat", "num"], detect: (p, t) => p < t },
+  wasserstein: { displayName: "Wasserstein distance (normed)", pValue: false, defaultThreshold: 0.1, types: ["num"], detect: (s, t) => s >= t },
+  psi: { displayName: "PSI", pValue: false, defaultThreshold: 0.1, types: ["cat", "num"], detect: (s, t) => s >= t },
+  kl_div: { displayName: "Kullback-Leibler divergence", pValue: false, defaultThreshold: 0.1, types: ["cat", "num"], detect: (s, t) => s >= t },
+  jensenshannon: { displayName: "Jensen-Shannon distance", pValue: false, defaultThreshold: 0.1, types: ["cat", "num"], detect: (s, t) => s >= t },
+  hellinger: { displayName: "Hellinger distance", pValue: false, defaultThreshold: 0.1, types: ["cat", "num"], detect: (s, t) => s >= t },
 };
 
 /** Evidently's default stattest for a column (legacy `_get_default_stattest`). */
@@ -58,6 +61,9 @@ export function validateOptions(options: DriftOptions): void {
   for (const [col, choice] of Object.entries(options.perColumn ?? {})) validateChoice(choice, `perColumn["${col}"]`);
   if (options.driftShare !== undefined && !(typeof options.driftShare === "number" && options.driftShare >= 0 && options.driftShare <= 1)) {
     throw new Error(`options.driftShare is ${String(options.driftShare)}; it must be a number between 0 and 1`);
+  }
+  if (options.minSampleSize !== undefined && !(Number.isInteger(options.minSampleSize) && options.minSampleSize >= MIN_SAMPLE_SIZE.min && options.minSampleSize <= MIN_SAMPLE_SIZE.max)) {
+    throw new Error(`options.minSampleSize is ${String(options.minSampleSize)}; it must be an integer from ${MIN_SAMPLE_SIZE.min} to ${MIN_SAMPLE_SIZE.max}`);
   }
   for (const [col, type] of Object.entries(options.columnTypes ?? {})) {
     if (type !== "num" && type !== "cat") throw new Error(`options.columnTypes["${col}"] is "${String(type)}"; allowed: num, cat`);

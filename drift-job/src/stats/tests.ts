@@ -29,8 +29,9 @@ export function chiSquareFromCounts(reference: Float64Array, current: Float64Arr
 /**
  * `z`: pooled two-proportion z-test, two-sided. `refZero`/`curZero` count values equal
  * to the smallest key (coded 0), the rest is coded 1. Both sides constant and equal
- * gives p = 1. Evidently computes 2 (1 - Phi(|z|)); we compute 2 sf(|z|), equal within
- * 1e-16 absolute and accurate also below 1e-16.
+ * gives p = 1. Computed as Evidently does, 2 (1 - Phi(|z|)) with Phi = 1 - sf: the same
+ * rounding near 1, so p is 0 beyond |z| ~ 8.3 exactly where Evidently's is (a p-value
+ * computed more accurately there could fall on the other side of a threshold of 0).
  */
 export function zTestFromCounts(
   refZero: number,
@@ -45,5 +46,6 @@ export function zTestFromCounts(
   const P = (p1 * nRef + p2 * nCur) / (nRef + nCur);
   const z = (p1 - p2) / Math.sqrt(P * (1 - P) * (1.0 / nRef + 1.0 / nCur));
   if (Number.isNaN(z)) return { statistic: z, pvalue: NaN };
-  return { statistic: z, pvalue: 2 * normalSf(Math.abs(z)) };
+  const cdf = 1 - normalSf(Math.abs(z));
+  return { statistic: z, pvalue: 2 * (1 - cdf) };
 }
