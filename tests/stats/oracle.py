@@ -134,17 +134,7 @@ def run_preset(case):
             out["number_of_columns"] = r["number_of_columns"]
             out["number_of_drifted_columns"] = r["number_of_drifted_columns"]
             out["share_of_drifted_columns"] = num(r["share_of_drifted_columns"])
-            out["columns"] = {
-                c: {
-                    "column_type": v["column_type"],
-                    "stattest_name": v["stattest_name"],
-                    "stattest": BY_DISPLAY.get(v["stattest_name"]),
-                    "stattest_threshold": num(v["stattest_threshold"]),
-                    "drift_score": num(v["drift_score"]),
-                    "drift_detected": bool(v["drift_detected"]),
-                }
-                for c, v in r["drift_by_columns"].items()
-            }
+            out["columns"] = drift_columns(r)
     # DataDriftTable always uses drift_share 0.5 (the preset passes drift_share to
     # DatasetDriftMetric only), so the dataset verdict comes from DatasetDriftMetric.
     for m in metrics:
@@ -152,6 +142,21 @@ def run_preset(case):
             out["dataset_drift"] = bool(m["result"]["dataset_drift"])
             out["drift_share"] = num(m["result"]["drift_share"])
     return out
+
+
+def drift_columns(result):
+    """A DataDriftTable result's per-column verdicts, with our method id beside Evidently's name."""
+    return {
+        c: {
+            "column_type": v["column_type"],
+            "stattest_name": v["stattest_name"],
+            "stattest": BY_DISPLAY.get(v["stattest_name"]),
+            "stattest_threshold": num(v["stattest_threshold"]),
+            "drift_score": num(v["drift_score"]),
+            "drift_detected": bool(v["drift_detected"]),
+        }
+        for c, v in result["drift_by_columns"].items()
+    }
 
 
 def plain(v):
@@ -191,17 +196,7 @@ def run_csv(case):
         return out
     for m in metrics:
         if m["metric"] == "DataDriftTable":
-            out["columns"] = {
-                c: {
-                    "column_type": v["column_type"],
-                    "stattest_name": v["stattest_name"],
-                    "stattest": BY_DISPLAY.get(v["stattest_name"]),
-                    "stattest_threshold": num(v["stattest_threshold"]),
-                    "drift_score": num(v["drift_score"]),
-                    "drift_detected": bool(v["drift_detected"]),
-                }
-                for c, v in m["result"]["drift_by_columns"].items()
-            }
+            out["columns"] = drift_columns(m["result"])
     return out
 
 
