@@ -93,6 +93,8 @@ describe("MinIO users and policies created by the init Job (real MinIO)", functi
     assert.equal(await getText(c, BUCKETS.requests, "test/minio-users/a.ndjson"), "{}\n");
     assert.ok((await c.listObjectsV2(BUCKETS.requests, "test/", true).toArray()).length >= 1);
     assert.match(await getText(c, BUCKETS.datasets, KEYS.reference), /,/);
+    // A missing cooldown state reads as missing (what the job expects on its first run), not as denied.
+    assert.equal(await outcomeOf(getText(c, BUCKETS.reports, KEYS.retrainState)), "NoSuchKey");
     await putText(c, BUCKETS.reports, "test/minio-users/report.json", "{}");
     await putText(c, BUCKETS.reports, KEYS.retrainState, '{"test":true}\n');
     assert.equal(await getText(c, BUCKETS.reports, KEYS.retrainState), '{"test":true}\n');
