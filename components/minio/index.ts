@@ -145,6 +145,9 @@ export class Minio extends pulumi.ComponentResource {
         storageSize: args.storageSize,
         storageClass: args.storageClass,
         scratches: [tmp],
+        // MinIO reads the root user at start (its IAM data is not encrypted with it without a
+        // KMS): a new root password restarts the pod.
+        podAnnotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(user.result, password.result) },
         container: {
           name: "minio",
           image: args.image,

@@ -10,7 +10,7 @@ import { ENV, PORTS } from "../../lib/contract";
 import { AUTH_SETUP_ENV } from "../../lib/mlflow-auth";
 import { ConfigValidationError, objectSource, parseConfig } from "../../infra/config";
 import { CLUSTER_ISSUER_ANNOTATION } from "../../components/shared/network";
-import { byKind, cloudConfig, containersOf, makeRepoFixture, manifests, minikubeConfig, runPlatform, selects, workloads, type Run, type Workload } from "../helpers/pulumi";
+import { ProviderState, byKind, changes, cloudConfig, containersOf, makeRepoFixture, manifests, minikubeConfig, runPlatform, selects, workloads, type Run, type Workload } from "../helpers/pulumi";
 
 const ALL_EXPOSED = { exposeDrifter: "true", exposeModelApi: "true", exposeMinioConsole: "true" };
 
@@ -182,5 +182,46 @@ describe("TLS config of the Ingresses", () => {
     assert.equal(problems({ ingressTlsClusterIssuer: "letsencrypt-prod" }), "");
     assert.equal(problems({ ingressTlsSecret: "wildcard-tls" }), "");
     assert.equal(problems({ ingressEnabled: "false" }), "");
+  });
+});
+
+describe("rotating a generated credential (replacing its random resource)", () => {
+  /** Runs the program twice on one state; between the runs the named random resource gets a new result, as `pulumi up --replace <urn>` does. */
+  async function rotate(type: "randomPassword:RandomPassword" | "randomString:RandomString", name: string): Promise<string[]> {
+    const state = new ProviderState();
+    const root = makeRepoFixture();
+    const before = await runPlatform(minikubeConfig(), { state, repoRoot: root });
+    const key = `result:random:index/${type}::${name}`;
+    assert.ok(state.values.delete(key), `no ${key} in the state`);
+    const after = await runPlatform(minikubeConfig(), { state, repoRoot: root });
+    return Object.keys(changes(before, after)).filter((k) => k.startsWith("kubernetes:")).sort();
+  }
+
+  it("a workload's MinIO key: its Secret, the init Job (it sets the key) and the model API's pods (it reads it at start)", async () => {
+    assert.deepEqual(await rotate("randomPassword:RandomPassword", "minio-user-model-api-secret-key"), [
+      "kubernetes:apps/v1:Deployment::model-api-deploy",
+      "kubernetes:batch/v1:Job::minio-init",
+      "kubernetes:core/v1:Secret::minio-user-model-api",
+    ]);
+  });
+
+  it("the MinIO root password: its Secret and MinIO's pod", async () => {
+    assert.deepEqual(await rotate("randomPassword:RandomPassword", "minio-root-password"), ["kubernetes:apps/v1:StatefulSet::minio-sts", "kubernetes:core/v1:Secret::minio-credentials"]);
+  });
+
+  it("the MLflow admin: a new name and password, MLflow's pod (it creates that admin) and the users Job (it deletes the old one)", async () => {
+    assert.deepEqual(await rotate("randomString:RandomString", "mlflow-admin-id"), [
+      "kubernetes:apps/v1:Deployment::mlflow-deploy",
+      "kubernetes:batch/v1:Job::mlflow-users",
+      "kubernetes:core/v1:Secret::mlflow-admin",
+    ]);
+  });
+
+  it("an MLflow workload user: its Secret and the users Job", async () => {
+    assert.deepEqual(await rotate("randomPassword:RandomPassword", "mlflow-user-trainer-password"), ["kubernetes:batch/v1:Job::mlflow-users", "kubernetes:core/v1:Secret::mlflow-user-trainer"]);
+  });
+
+  it("a client's drifter token: the tokens Secret and the drifter's pods", async () => {
+    assert.deepEqual(await rotate("randomPassword:RandomPassword", "drifter-token-traffic"), ["kubernetes:apps/v1:Deployment::drifter-deploy", "kubernetes:core/v1:Secret::drifter-api-tokens"]);
   });
 });
