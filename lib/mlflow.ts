@@ -52,7 +52,8 @@ export class MlflowClient {
     trackingUri: string,
     private readonly log?: Logger,
     private readonly attempts = 4,
-    credentials: MlflowCredentials | undefined = mlflowCredentialsFromEnv(),
+    /** The user; undefined = from the environment (mlflowCredentialsFromEnv), null = anonymous. */
+    credentials: MlflowCredentials | null | undefined = mlflowCredentialsFromEnv(),
   ) {
     this.baseUrl = trackingUri.replace(/\/+$/, "");
     this.authHeader = credentials ? { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` } : {};

@@ -32,7 +32,7 @@ describe("MLflow basic auth: anonymous clients and each workload's user (real ML
   const admin: MlflowCredentials = { username: `admin-${randomBytes(4).toString("hex")}`, password: pw() };
   const passwords = { trainer: pw(), "drift-job": pw() };
   const log = createLogger("test", "silent");
-  const as = (c: MlflowCredentials | undefined) => new MlflowClient(url, log, 1, c);
+  const as = (c: MlflowCredentials | null) => new MlflowClient(url, log, 1, c);
   const trainer = () => as({ username: "trainer", password: passwords.trainer });
   const driftJob = () => as({ username: "drift-job", password: passwords["drift-job"] });
 
@@ -70,8 +70,8 @@ describe("MLflow basic auth: anonymous clients and each workload's user (real ML
   });
 
   it("refuses anonymous clients and wrong passwords with 401, and keeps /health open", async () => {
-    assert.equal(await status(as(undefined).getOrCreateExperiment(`anonymous-${id}`)), 401);
-    assert.equal(await status(as(undefined).searchRuns(["0"])), 401);
+    assert.equal(await status(as(null).getOrCreateExperiment(`anonymous-${id}`)), 401);
+    assert.equal(await status(as(null).searchRuns(["0"])), 401);
     assert.equal(await status(as({ username: "trainer", password: `${passwords.trainer}x` }).getOrCreateExperiment(NAMES.trainingExperiment)), 401);
     assert.equal(await status(as({ username: admin.username, password: "password1234" }).getOrCreateExperiment(NAMES.trainingExperiment)), 401);
     assert.equal((await fetch(`${url}/health`)).status, 200);
