@@ -24,6 +24,7 @@ import { SCENARIOS, SCHEMAS, parseScenarios } from "../drifter/src/scenarios";
 import { parseDecimalInteger, parseDecimalNumber } from "../lib/numbers";
 import { MIN_SAMPLE_SIZE } from "../lib/contract";
 import type { DriftCheckSettings, TrafficSettings } from "../components/drift-monitor";
+import type { IngressTls } from "../components/shared/network";
 
 /** The config namespace (the project name in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "drift-loop";
@@ -82,7 +83,16 @@ export interface PlatformConfig {
     registryUsername: string;
     registryToken?: pulumi.Output<string>;
   };
-  ingress: { enabled: boolean; className: string; domain: string; controllerNamespace: string };
+  ingress: {
+    enabled: boolean;
+    className: string;
+    domain: string;
+    controllerNamespace: string;
+    /** How every Ingress gets its certificate: a cert-manager ClusterIssuer, or an existing TLS Secret (one is required when ingress is on). */
+    tls: IngressTls;
+  };
+  /** What the Ingresses expose besides MLflow (each off unless the stack says so). */
+  expose: { drifter: boolean; modelApi: boolean; minioConsole: boolean };
   /** Extra Host names MLflow accepts (e.g. a LoadBalancer's DNS name), besides its Service names and localhost. */
   mlflowAllowedHosts: string[];
   drifter: {
@@ -135,6 +145,11 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   ingressClassName: { type: "string", profileDefault: true },
   ingressDomain: { type: "string", default: "" },
   ingressControllerNamespace: { type: "string", profileDefault: true },
+  ingressTlsClusterIssuer: { type: "string", default: "" },
+  ingressTlsSecret: { type: "string", default: "" },
+  exposeDrifter: { type: "boolean", default: false },
+  exposeModelApi: { type: "boolean", default: false },
+  exposeMinioConsole: { type: "boolean", default: false },
   mlflowAllowedHosts: { type: "string", default: "" },
   drifterReplicas: { type: "integer", profileDefault: true },
   modelApiReplicas: { type: "integer", profileDefault: true },
@@ -313,7 +328,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     return n;
   };
   const optNum = (k: string, min: number, max: number): number | undefined => (src.get(k) === undefined ? undefined : num(k, min, max));
-  const bool = (k: string, fallback: boolean): boolean => {
+  const boolKey = (k: string, fallback: boolean): boolean => {
     const raw = src.get(k);
     if (raw === undefined) return fallback;
     const s = raw.trim().toLowerCase();
@@ -363,11 +378,22 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     problems.push(`${key("imageRegistry")}=${JSON.stringify(registry)} is not valid; allowed: a registry prefix such as ghcr.io/acme or drift-loop (lowercase, no tag)`);
   }
 
-  const ingressEnabled = bool("ingressEnabled", profile.ingressEnabled);
+  const ingressEnabled = boolKey("ingressEnabled", profile.ingressEnabled);
   const ingressDomain = matching("ingressDomain", DNS_SUBDOMAIN, "a DNS domain such as ml.example.com", undefined, true);
   if (ingressEnabled && ingressDomain === "") {
     problems.push(`${key("ingressDomain")} is required when ingress is on (${key("ingressEnabled")}=true, the ${profileName} profile's default is ${profile.ingressEnabled}); allowed: a DNS domain such as ml.example.com, or set ${key("ingressEnabled")}=false`);
   }
+
+  // Every Ingress serves TLS: a certificate from cert-manager, or one the operator provides.
+  const tlsIssuer = matching("ingressTlsClusterIssuer", DNS_SUBDOMAIN, "the name of a cert-manager ClusterIssuer, e.g. letsencrypt-prod", undefined, true);
+  const tlsSecret = matching("ingressTlsSecret", DNS_SUBDOMAIN, "the name of a kubernetes.io/tls Secret in the platform namespace", undefined, true);
+  if (ingressEnabled && tlsIssuer === "" && tlsSecret === "") {
+    problems.push(`ingress is on (${key("ingressEnabled")}=true) but no TLS is configured; allowed: ${key("ingressTlsClusterIssuer")} (a cert-manager ClusterIssuer name) or ${key("ingressTlsSecret")} (an existing TLS Secret for *.<ingressDomain> in the namespace)`);
+  }
+  if (tlsIssuer !== "" && tlsSecret !== "") {
+    problems.push(`${key("ingressTlsClusterIssuer")} and ${key("ingressTlsSecret")} are both set; allowed: one of them`);
+  }
+  const bool = (k: string) => boolKey(k, info(k).default as boolean);
 
   const githubRepository = matching("githubRepository", REPO, "owner/name of a GitHub repository, or empty to switch the pipeline off", undefined, true);
   const githubApiUrl = str("githubApiUrl");
@@ -412,8 +438,8 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     images: {
       registry,
       pullPolicy: oneOf("imagePullPolicy", PULL_POLICIES, profile.imagePullPolicy),
-      build: bool("buildImages", profile.buildImages),
-      push: bool("pushImages", profile.pushImages),
+      build: boolKey("buildImages", profile.buildImages),
+      push: boolKey("pushImages", profile.pushImages),
       tag: tag("imageTag", false),
       modelTag: tag("modelImageTag", true),
       postgres: image("postgresImage"),
@@ -427,7 +453,9 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       className: matching("ingressClassName", DNS_SUBDOMAIN, "an IngressClass name such as nginx", profile.ingressClassName),
       domain: ingressDomain,
       controllerNamespace: matching("ingressControllerNamespace", DNS_LABEL, "a namespace name", profile.ingressControllerNamespace),
+      tls: tlsSecret !== "" ? { secretName: tlsSecret } : { clusterIssuer: tlsIssuer },
     },
+    expose: { drifter: bool("exposeDrifter"), modelApi: bool("exposeModelApi"), minioConsole: bool("exposeMinioConsole") },
     mlflowAllowedHosts: (() => {
       const v = str("mlflowAllowedHosts");
       const hosts = v === "" ? [] : v.split(",").map((h) => h.trim());

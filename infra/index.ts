@@ -25,9 +25,20 @@ export const modelImage = o.modelImage;
 export const modelImageTag = o.modelImageTag;
 export const images = o.images;
 export const githubDispatch = o.githubDispatch;
+// Credentials: secret outputs only (`pulumi stack output --show-secrets NAME`). README, "Threat model".
 export const postgresPassword = o.credentials.postgresPassword;
 export const minioRootUser = o.credentials.minioRootUser;
 export const minioRootPassword = o.credentials.minioRootPassword;
+export const mlflowAdminUsername = o.credentials.mlflowAdminUsername;
+export const mlflowAdminPassword = o.credentials.mlflowAdminPassword;
+export const modelApiToken = o.credentials.modelApiToken;
+export const smokeModelApiToken = o.credentials.smokeModelApiToken;
+export const drifterToken = o.credentials.drifterToken;
+export const trainerS3AccessKey = o.credentials.trainerS3AccessKey;
+export const trainerS3SecretKey = o.credentials.trainerS3SecretKey;
+export const trainerMlflowUsername = o.credentials.trainerMlflowUsername;
+export const trainerMlflowPassword = o.credentials.trainerMlflowPassword;
+export const trainerDrifterToken = o.credentials.trainerDrifterToken;
 export const githubPipeline = pipeline
   ? `${cfg.github.repository} (branch ${cfg.github.branch}): workflows ${Object.keys(pipeline.files).join(", ")}; secrets ${Object.keys(pipeline.secrets).join(", ")}; variables ${Object.keys(pipeline.variables).join(", ")}`
   : "off (drift-loop:githubRepository is empty)";

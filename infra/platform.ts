@@ -4,11 +4,11 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { PORTS } from "../lib/contract";
+import { ENV, PORTS } from "../lib/contract";
 import { DriftMonitor } from "../components/drift-monitor";
 import { Drifter } from "../components/drifter";
 import { Images } from "../components/images";
-import { MINIO_SECRET_KEYS, Minio } from "../components/minio";
+import { Minio, USER_SECRET_KEYS } from "../components/minio";
 import { Mlflow } from "../components/mlflow";
 import { ModelApi } from "../components/model-api";
 import { Namespace } from "../components/namespace";
@@ -34,8 +34,23 @@ export interface PlatformOutputs {
   modelImageTag: pulumi.Output<string>;
   images: Record<string, pulumi.Output<string>>;
   githubDispatch: string;
-  /** Secret outputs only. */
-  credentials: { postgresPassword: pulumi.Output<string>; minioRootUser: pulumi.Output<string>; minioRootPassword: pulumi.Output<string> };
+  /** Secret outputs only: for people (the admin, the `people` tokens), the deploy workflow's smoke check and the retrain (trainer). */
+  credentials: {
+    postgresPassword: pulumi.Output<string>;
+    minioRootUser: pulumi.Output<string>;
+    minioRootPassword: pulumi.Output<string>;
+    mlflowAdminUsername: pulumi.Output<string>;
+    mlflowAdminPassword: pulumi.Output<string>;
+    modelApiToken: pulumi.Output<string>;
+    smokeModelApiToken: pulumi.Output<string>;
+    drifterToken: pulumi.Output<string>;
+    /** What the retrain workflow's trainer uses (components/github/with-cluster.ts). */
+    trainerS3AccessKey: pulumi.Output<string>;
+    trainerS3SecretKey: pulumi.Output<string>;
+    trainerMlflowUsername: pulumi.Output<string>;
+    trainerMlflowPassword: pulumi.Output<string>;
+    trainerDrifterToken: pulumi.Output<string>;
+  };
 }
 
 export interface Platform {
@@ -52,8 +67,12 @@ export interface Platform {
 
 export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {}): Platform {
   const repoRoot = options.repoRoot ?? REPO_ROOT;
-  const ingressFor = (part: string) =>
-    cfg.ingress.enabled ? { host: `${part}.${cfg.ingress.domain}`, className: cfg.ingress.className, controllerNamespace: cfg.ingress.controllerNamespace } : undefined;
+  // MLflow is exposed whenever ingress is on (its own login guards it); the drifter, the
+  // model API and the MinIO console only when the stack says so (expose* keys).
+  const ingressFor = (part: string, exposed = true) =>
+    cfg.ingress.enabled && exposed
+      ? { host: `${part}.${cfg.ingress.domain}`, className: cfg.ingress.className, controllerNamespace: cfg.ingress.controllerNamespace, tls: cfg.ingress.tls }
+      : undefined;
 
   const namespace = new Namespace("drift-loop", { name: cfg.namespace });
   const ns = namespace.name;
@@ -93,7 +112,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       size: cfg.size,
       serviceType: cfg.serviceType,
       logLevel: cfg.logLevel,
-      ingress: ingressFor("minio"),
+      ingress: ingressFor("minio", cfg.expose.minioConsole),
     },
     after,
   );
@@ -109,11 +128,19 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
         host: postgres.host,
         port: postgres.port,
         database: postgres.database,
+        user: postgres.user,
         secretName: postgres.secretName,
         userKey: POSTGRES_SECRET_KEYS.user,
         passwordKey: POSTGRES_SECRET_KEYS.password,
       },
-      s3: { endpointUrl: minio.endpointUrl, secretName: minio.secretName, accessKeyKey: MINIO_SECRET_KEYS.accessKey, secretKeyKey: MINIO_SECRET_KEYS.secretKey },
+      s3: {
+        endpointUrl: minio.endpointUrl,
+        secretName: minio.users.mlflow.secretName,
+        accessKeyKey: USER_SECRET_KEYS.accessKey,
+        secretKeyKey: USER_SECRET_KEYS.secretKey,
+        hash: minio.users.mlflow.hash,
+      },
+      usersJobImage: images.driftJob,
       ingress: ingressFor("mlflow"),
       extraAllowedHosts: cfg.mlflowAllowedHosts,
     },
@@ -130,7 +157,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       serviceType: cfg.serviceType,
       logLevel: cfg.logLevel,
       settings: cfg.drifter,
-      ingress: ingressFor("drifter"),
+      ingress: ingressFor("drifter", cfg.expose.drifter),
     },
     after,
   );
@@ -144,10 +171,11 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       size: cfg.size,
       serviceType: cfg.serviceType,
       logLevel: cfg.logLevel,
-      s3Env: minio.s3Env,
+      s3Env: minio.users["model-api"].env,
+      s3CredentialsHash: minio.users["model-api"].hash,
       requestLogFlushRows: cfg.modelApi.requestLogFlushRows,
       requestLogFlushSeconds: cfg.modelApi.requestLogFlushSeconds,
-      ingress: ingressFor("model-api"),
+      ingress: ingressFor("model-api", cfg.expose.modelApi),
     },
     afterAll(minio),
   );
@@ -160,7 +188,8 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       imagePullPolicy: pullPolicy,
       size: cfg.size,
       logLevel: cfg.logLevel,
-      s3Env: minio.s3Env,
+      driftJobCredentials: [...minio.users["drift-job"].env, ...mlflow.users["drift-job"].env, drifter.tokens.clientEnv("drift-job", ENV.drifterToken)],
+      trafficCredentials: [drifter.tokens.clientEnv("traffic", ENV.drifterToken), modelApi.tokens.clientEnv("traffic", ENV.modelApiToken)],
       mlflowUrl: mlflow.url,
       drifterUrl: drifter.url,
       modelApiUrl: modelApi.url,
@@ -174,17 +203,18 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
     afterAll(minio, mlflow, drifter, modelApi),
   );
 
-  const external = (part: string, svcName: pulumi.Output<string>, port: number): pulumi.Output<string> =>
-    cfg.ingress.enabled
-      ? pulumi.output(`http://${part}.${cfg.ingress.domain}`)
+  // Exposed parts are reached over HTTPS only (every Ingress has TLS); the others by port-forward.
+  const external = (part: string, exposed: boolean, svcName: pulumi.Output<string>, port: number): pulumi.Output<string> =>
+    cfg.ingress.enabled && exposed
+      ? pulumi.output(`https://${part}.${cfg.ingress.domain}`)
       : pulumi.interpolate`kubectl -n ${ns} port-forward svc/${svcName} ${port}:${port}  # then http://localhost:${port}`;
 
   const outputs: PlatformOutputs = {
     namespace: ns,
-    mlflow: { url: mlflow.url, external: external("mlflow", mlflow.service.metadata.name, PORTS.mlflow) },
-    minio: { endpoint: minio.endpointUrl, console: external("minio", minio.service.metadata.name, PORTS.minioConsole) },
-    drifter: { url: drifter.url, external: external("drifter", drifter.service.metadata.name, PORTS.drifter) },
-    modelApi: { url: modelApi.url, external: external("model-api", modelApi.service.metadata.name, PORTS.modelApi) },
+    mlflow: { url: mlflow.url, external: external("mlflow", true, mlflow.service.metadata.name, PORTS.mlflow) },
+    minio: { endpoint: minio.endpointUrl, console: external("minio", cfg.expose.minioConsole, minio.service.metadata.name, PORTS.minioConsole) },
+    drifter: { url: drifter.url, external: external("drifter", cfg.expose.drifter, drifter.service.metadata.name, PORTS.drifter) },
+    modelApi: { url: modelApi.url, external: external("model-api", cfg.expose.modelApi, modelApi.service.metadata.name, PORTS.modelApi) },
     modelImage: images.model,
     modelImageTag: images.model.apply((ref) => ref.slice(ref.lastIndexOf(":") + 1)),
     images: {
@@ -200,6 +230,16 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       postgresPassword: pulumi.secret(postgres.password),
       minioRootUser: pulumi.secret(minio.rootUser),
       minioRootPassword: pulumi.secret(minio.rootPassword),
+      mlflowAdminUsername: pulumi.secret(mlflow.admin.username),
+      mlflowAdminPassword: pulumi.secret(mlflow.admin.password),
+      modelApiToken: pulumi.secret(modelApi.tokens.tokens.people!),
+      smokeModelApiToken: pulumi.secret(modelApi.tokens.tokens.smoke!),
+      drifterToken: pulumi.secret(drifter.tokens.tokens.people!),
+      trainerS3AccessKey: pulumi.secret(pulumi.output(minio.users.trainer.accessKey)),
+      trainerS3SecretKey: pulumi.secret(minio.users.trainer.secretKey),
+      trainerMlflowUsername: pulumi.secret(pulumi.output(mlflow.users.trainer.username)),
+      trainerMlflowPassword: pulumi.secret(mlflow.users.trainer.password),
+      trainerDrifterToken: pulumi.secret(drifter.tokens.tokens.trainer!),
     },
   };
   return { namespace, images, postgres, minio, mlflow, drifter, modelApi, driftMonitor, outputs };

@@ -20,6 +20,14 @@ export const ENV = {
   githubToken: "GITHUB_TOKEN",
   githubRepository: "GITHUB_REPOSITORY",
   githubApiUrl: "GITHUB_API_URL",
+  /** MLflow basic auth of a workload (MLflow's own client variable names). */
+  mlflowTrackingUsername: "MLFLOW_TRACKING_USERNAME",
+  mlflowTrackingPassword: "MLFLOW_TRACKING_PASSWORD",
+  /** Servers (model API, drifter): the mounted directory of client tokens (lib/auth.ts); unset = no auth (local runs). */
+  apiTokensDir: "API_TOKENS_DIR",
+  /** Clients: the bearer token this client sends to the drifter / the model API. */
+  drifterToken: "DRIFTER_TOKEN",
+  modelApiToken: "MODEL_API_TOKEN",
   // drifter (the legacy contract's names and bounds are kept: DRIFT_PROB, DRIFT_ROWS 100..10000, DRIFT_COLS 2..30)
   driftProb: "DRIFT_PROB",
   driftRows: "DRIFT_ROWS",

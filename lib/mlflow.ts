@@ -2,8 +2,22 @@
  * A small client for MLflow's REST API (tracking, artifacts through the server's
  * artifact proxy, and the model registry). Only what drift-loop uses.
  */
+import { ENV } from "./contract";
+import { optionalStringEnv } from "./env";
 import { withRetry } from "./retry";
 import type { Logger } from "./logger";
+
+export interface MlflowCredentials {
+  username: string;
+  password: string;
+}
+
+/** The workload's MLflow user (MLFLOW_TRACKING_USERNAME/PASSWORD, MLflow's own names); undefined when unset. */
+export function mlflowCredentialsFromEnv(env: Record<string, string | undefined> = process.env): MlflowCredentials | undefined {
+  const username = optionalStringEnv(env, ENV.mlflowTrackingUsername);
+  const password = optionalStringEnv(env, ENV.mlflowTrackingPassword);
+  return username && password ? { username, password } : undefined;
+}
 
 export class MlflowError extends Error {
   constructor(message: string, readonly status: number, readonly errorCode?: string) {
@@ -32,8 +46,17 @@ export interface ModelVersion {
 
 export class MlflowClient {
   readonly baseUrl: string;
-  constructor(trackingUri: string, private readonly log?: Logger, private readonly attempts = 4) {
+  /** Basic-auth header of the MLflow user, sent with every call (the server runs MLflow's basic-auth app). */
+  private readonly authHeader: Record<string, string>;
+  constructor(
+    trackingUri: string,
+    private readonly log?: Logger,
+    private readonly attempts = 4,
+    /** The user; undefined = from the environment (mlflowCredentialsFromEnv), null = anonymous. */
+    credentials: MlflowCredentials | null | undefined = mlflowCredentialsFromEnv(),
+  ) {
     this.baseUrl = trackingUri.replace(/\/+$/, "");
+    this.authHeader = credentials ? { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` } : {};
   }
 
   private async call<T>(method: string, path: string, body?: unknown, query?: Record<string, string>): Promise<T> {
@@ -43,7 +66,7 @@ export class MlflowClient {
       async () => {
         const res = await fetch(url, {
           method,
-          headers: body === undefined ? undefined : { "content-type": "application/json" },
+          headers: body === undefined ? this.authHeader : { "content-type": "application/json", ...this.authHeader },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await res.text();
@@ -131,7 +154,7 @@ export class MlflowClient {
     const url = this.artifactUrl(run, path);
     await withRetry(
       async () => {
-        const res = await fetch(url, { method: "PUT", headers: { "content-type": contentType }, body: typeof body === "string" ? Buffer.from(body) : body });
+        const res = await fetch(url, { method: "PUT", headers: { "content-type": contentType, ...this.authHeader }, body: typeof body === "string" ? Buffer.from(body) : body });
         if (!res.ok) throw new MlflowError(`MLflow artifact upload ${path} failed with ${res.status}: ${(await res.text()).slice(0, 300)}`, res.status);
       },
       { what: `MLflow artifact upload ${path}`, attempts: this.attempts, log: this.log, retryable: isRetryable },
@@ -142,7 +165,7 @@ export class MlflowClient {
     const url = this.artifactUrl(run, path);
     return withRetry(
       async () => {
-        const res = await fetch(url);
+        const res = await fetch(url, { headers: this.authHeader });
         if (!res.ok) throw new MlflowError(`MLflow artifact download ${path} failed with ${res.status}`, res.status);
         return Buffer.from(await res.arrayBuffer());
       },

@@ -35,7 +35,7 @@ export interface Profile {
   buildImages: boolean;
   /** Push built images to `imageRegistry` (cloud) or keep them in the local daemon (Minikube). */
   pushImages: boolean;
-  /** Expose MLflow, MinIO console, drifter and model API through Ingress objects. */
+  /** Expose MLflow through a TLS Ingress (the drifter, model API and MinIO console too when their expose* key is true). */
   ingressEnabled: boolean;
   /** IngressClass of those Ingresses. */
   ingressClassName: string;

@@ -54,8 +54,14 @@ export interface DriftMonitorArgs extends PartArgs {
   trafficImage: pulumi.Input<string>;
   /** LOG_LEVEL. */
   logLevel: string;
-  /** S3_* env (MinIO component's s3Env). */
-  s3Env: k8s.types.input.core.v1.EnvVar[];
+  /**
+   * The drift job's own credentials: its MinIO user (S3_*), its MLflow user
+   * (MLFLOW_TRACKING_USERNAME/PASSWORD) and its drifter token (DRIFTER_TOKEN), as env
+   * entries that reference Secrets. Read at each run's start: a rotation needs no roll.
+   */
+  driftJobCredentials: k8s.types.input.core.v1.EnvVar[];
+  /** The traffic job's drifter and model API tokens (DRIFTER_TOKEN, MODEL_API_TOKEN). */
+  trafficCredentials: k8s.types.input.core.v1.EnvVar[];
   /** MLFLOW_TRACKING_URI. */
   mlflowUrl: pulumi.Input<string>;
   /** DRIFTER_URL. */
@@ -91,7 +97,7 @@ export class DriftMonitor extends pulumi.ComponentResource {
     const driftSa = serviceAccount(`${name}-drift-sa`, args.namespace, driftLabels, { parent: this });
     const env: k8s.types.input.core.v1.EnvVar[] = [
       plainEnv(ENV.logLevel, args.logLevel),
-      ...args.s3Env,
+      ...args.driftJobCredentials,
       plainEnv(ENV.mlflowTrackingUri, args.mlflowUrl),
       plainEnv(ENV.drifterUrl, args.drifterUrl),
       plainEnv(ENV.driftWindowMinutes, d.windowMinutes),
@@ -168,6 +174,7 @@ export class DriftMonitor extends pulumi.ComponentResource {
           plainEnv(ENV.trafficRows, t.rows),
           plainEnv(ENV.trafficBatchSize, t.batchSize),
           plainEnv(ENV.trafficScenario, t.scenario),
+          ...args.trafficCredentials,
         ],
         resources: resourcesFor("traffic", args.size),
       },

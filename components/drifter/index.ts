@@ -7,6 +7,14 @@ import { exposeHttpServer } from "../shared/network";
 import { httpDeployment, httpService } from "../shared/http-workload";
 import { NODE_UID, httpProbes, serviceAccount } from "../shared/pod";
 import { coresFor, resourcesFor } from "../shared/resources";
+import { CREDENTIALS_ANNOTATION, clientTokens, type ClientTokens } from "../shared/credentials";
+
+/** The drifter's clients, each with its own bearer token. */
+export const DRIFTER_CLIENTS = ["drift-job", "traffic", "trainer", "people"] as const;
+export type DrifterClient = (typeof DRIFTER_CLIENTS)[number];
+
+/** What the drifter's Ingress routes: the data and schema API and the probes, never /metrics. */
+export const DRIFTER_PUBLIC_PATHS = ["/api/v1/", "/healthz", "/readyz"] as const;
 
 export interface DrifterSettings {
   /** DRIFT_PROB: per-column drift probability of the drift_prob scenario (0..1). */
@@ -34,7 +42,10 @@ export interface DrifterArgs extends ExposedPartArgs {
   settings: DrifterSettings;
 }
 
-/** The data generator (drifter/src/main.ts): a Deployment and a Service on PORTS.drifter. */
+/**
+ * The data generator (drifter/src/main.ts): a Deployment and a Service on PORTS.drifter.
+ * Every route but the probes needs a client's bearer token (DRIFTER_CLIENTS, `tokens`).
+ */
 export class Drifter extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
   public readonly deployment: k8s.apps.v1.Deployment;
@@ -43,6 +54,8 @@ export class Drifter extends pulumi.ComponentResource {
   public readonly port: number = PORTS.drifter;
   /** `http://<svc>.<ns>.svc.cluster.local:8000`, DRIFTER_URL of its clients. */
   public readonly url: pulumi.Output<string>;
+  /** The clients' tokens: `tokens.clientEnv(client, ENV.drifterToken)` for a client's pod. */
+  public readonly tokens: ClientTokens;
 
   constructor(name: string, args: DrifterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:drifter:Drifter", name, {}, opts);
@@ -73,6 +86,8 @@ export class Drifter extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    this.tokens = clientTokens(name, { namespace: args.namespace, labels, clients: DRIFTER_CLIENTS }, this);
+
     this.deployment = httpDeployment(
       name,
       {
@@ -83,12 +98,16 @@ export class Drifter extends pulumi.ComponentResource {
         serviceAccountName: sa.metadata.name,
         uid: NODE_UID,
         port: PORTS.drifter,
+        volumes: [this.tokens.server],
+        // New tokens are read at start: a rotation rolls the pods.
+        podAnnotations: { [CREDENTIALS_ANNOTATION]: this.tokens.server.hash },
         container: {
           name: "drifter",
           image: args.image,
           imagePullPolicy: args.imagePullPolicy,
           command: ["node", "dist/drifter/src/main.js"],
           envFrom: [{ configMapRef: { name: this.configMap.metadata.name } }],
+          env: [this.tokens.server.env],
           resources: resourcesFor("drifter", args.size),
           ...httpProbes(PORTS.drifter),
         },
@@ -99,7 +118,7 @@ export class Drifter extends pulumi.ComponentResource {
     exposeHttpServer(
       name,
       "api",
-      { namespace: args.namespace, labels, service: this.service, port: PORTS.drifter, access: "drifter", serviceType: args.serviceType, ingress: args.ingress },
+      { namespace: args.namespace, labels, service: this.service, port: PORTS.drifter, access: "drifter", serviceType: args.serviceType, ingress: args.ingress, paths: DRIFTER_PUBLIC_PATHS },
       { parent: this },
     );
     this.registerOutputs({ url: this.url });

@@ -5,10 +5,15 @@
  * as not reachable from here and skipped: a Minikube stack has no public URL, and a
  * port-forward command is not a URL.
  *
+ * When the model API is exposed (its output `modelApi` is a public URL), `/model` must also
+ * refuse a request without a token (401) and, with the smoke check's own token
+ * (MODEL_API_TOKEN, the stack's secret output smokeModelApiToken), answer 200.
+ *
  *   pulumi stack output --json | npx tsx components/github/smoke-check.ts
- *   npx tsx components/github/smoke-check.ts outputs.json
+ *   MODEL_API_TOKEN=... npx tsx components/github/smoke-check.ts outputs.json
  */
 import { readFileSync } from "node:fs";
+import { ENV } from "../../lib/contract";
 
 export type SmokeStatus = "ok" | "failed" | "unreachable" | "in-cluster";
 
@@ -28,6 +33,8 @@ export interface SmokeOptions {
   attempts?: number;
   /** Wait between attempts. */
   retryDelayMs?: number;
+  /** The smoke check's model API token: with it, an exposed model API's /model must answer 200. */
+  modelApiToken?: string;
 }
 
 const IN_CLUSTER = /(\.svc|\.cluster\.local)$/i;
@@ -49,9 +56,9 @@ export function findUrls(outputs: unknown, path = ""): { output: string; url: st
   return [];
 }
 
-async function probe(url: string, timeoutMs: number): Promise<{ status?: number; error?: string }> {
+async function probe(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<{ status?: number; error?: string }> {
   try {
-    const res = await fetch(url, { method: "GET", redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { method: "GET", redirect: "manual", headers, signal: AbortSignal.timeout(timeoutMs) });
     await res.body?.cancel();
     return { status: res.status };
   } catch (e) {
@@ -85,6 +92,28 @@ export async function smokeCheck(outputs: unknown, options: SmokeOptions = {}): 
     }
     results.push(result);
   }
+  // The exposed model API: refuses anonymous clients, serves the smoke check's token.
+  const api = (outputs as Record<string, unknown> | null)?.modelApi;
+  const reached = results.find((r) => r.output === "modelApi" && r.status === "ok");
+  if (typeof api === "string" && reached) {
+    const url = `${api.replace(/\/+$/, "")}/model`;
+    const anonymous = await probe(url, timeoutMs);
+    results.push({
+      output: "modelApi /model without a token",
+      url,
+      status: anonymous.status === 401 ? "ok" : "failed",
+      detail: anonymous.status === undefined ? (anonymous.error ?? "no answer") : anonymous.status === 401 ? "HTTP 401" : `HTTP ${anonymous.status}: answers without a token`,
+    });
+    if (options.modelApiToken) {
+      const authed = await probe(url, timeoutMs, { authorization: `Bearer ${options.modelApiToken}` });
+      results.push({
+        output: "modelApi /model with the smoke token",
+        url,
+        status: authed.status === 200 ? "ok" : "failed",
+        detail: authed.status === undefined ? (authed.error ?? "no answer") : `HTTP ${authed.status}${authed.status === 401 ? ": the token is refused" : ""}`,
+      });
+    }
+  }
   return results;
 }
 
@@ -99,7 +128,8 @@ const HELP = `Usage: smoke-check.ts [outputs.json]
 
 Reads stack outputs (\`pulumi stack output --json\`) from the file or stdin and checks that
 every http(s) URL the runner can reach answers without a 5xx. In-cluster and unreachable
-URLs are skipped. Exits 1 when a reachable URL keeps failing, 2 on bad input.`;
+URLs are skipped. An exposed model API's /model must answer 401 without a token and 200
+with ${ENV.modelApiToken} (when set). Exits 1 when a reachable URL keeps failing, 2 on bad input.`;
 
 export async function main(argv: string[], options: SmokeOptions = {}): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -118,7 +148,7 @@ export async function main(argv: string[], options: SmokeOptions = {}): Promise<
     console.error(`cannot read stack outputs from ${argv[0] ?? "stdin"}: ${(e as Error).message} (expected the JSON of \`pulumi stack output --json\`)`);
     return 2;
   }
-  const results = await smokeCheck(outputs, options);
+  const results = await smokeCheck(outputs, { modelApiToken: process.env[ENV.modelApiToken] || undefined, ...options });
   console.log(formatResults(results));
   const failed = results.filter((r) => r.status === "failed");
   if (failed.length > 0) {

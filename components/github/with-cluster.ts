@@ -2,8 +2,9 @@
  * Runs a command (the retrain) on a GitHub runner with the stack's MLflow, MinIO and
  * drifter reachable: one `kubectl port-forward` per Service, found from the stack
  * outputs, and the workload env vars (lib/contract ENV) pointing at the forwarded ports.
- * The MinIO credentials come from the secret stack outputs on stdin and are masked in
- * the Actions log before anything else is printed; they never touch the disk.
+ * The trainer's own credentials (its MinIO user, its MLflow user, its drifter token; never
+ * the MinIO root user) come from the secret stack outputs on stdin and are masked in the
+ * Actions log before anything else is printed; they never touch the disk.
  *
  *   pulumi stack output --json --show-secrets | npx tsx components/github/with-cluster.ts -- npm run retrain
  */
@@ -16,9 +17,21 @@ export const STACK_OUTPUTS = {
   mlflowUrl: "mlflowUrl",
   minioEndpoint: "minioEndpoint",
   drifterUrl: "drifterUrl",
-  minioRootUser: "minioRootUser",
-  minioRootPassword: "minioRootPassword",
+  trainerS3AccessKey: "trainerS3AccessKey",
+  trainerS3SecretKey: "trainerS3SecretKey",
+  trainerMlflowUsername: "trainerMlflowUsername",
+  trainerMlflowPassword: "trainerMlflowPassword",
+  trainerDrifterToken: "trainerDrifterToken",
 } as const;
+
+/** The secret outputs among them, masked in the Actions log. */
+const SECRET_OUTPUTS = [
+  STACK_OUTPUTS.trainerS3AccessKey,
+  STACK_OUTPUTS.trainerS3SecretKey,
+  STACK_OUTPUTS.trainerMlflowUsername,
+  STACK_OUTPUTS.trainerMlflowPassword,
+  STACK_OUTPUTS.trainerDrifterToken,
+];
 
 export type TunnelName = "mlflow" | "minio" | "drifter";
 
@@ -70,9 +83,12 @@ export function clusterEnv(outputs: Record<string, unknown>, local: Record<Tunne
     [ENV.s3Endpoint]: "127.0.0.1",
     [ENV.s3Port]: String(local.minio),
     [ENV.s3UseSsl]: "false",
-    [ENV.s3AccessKey]: requireString(outputs, STACK_OUTPUTS.minioRootUser),
-    [ENV.s3SecretKey]: requireString(outputs, STACK_OUTPUTS.minioRootPassword),
+    [ENV.s3AccessKey]: requireString(outputs, STACK_OUTPUTS.trainerS3AccessKey),
+    [ENV.s3SecretKey]: requireString(outputs, STACK_OUTPUTS.trainerS3SecretKey),
+    [ENV.mlflowTrackingUsername]: requireString(outputs, STACK_OUTPUTS.trainerMlflowUsername),
+    [ENV.mlflowTrackingPassword]: requireString(outputs, STACK_OUTPUTS.trainerMlflowPassword),
     [ENV.drifterUrl]: `http://127.0.0.1:${local.drifter}`,
+    [ENV.drifterToken]: requireString(outputs, STACK_OUTPUTS.trainerDrifterToken),
   };
 }
 
@@ -109,8 +125,9 @@ function forward(t: Tunnel, timeoutMs: number): { child: ChildProcess; ready: Pr
 const HELP = `Usage: pulumi stack output --json --show-secrets | with-cluster.ts [--timeout-ms N] -- <command> [args...]
 
 Port-forwards the stack's MLflow, MinIO and drifter Services (kubectl, KUBECONFIG) and runs
-<command> with ${ENV.mlflowTrackingUri}, ${ENV.s3Endpoint}/${ENV.s3Port}/${ENV.s3AccessKey}/${ENV.s3SecretKey} and ${ENV.drifterUrl}
-pointing at them. Exits with the command's exit code; 2 on bad input.`;
+<command> with ${ENV.mlflowTrackingUri} (+ the trainer's ${ENV.mlflowTrackingUsername}/${ENV.mlflowTrackingPassword}),
+${ENV.s3Endpoint}/${ENV.s3Port}/${ENV.s3AccessKey}/${ENV.s3SecretKey} (the trainer's MinIO user) and ${ENV.drifterUrl}
+(+ the trainer's ${ENV.drifterToken}) pointing at them. Exits with the command's exit code; 2 on bad input.`;
 
 export async function main(argv: string[], stdin: string | number = 0): Promise<number> {
   const dash = argv.indexOf("--");
@@ -138,7 +155,7 @@ export async function main(argv: string[], stdin: string | number = 0): Promise<
     outputs = JSON.parse(readFileSync(stdin, "utf8")) as Record<string, unknown>;
     if (!outputs || typeof outputs !== "object" || Array.isArray(outputs)) throw new Error("not a JSON object");
     if (process.env.GITHUB_ACTIONS === "true") {
-      for (const name of [STACK_OUTPUTS.minioRootUser, STACK_OUTPUTS.minioRootPassword]) {
+      for (const name of SECRET_OUTPUTS) {
         const v = outputs[name];
         if (typeof v === "string" && v !== "") console.log(`::add-mask::${v}`);
       }

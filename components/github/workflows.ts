@@ -11,7 +11,7 @@
  * (names in SECRETS and VARIABLES). So the copies committed under .github/workflows/ are
  * exactly what the program writes for main.
  */
-import { DRIFT_EVENT_TYPE, type DriftDispatchPayload, RETRAIN_ENV } from "../../lib/contract";
+import { DRIFT_EVENT_TYPE, type DriftDispatchPayload, ENV, RETRAIN_ENV } from "../../lib/contract";
 import { type Job, type PinnedAction, type Step, type Workflow, renderWorkflow } from "./model";
 
 /**
@@ -62,6 +62,9 @@ export const PULUMI_CLI_VERSION = "3.248.0";
 
 /** The file the deploy workflow's smoke check runs. */
 export const SMOKE_CHECK_SCRIPT = "components/github/smoke-check.ts";
+
+/** The stack output with the smoke check's model API token (infra/index.ts). */
+export const SMOKE_TOKEN_OUTPUT = "smokeModelApiToken";
 
 /** The file that runs the retrain with the cluster's services port-forwarded. */
 export const WITH_CLUSTER_SCRIPT = "components/github/with-cluster.ts";
@@ -270,7 +273,10 @@ export function deployWorkflow(options: WorkflowOptions = {}): Workflow {
             run: [
               'outputs="${RUNNER_TEMP}/stack-outputs.json"',
               'pulumi stack output --json --stack "${STACK}" > "${outputs}"',
-              `npx tsx ${SMOKE_CHECK_SCRIPT} "\${outputs}"`,
+              // The smoke check's own model API token: masked before anything can print it.
+              `token="$(pulumi stack output --show-secrets --stack "\${STACK}" ${SMOKE_TOKEN_OUTPUT})"`,
+              'echo "::add-mask::${token}"',
+              `${ENV.modelApiToken}="\${token}" npx tsx ${SMOKE_CHECK_SCRIPT} "\${outputs}"`,
             ].join("\n"),
           },
         ],

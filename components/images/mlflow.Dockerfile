@@ -14,7 +14,7 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONUNBUFFERED=1
 COPY scripts/mlflow-constraints.txt /tmp/mlflow-constraints.txt
 RUN test -n "$MLFLOW_VERSION" && test -n "$PSYCOPG2_VERSION" && test -n "$BOTO3_VERSION" \
- && pip install -c /tmp/mlflow-constraints.txt "mlflow==${MLFLOW_VERSION}" "psycopg2-binary==${PSYCOPG2_VERSION}" "boto3==${BOTO3_VERSION}" \
+ && pip install -c /tmp/mlflow-constraints.txt "mlflow[auth]==${MLFLOW_VERSION}" "psycopg2-binary==${PSYCOPG2_VERSION}" "boto3==${BOTO3_VERSION}" \
  && rm /tmp/mlflow-constraints.txt \
  && groupadd --gid 10001 mlflow \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin mlflow

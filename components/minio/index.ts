@@ -8,10 +8,26 @@ import { allowIngress, exposeIngress } from "../shared/network";
 import { dataStatefulSet } from "../shared/stateful";
 import { NODE_UID, containerSecurityContext, plainEnv, scratch, serviceAccount, secretEnv, serviceHost, restrictedPod } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
+import { CREDENTIALS_ANNOTATION, credentialsHash, generated } from "../shared/credentials";
+import { SECRET_KEY_LENGTH, S3_USERS, userSecretEnv, type S3User } from "../../lib/storage-access";
 import type { Size } from "../../stacks/profiles";
 
-/** Keys of the MinIO root credentials Secret. */
+/** Keys of the MinIO root credentials Secret (read by MinIO and its init Job only). */
 export const MINIO_SECRET_KEYS = { accessKey: "root-user", secretKey: "root-password" } as const;
+
+/** Keys of each workload user's Secret (`<name>-user-<user>`). */
+export const USER_SECRET_KEYS = { accessKey: "access-key", secretKey: "secret-key" } as const;
+
+/** A workload user's S3 credentials: its Secret and the hash that rolls its pods on rotation. */
+export interface S3UserCredentials {
+  secret: k8s.core.v1.Secret;
+  secretName: pulumi.Output<string>;
+  accessKey: string;
+  secretKey: pulumi.Output<string>;
+  /** The S3_* env (lib/s3.ts) of a workload that uses this user. */
+  env: k8s.types.input.core.v1.EnvVar[];
+  hash: pulumi.Output<string>;
+}
 
 /** uid of the MinIO image we build (components/images/minio.Dockerfile). */
 export const MINIO_UID = 10002;
@@ -35,7 +51,9 @@ export interface MinioArgs extends ExposedPartArgs {
 /**
  * MinIO, the S3 store of datasets, MLflow artifacts, drift reports and request logs: a
  * StatefulSet with a PVC, random root credentials in a Secret, and an init Job (our own code,
- * the drifter image's seed CLI) that creates the buckets and uploads the initial reference.
+ * the drifter image's seed CLI) that creates the buckets, one user per workload with its
+ * policy (lib/storage-access.ts), and uploads the initial reference. Only MinIO and the init
+ * Job see the root user; each workload gets its own user (`users[...]`).
  */
 export class Minio extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
@@ -52,8 +70,8 @@ export class Minio extends pulumi.ComponentResource {
   public readonly secretName: pulumi.Output<string>;
   public readonly rootUser: pulumi.Output<string>;
   public readonly rootPassword: pulumi.Output<string>;
-  /** The S3_* env (lib/s3.ts) that points a workload at this MinIO. */
-  public readonly s3Env: k8s.types.input.core.v1.EnvVar[];
+  /** Each workload's own user (model-api, drift-job, trainer, mlflow). */
+  public readonly users: Record<S3User, S3UserCredentials>;
 
   constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:minio:Minio", name, {}, opts);
@@ -92,14 +110,27 @@ export class Minio extends pulumi.ComponentResource {
     );
     this.host = serviceHost(this.service);
     this.endpointUrl = pulumi.interpolate`http://${this.host}:${PORTS.minio}`;
-    this.s3Env = [
+    const s3EnvOf = (secretName: pulumi.Input<string>, keys: { accessKey: string; secretKey: string }) => [
       plainEnv(ENV.s3Endpoint, this.host),
       plainEnv(ENV.s3Port, PORTS.minio),
       plainEnv(ENV.s3UseSsl, false),
       plainEnv(ENV.s3Region, S3_REGION),
-      secretEnv(ENV.s3AccessKey, this.secretName, MINIO_SECRET_KEYS.accessKey),
-      secretEnv(ENV.s3SecretKey, this.secretName, MINIO_SECRET_KEYS.secretKey),
+      secretEnv(ENV.s3AccessKey, secretName, keys.accessKey),
+      secretEnv(ENV.s3SecretKey, secretName, keys.secretKey),
     ];
+    const rootEnv = s3EnvOf(this.secretName, MINIO_SECRET_KEYS);
+    this.users = Object.fromEntries(
+      S3_USERS.map((user) => {
+        const key = generated(`${name}-user-${user}-secret-key`, this, SECRET_KEY_LENGTH.max).result;
+        const secret = new k8s.core.v1.Secret(
+          `${name}-user-${user}`,
+          { metadata: { namespace: args.namespace, labels }, type: "Opaque", stringData: { [USER_SECRET_KEYS.accessKey]: user, [USER_SECRET_KEYS.secretKey]: key } },
+          { parent: this },
+        );
+        const creds: S3UserCredentials = { secret, secretName: secret.metadata.name, accessKey: user, secretKey: key, env: s3EnvOf(secret.metadata.name, USER_SECRET_KEYS), hash: credentialsHash(key) };
+        return [user, creds];
+      }),
+    ) as Record<S3User, S3UserCredentials>;
 
     const tmp = scratch("tmp", "/tmp", "64Mi");
     this.statefulSet = dataStatefulSet(
@@ -114,6 +145,9 @@ export class Minio extends pulumi.ComponentResource {
         storageSize: args.storageSize,
         storageClass: args.storageClass,
         scratches: [tmp],
+        // MinIO reads the root user at start (its IAM data is not encrypted with it without a
+        // KMS): a new root password restarts the pod.
+        podAnnotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(user.result, password.result) },
         container: {
           name: "minio",
           image: args.image,
@@ -150,7 +184,8 @@ export class Minio extends pulumi.ComponentResource {
           backoffLimit: 6,
           activeDeadlineSeconds: 600,
           template: {
-            metadata: { labels: initLabels },
+            // A new user key changes the template: the Job is replaced and runs again.
+            metadata: { labels: initLabels, annotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(...S3_USERS.map((u) => this.users[u].secretKey)) } },
             spec: {
               restartPolicy: "OnFailure",
               ...restrictedPod(sa.metadata.name, NODE_UID),
@@ -160,7 +195,11 @@ export class Minio extends pulumi.ComponentResource {
                   image: args.seedImage,
                   imagePullPolicy: args.imagePullPolicy,
                   command: ["node", "dist/drifter/src/seed-cli.js"],
-                  env: [...this.s3Env, plainEnv(ENV.logLevel, args.logLevel)],
+                  env: [
+                    ...rootEnv,
+                    ...S3_USERS.map((u) => secretEnv(userSecretEnv(u), this.users[u].secretName, USER_SECRET_KEYS.secretKey)),
+                    plainEnv(ENV.logLevel, args.logLevel),
+                  ],
                   resources: resourcesFor("minioInit", args.size),
                   securityContext: containerSecurityContext(NODE_UID),
                   volumeMounts: [initTmp.mount],
@@ -187,11 +226,7 @@ export class Minio extends pulumi.ComponentResource {
       { parent: this },
     );
     if (args.ingress) {
-      exposeIngress(
-        `${name}-console`,
-        { namespace: args.namespace, service: this.service, port: PORTS.minioConsole, host: args.ingress.host, className: args.ingress.className, labels },
-        { parent: this },
-      );
+      exposeIngress(`${name}-console`, { namespace: args.namespace, service: this.service, port: PORTS.minioConsole, ingress: args.ingress, labels }, { parent: this });
     }
     this.registerOutputs({ host: this.host, secretName: this.secretName });
   }

@@ -1,12 +1,30 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BUCKETS, PORTS } from "../../lib/contract";
+import * as random from "@pulumi/random";
+import { BUCKETS, ENV, PORTS } from "../../lib/contract";
+import { AUTH_SETUP_ENV, MLFLOW_WORKLOAD_USERS, basicAuthIni, type MlflowWorkloadUser } from "../../lib/mlflow-auth";
 import type { ExposedPartArgs } from "../shared/args";
+import { CREDENTIALS_ANNOTATION, credentialsHash, generated } from "../shared/credentials";
 import { accessLabels, appLabels } from "../shared/labels";
 import { exposeHttpServer } from "../shared/network";
 import { httpDeployment, httpService } from "../shared/http-workload";
-import { serviceAccount, secretEnv } from "../shared/pod";
+import { NODE_UID, containerSecurityContext, plainEnv, restrictedPod, scratch, serviceAccount, secretEnv } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
+
+/** Keys of the MLflow admin Secret and of each workload user's Secret. */
+export const MLFLOW_SECRET_KEYS = { username: "username", password: "password", flaskSecretKey: "flask-secret-key" } as const;
+
+/** Where the auth app's configuration file is mounted (MLFLOW_AUTH_CONFIG_PATH). */
+export const AUTH_CONFIG_PATH = "/etc/mlflow-auth/basic_auth.ini";
+
+/** A workload's MLflow user: its env (MLflow's own variable names) and the hash that rolls its pods. */
+export interface MlflowUserCredentials {
+  username: string;
+  password: pulumi.Output<string>;
+  secretName: pulumi.Output<string>;
+  env: k8s.types.input.core.v1.EnvVar[];
+  hash: pulumi.Output<string>;
+}
 
 /** uid of the MLflow image we build (components/images/mlflow.Dockerfile). */
 export const MLFLOW_UID = 10001;
@@ -14,10 +32,12 @@ export const MLFLOW_UID = 10001;
 export interface MlflowArgs extends ExposedPartArgs {
   /** MLflow image with psycopg2 and boto3. */
   image: pulumi.Input<string>;
-  /** Backend store: Postgres host (Service DNS), port, database, and the Secret with user/password. */
-  postgres: { host: pulumi.Input<string>; port: number; database: string; secretName: pulumi.Input<string>; userKey: string; passwordKey: string };
-  /** Artifact store: MinIO endpoint URL and the Secret with its credentials. */
-  s3: { endpointUrl: pulumi.Input<string>; secretName: pulumi.Input<string>; accessKeyKey: string; secretKeyKey: string };
+  /** Backend store (and the auth app's tables): Postgres host (Service DNS), port, database, user, and the Secret with user/password. */
+  postgres: { host: pulumi.Input<string>; port: number; database: string; user: string; secretName: pulumi.Input<string>; userKey: string; passwordKey: string };
+  /** Artifact store: MinIO endpoint URL and the Secret with MLflow's own MinIO user. */
+  s3: { endpointUrl: pulumi.Input<string>; secretName: pulumi.Input<string>; accessKeyKey: string; secretKeyKey: string; hash: pulumi.Input<string> };
+  /** Image that runs the users Job (the drift-job image: `node dist/drift-job/src/mlflow-users-cli.js`). */
+  usersJobImage: pulumi.Input<string>;
   /** Extra Host names to accept (a LoadBalancer's address, a proxy's name). */
   extraAllowedHosts?: string[];
 }
@@ -26,6 +46,14 @@ export interface MlflowArgs extends ExposedPartArgs {
  * The MLflow tracking server: Postgres backend store, artifacts proxied to MinIO
  * (`--serve-artifacts --artifacts-destination s3://mlflow`), and `--allowed-hosts` limited to
  * its Service DNS names, localhost (port-forward) and the Ingress host.
+ *
+ * Authentication is MLflow's own basic-auth app (`--app-name basic-auth`): its tables in the
+ * same Postgres database, no permission for anyone by default, the admin created on first
+ * start from MLFLOW_AUTH_ADMIN_USERNAME/_PASSWORD (generated, in a Secret). A Job (the
+ * drift-job image's mlflow-users CLI, lib/mlflow-auth.ts) then sets up one user per
+ * workload with only what it needs. MLflow reads the admin's password only when that user
+ * does not exist yet, so the admin's name is `admin-<random id>` and a new id comes with a
+ * new password: replacing `<name>-admin-id` rotates both, and the Job deletes the old admin.
  */
 export class Mlflow extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
@@ -36,6 +64,11 @@ export class Mlflow extends pulumi.ComponentResource {
   public readonly url: pulumi.Output<string>;
   /** The hosts MLflow accepts (the Host header check against DNS rebinding). */
   public readonly allowedHosts: pulumi.Output<string[]>;
+  /** The admin (people, the users Job): secret outputs. */
+  public readonly admin: { username: pulumi.Output<string>; password: pulumi.Output<string> };
+  /** Each workload's own user (trainer, drift-job). */
+  public readonly users: Record<MlflowWorkloadUser, MlflowUserCredentials>;
+  public readonly usersJob: k8s.batch.v1.Job;
 
   constructor(name: string, args: MlflowArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:mlflow:Mlflow", name, {}, opts);
@@ -52,6 +85,51 @@ export class Mlflow extends pulumi.ComponentResource {
 
     // The password reaches the URI through Kubernetes' $(VAR) expansion of an env var that
     // comes from the Secret: it is never in the pod spec, the args, or the stack's config.
+    // The admin: a new id replaces the password too (keepers), see the class comment.
+    const adminId = new random.RandomString(`${name}-admin-id`, { length: 8, special: false, upper: false }, { parent: this });
+    const adminName = pulumi.interpolate`admin-${adminId.result}`;
+    const adminPassword = generated(`${name}-admin-password`, this, 48, { id: adminId.result }).result;
+    const flaskKey = generated(`${name}-flask-secret-key`, this).result;
+    const adminSecret = new k8s.core.v1.Secret(
+      `${name}-admin`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: { [MLFLOW_SECRET_KEYS.username]: adminName, [MLFLOW_SECRET_KEYS.password]: adminPassword, [MLFLOW_SECRET_KEYS.flaskSecretKey]: flaskKey },
+      },
+      { parent: this },
+    );
+    this.admin = { username: adminName, password: adminPassword };
+    this.users = Object.fromEntries(
+      MLFLOW_WORKLOAD_USERS.map((user) => {
+        const password = generated(`${name}-user-${user}-password`, this).result;
+        const secret = new k8s.core.v1.Secret(
+          `${name}-user-${user}`,
+          { metadata: { namespace: args.namespace, labels }, type: "Opaque", stringData: { [MLFLOW_SECRET_KEYS.username]: user, [MLFLOW_SECRET_KEYS.password]: password } },
+          { parent: this },
+        );
+        const creds: MlflowUserCredentials = {
+          username: user,
+          password,
+          secretName: secret.metadata.name,
+          env: [plainEnv(ENV.mlflowTrackingUsername, user), secretEnv(ENV.mlflowTrackingPassword, secret.metadata.name, MLFLOW_SECRET_KEYS.password)],
+          hash: credentialsHash(password),
+        };
+        return [user, creds];
+      }),
+    ) as Record<MlflowWorkloadUser, MlflowUserCredentials>;
+    // No password in the file: libpq reads PGPASSWORD from the container's env.
+    const authConfig = new k8s.core.v1.ConfigMap(
+      `${name}-auth`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        data: {
+          "basic_auth.ini": pulumi.output(args.postgres.host).apply((host) => basicAuthIni(`postgresql+psycopg2://${args.postgres.user}@${host}:${args.postgres.port}/${args.postgres.database}`)),
+        },
+      },
+      { parent: this },
+    );
+
     const env: k8s.types.input.core.v1.EnvVar[] = [
       secretEnv("PGUSER", args.postgres.secretName, args.postgres.userKey),
       secretEnv("PGPASSWORD", args.postgres.secretName, args.postgres.passwordKey),
@@ -71,6 +149,11 @@ export class Mlflow extends pulumi.ComponentResource {
       // drift-loop uses no MLflow server jobs (GenAI scorers, trace roll-ups): no extra workers
       // in a pod with tight limits; the test services run the same way (scripts/services/mlflow.ts).
       { name: "MLFLOW_SERVER_ENABLE_JOB_EXECUTION", value: "false" },
+      { name: "MLFLOW_AUTH_CONFIG_PATH", value: AUTH_CONFIG_PATH },
+      // Plain: a new admin name rolls the pod, and MLflow creates that admin on start.
+      plainEnv(AUTH_SETUP_ENV.adminUsername, adminName),
+      secretEnv(AUTH_SETUP_ENV.adminPassword, adminSecret.metadata.name, MLFLOW_SECRET_KEYS.password),
+      secretEnv("MLFLOW_FLASK_SERVER_SECRET_KEY", adminSecret.metadata.name, MLFLOW_SECRET_KEYS.flaskSecretKey),
     ];
     const healthGet = { path: "/health", port: PORTS.mlflow, httpHeaders: [{ name: "Host", value: `localhost:${PORTS.mlflow}` }] };
     this.deployment = httpDeployment(
@@ -84,6 +167,13 @@ export class Mlflow extends pulumi.ComponentResource {
         uid: MLFLOW_UID,
         tmpSizeLimit: "512Mi",
         port: PORTS.mlflow,
+        volumes: [
+          {
+            volume: { name: "auth-config", configMap: { name: authConfig.metadata.name } },
+            mount: { name: "auth-config", mountPath: AUTH_CONFIG_PATH.slice(0, AUTH_CONFIG_PATH.lastIndexOf("/")), readOnly: true },
+          },
+        ],
+        podAnnotations: { [CREDENTIALS_ANNOTATION]: pulumi.output(args.s3.hash) },
         container: {
           name: "mlflow",
           image: args.image,
@@ -98,6 +188,7 @@ export class Mlflow extends pulumi.ComponentResource {
             "--serve-artifacts",
             "--artifacts-destination", `s3://${BUCKETS.mlflow}`,
             "--allowed-hosts", "$(MLFLOW_SERVER_ALLOWED_HOSTS)",
+            "--app-name", "basic-auth",
           ],
           env,
           resources: resourcesFor("mlflow", args.size),
@@ -107,6 +198,48 @@ export class Mlflow extends pulumi.ComponentResource {
         },
       },
       { parent: this },
+    );
+
+    // The workload users, as the admin, once MLflow (with its admin) is up; again whenever a
+    // password or the admin changes (the template's annotation and env change, so the Job
+    // is replaced).
+    const jobLabels = { ...appLabels("mlflow-users", name), ...accessLabels("mlflow") };
+    const jobTmp = scratch("tmp", "/tmp", "64Mi");
+    this.usersJob = new k8s.batch.v1.Job(
+      `${name}-users`,
+      {
+        metadata: { namespace: args.namespace, labels: jobLabels },
+        spec: {
+          backoffLimit: 6,
+          activeDeadlineSeconds: 600,
+          template: {
+            metadata: { labels: jobLabels, annotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(adminPassword, ...MLFLOW_WORKLOAD_USERS.map((u) => this.users[u].password)) } },
+            spec: {
+              restartPolicy: "OnFailure",
+              ...restrictedPod(sa.metadata.name, NODE_UID),
+              containers: [
+                {
+                  name: "users",
+                  image: args.usersJobImage,
+                  imagePullPolicy: args.imagePullPolicy,
+                  command: ["node", "dist/drift-job/src/mlflow-users-cli.js"],
+                  env: [
+                    plainEnv(AUTH_SETUP_ENV.trackingUri, this.url),
+                    plainEnv(AUTH_SETUP_ENV.adminUsername, adminName),
+                    secretEnv(AUTH_SETUP_ENV.adminPassword, adminSecret.metadata.name, MLFLOW_SECRET_KEYS.password),
+                    ...MLFLOW_WORKLOAD_USERS.map((u) => secretEnv(AUTH_SETUP_ENV.userPassword(u), this.users[u].secretName, MLFLOW_SECRET_KEYS.password)),
+                  ],
+                  resources: resourcesFor("mlflowUsers", args.size),
+                  securityContext: containerSecurityContext(NODE_UID),
+                  volumeMounts: [jobTmp.mount],
+                },
+              ],
+              volumes: [jobTmp.volume],
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: [this.deployment] },
     );
 
     exposeHttpServer(

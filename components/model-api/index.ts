@@ -7,6 +7,14 @@ import { exposeHttpServer } from "../shared/network";
 import { httpDeployment, httpService } from "../shared/http-workload";
 import { NODE_UID, httpProbes, plainEnv, serviceAccount } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
+import { CREDENTIALS_ANNOTATION, clientTokens, type ClientTokens } from "../shared/credentials";
+
+/** The model API's clients, each with its own bearer token (smoke: the deploy workflow's check). */
+export const MODEL_API_CLIENTS = ["traffic", "smoke", "people"] as const;
+export type ModelApiClient = (typeof MODEL_API_CLIENTS)[number];
+
+/** What the model API's Ingress routes: predictions, the model's description and the probes, never /metrics. */
+export const MODEL_API_PUBLIC_PATHS = ["/predict", "/model", "/healthz", "/readyz"] as const;
 
 export interface ModelApiArgs extends ExposedPartArgs {
   /** The model image (`<repo>:<modelImageTag>`): the only input a retrain changes. */
@@ -15,8 +23,10 @@ export interface ModelApiArgs extends ExposedPartArgs {
   replicas: pulumi.Input<number>;
   /** LOG_LEVEL. */
   logLevel: string;
-  /** The S3_* env of the request log store (MinIO component's s3Env). */
+  /** The S3_* env of the request log store: the model API's own MinIO user (components/minio `users`). */
   s3Env: k8s.types.input.core.v1.EnvVar[];
+  /** Hash of that user's key: a rotation rolls the pods (the key is read at start). */
+  s3CredentialsHash: pulumi.Input<string>;
   /** Request log buffering: flush after this many rows ... */
   requestLogFlushRows: number;
   /** ... or this many seconds. */
@@ -27,7 +37,7 @@ export interface ModelApiArgs extends ExposedPartArgs {
  * The model API (model-api/src/main.ts): serves the model baked into its image and logs
  * every request to MinIO. Retraining is a new image tag: only this Deployment's pod template
  * changes, and it rolls without downtime (maxUnavailable 0) with a grace period long enough
- * to flush the request log.
+ * to flush the request log. Every route but the probes needs a client's bearer token.
  */
 export class ModelApi extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
@@ -38,6 +48,8 @@ export class ModelApi extends pulumi.ComponentResource {
   public readonly url: pulumi.Output<string>;
   /** The image the Deployment runs. */
   public readonly image: pulumi.Output<string>;
+  /** The clients' tokens: `tokens.clientEnv(client, ENV.modelApiToken)` for a client's pod. */
+  public readonly tokens: ClientTokens;
 
   constructor(name: string, args: ModelApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:model-api:ModelApi", name, {}, opts);
@@ -47,6 +59,8 @@ export class ModelApi extends pulumi.ComponentResource {
     this.image = pulumi.output(args.image);
 
     ({ service: this.service, host: this.host, url: this.url } = httpService(name, { namespace: args.namespace, labels, type: args.serviceType, port: PORTS.modelApi }, { parent: this }));
+
+    this.tokens = clientTokens(name, { namespace: args.namespace, labels, clients: MODEL_API_CLIENTS }, this);
 
     this.deployment = httpDeployment(
       name,
@@ -60,6 +74,8 @@ export class ModelApi extends pulumi.ComponentResource {
         uid: NODE_UID,
         terminationGracePeriodSeconds: 45,
         port: PORTS.modelApi,
+        volumes: [this.tokens.server],
+        podAnnotations: { [CREDENTIALS_ANNOTATION]: pulumi.interpolate`${this.tokens.server.hash}.${args.s3CredentialsHash}` },
         container: {
           name: "model-api",
           image: args.image,
@@ -72,6 +88,7 @@ export class ModelApi extends pulumi.ComponentResource {
             plainEnv(ENV.requestLogFlushRows, args.requestLogFlushRows),
             plainEnv(ENV.requestLogFlushSeconds, args.requestLogFlushSeconds),
             ...args.s3Env,
+            this.tokens.server.env,
           ],
           resources: resourcesFor("modelApi", args.size),
           ...httpProbes(PORTS.modelApi),
@@ -83,7 +100,7 @@ export class ModelApi extends pulumi.ComponentResource {
     exposeHttpServer(
       name,
       "api",
-      { namespace: args.namespace, labels, service: this.service, port: PORTS.modelApi, access: "modelApi", serviceType: args.serviceType, ingress: args.ingress },
+      { namespace: args.namespace, labels, service: this.service, port: PORTS.modelApi, access: "modelApi", serviceType: args.serviceType, ingress: args.ingress, paths: MODEL_API_PUBLIC_PATHS },
       { parent: this },
     );
     this.registerOutputs({ url: this.url, image: this.image });

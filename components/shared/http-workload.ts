@@ -54,6 +54,10 @@ export interface HttpDeploymentArgs {
   tmpSizeLimit?: string;
   port: number;
   container: HttpContainer;
+  /** Volumes besides /tmp (e.g. a Secret mounted read-only). */
+  volumes?: { volume: k8s.types.input.core.v1.Volume; mount: k8s.types.input.core.v1.VolumeMount }[];
+  /** Pod template annotations (e.g. the credentials hash that rolls the pods when a credential changes). */
+  podAnnotations?: Record<string, pulumi.Input<string>>;
 }
 
 export function httpDeployment(name: string, args: HttpDeploymentArgs, opts: pulumi.CustomResourceOptions): k8s.apps.v1.Deployment {
@@ -67,7 +71,7 @@ export function httpDeployment(name: string, args: HttpDeploymentArgs, opts: pul
         selector: { matchLabels: args.labels },
         ...(args.surge ? { strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } } : {}),
         template: {
-          metadata: { labels: args.podLabels ?? args.labels },
+          metadata: { labels: args.podLabels ?? args.labels, ...(args.podAnnotations ? { annotations: args.podAnnotations } : {}) },
           spec: {
             ...restrictedPod(args.serviceAccountName, args.uid),
             ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
@@ -76,10 +80,10 @@ export function httpDeployment(name: string, args: HttpDeploymentArgs, opts: pul
                 ...args.container,
                 ports: [{ name: "http", containerPort: args.port }],
                 securityContext: containerSecurityContext(args.uid),
-                volumeMounts: [tmp.mount],
+                volumeMounts: [tmp.mount, ...(args.volumes ?? []).map((v) => v.mount)],
               },
             ],
-            volumes: [tmp.volume],
+            volumes: [tmp.volume, ...(args.volumes ?? []).map((v) => v.volume)],
           },
         },
       },

@@ -51,27 +51,39 @@ export interface ExposeArgs {
   namespace: pulumi.Input<string>;
   service: k8s.core.v1.Service;
   port: number;
-  host: string;
-  className: string;
+  ingress: IngressSettings;
   labels: Record<string, string>;
+  /** The paths routed (Prefix match); default everything. Anything else answers the controller's 404. */
+  paths?: readonly string[];
 }
 
-/** An Ingress routing `host` to a Service port. */
+/** How an Ingress gets its certificate: from a cert-manager ClusterIssuer, or an existing TLS Secret. */
+export type IngressTls = { clusterIssuer: string; secretName?: undefined } | { secretName: string; clusterIssuer?: undefined };
+
+/** The cert-manager annotation that makes it issue the Ingress's certificate. */
+export const CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer";
+
+/**
+ * A TLS Ingress routing `host` (only the given paths) to a Service port. With a ClusterIssuer,
+ * cert-manager writes the certificate into `<host's first label>-tls`; ingress-nginx then
+ * redirects plain HTTP to HTTPS (its default when an Ingress has TLS).
+ */
 export function exposeIngress(name: string, args: ExposeArgs, opts: pulumi.CustomResourceOptions): k8s.networking.v1.Ingress {
+  const { host, className, tls } = args.ingress;
+  const secretName = tls.secretName ?? `${host.split(".")[0]}-tls`;
+  const backend = { service: { name: args.service.metadata.name, port: { number: args.port } } };
   return new k8s.networking.v1.Ingress(
     name,
     {
-      metadata: { namespace: args.namespace, labels: args.labels },
+      metadata: {
+        namespace: args.namespace,
+        labels: args.labels,
+        ...(tls.clusterIssuer ? { annotations: { [CLUSTER_ISSUER_ANNOTATION]: tls.clusterIssuer } } : {}),
+      },
       spec: {
-        ingressClassName: args.className,
-        rules: [
-          {
-            host: args.host,
-            http: {
-              paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: args.service.metadata.name, port: { number: args.port } } } }],
-            },
-          },
-        ],
+        ingressClassName: className,
+        tls: [{ hosts: [host], secretName }],
+        rules: [{ host, http: { paths: (args.paths ?? ["/"]).map((path) => ({ path, pathType: "Prefix", backend })) } }],
       },
     },
     opts,
@@ -83,6 +95,7 @@ export interface IngressSettings {
   host: string;
   className: string;
   controllerNamespace: string;
+  tls: IngressTls;
 }
 
 export interface HttpServerNetworkArgs {
@@ -96,6 +109,8 @@ export interface HttpServerNetworkArgs {
   /** A NodePort/LoadBalancer Service is also reachable from outside the cluster. */
   serviceType: string;
   ingress?: IngressSettings;
+  /** The paths the Ingress routes (default everything). */
+  paths?: readonly string[];
 }
 
 /**
@@ -118,6 +133,6 @@ export function exposeHttpServer(name: string, ingressSuffix: string, args: Http
     opts,
   );
   if (ingress) {
-    exposeIngress(`${name}-${ingressSuffix}`, { namespace: args.namespace, service: args.service, port, host: ingress.host, className: ingress.className, labels: args.labels }, opts);
+    exposeIngress(`${name}-${ingressSuffix}`, { namespace: args.namespace, service: args.service, port, ingress, labels: args.labels, paths: args.paths }, opts);
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Size } from "../../stacks/profiles";
 
-export type Part = "postgres" | "minio" | "minioInit" | "mlflow" | "drifter" | "modelApi" | "driftJob" | "traffic";
+export type Part = "postgres" | "minio" | "minioInit" | "mlflow" | "mlflowUsers" | "drifter" | "modelApi" | "driftJob" | "traffic";
 
 interface Res {
   requests: { cpu: string; memory: string };
@@ -17,6 +17,7 @@ const BASE: Record<Part, [number, number, number, number]> = {
   minio: [100, 256, 1000, 1024],
   minioInit: [50, 128, 500, 256],
   mlflow: [100, 512, 1000, 1024],
+  mlflowUsers: [50, 96, 500, 192],
   drifter: [50, 128, 500, 256],
   modelApi: [100, 192, 1000, 384],
   driftJob: [200, 384, 1000, 1024],

@@ -25,6 +25,8 @@ export interface DataStatefulSetArgs {
   /** Scratch volumes (pod.ts scratch), mounted after the data volume in this order. */
   scratches: ReturnType<typeof scratch>[];
   container: Omit<k8s.types.input.core.v1.Container, "securityContext" | "volumeMounts">;
+  /** Pod template annotations (e.g. the credentials hash that restarts the pod when a credential it reads at start changes). */
+  podAnnotations?: Record<string, pulumi.Input<string>>;
 }
 
 export function dataStatefulSet(name: string, args: DataStatefulSetArgs, opts: pulumi.CustomResourceOptions): k8s.apps.v1.StatefulSet {
@@ -37,7 +39,7 @@ export function dataStatefulSet(name: string, args: DataStatefulSetArgs, opts: p
         replicas: 1,
         selector: { matchLabels: args.labels },
         template: {
-          metadata: { labels: args.labels },
+          metadata: { labels: args.labels, ...(args.podAnnotations ? { annotations: args.podAnnotations } : {}) },
           spec: {
             ...restrictedPod(args.serviceAccountName, args.uid, args.uid),
             ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),

@@ -6,7 +6,9 @@
  *   see requests.ts), or a fresh drifter batch (`DRIFTER_URL/api/v1/data`).
  */
 import type { Client } from "minio";
-import { BUCKETS, KEYS } from "../../lib/contract";
+import { bearerHeaders } from "../../lib/auth";
+import { BUCKETS, ENV, KEYS } from "../../lib/contract";
+import { optionalStringEnv } from "../../lib/env";
 import type { Logger } from "../../lib/logger";
 import { withRetry } from "../../lib/retry";
 import { streamToBuffer } from "../../lib/s3";
@@ -56,7 +58,7 @@ export async function loadDrifterBatch(drifterUrl: string, log?: Logger, tuning?
   const url = `${drifterUrl}/api/v1/data?format=csv&schema=credit&label=true`;
   const body = await withRetry(
     async () => {
-      const res = await fetch(url);
+      const res = await fetch(url, { headers: bearerHeaders(optionalStringEnv(process.env, ENV.drifterToken)) });
       if (!res.ok) throw Object.assign(new Error(`drifter answered ${res.status}: ${(await res.text()).slice(0, 300)}`), { status: res.status });
       return Buffer.from(await res.arrayBuffer());
     },

@@ -8,6 +8,7 @@ export interface DrifterMetrics {
   batches: Counter<"schema" | "scenario" | "format" | "outcome">;
   batchSeconds: Histogram<"format">;
   inFlight: Gauge;
+  cut: Counter<"reason">;
 }
 
 export function createMetrics(): DrifterMetrics {
@@ -31,5 +32,6 @@ export function createMetrics(): DrifterMetrics {
       registers: [registry],
     }),
     inFlight: new Gauge({ name: "drifter_batches_in_flight", help: "Batches being streamed now", registers: [registry] }),
+    cut: new Counter({ name: "drifter_batches_cut_total", help: "Batches cut because the client read too slowly (stream_timeout) or stopped reading (idle_timeout)", labelNames: ["reason"], registers: [registry] }),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The MinIO init Job: creates the buckets and writes the initial reference dataset.
+ * The MinIO init Job: creates the buckets, the workload users with their policies
+ * (lib/storage-access.ts, through MinIO's admin API), and writes the initial reference dataset.
  * Idempotent; never overwrites an existing reference. Waits (with backoff) for MinIO to
  * come up, as the Job may start before the StatefulSet is ready.
  *
@@ -10,13 +11,18 @@ import { ConfigError, intEnv } from "../../lib/env";
 import { createLogger } from "../../lib/logger";
 import { withRetry } from "../../lib/retry";
 import { ensureBucket, s3Client, s3SettingsFromEnv } from "../../lib/s3";
+import { S3_USERS, ensureUsers, userSecretEnv, type S3User } from "../../lib/storage-access";
+import { optionalStringEnv } from "../../lib/env";
 import { writeInitialReference } from "./reference";
 
 const HELP = `drifter seed CLI: create the buckets (${Object.values(BUCKETS).join(", ")}) and write the initial
 reference dataset to ${BUCKETS.datasets}/ (never overwrites an existing one).
 
 Environment:
-  S3_ENDPOINT, S3_PORT (9000), S3_USE_SSL (false), S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION
+  S3_ENDPOINT, S3_PORT (9000), S3_USE_SSL (false), S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION (the root user)
+  ${S3_USERS.map(userSecretEnv).join(", ")}
+                  the secret key of each workload user to create or update (access key = its name:
+                  ${S3_USERS.join(", ")}) with its policy; users whose variable is unset are left alone
   SEED_ATTEMPTS   tries while MinIO is not reachable yet, 1..100 (default 30, backoff up to 5 s)
   LOG_LEVEL       pino level (default info)
 Exit codes: 0 done (written or kept), 2 bad configuration, 1 failed.`;
@@ -47,6 +53,12 @@ async function main(): Promise<number> {
   for (const bucket of Object.values(BUCKETS)) {
     await withRetry(() => ensureBucket(client, bucket), { what: `creating bucket ${bucket}`, attempts, baseDelayMs: 500, maxDelayMs: 5000, log, retryable });
   }
+  const users = Object.fromEntries(S3_USERS.flatMap((u) => {
+    const v = optionalStringEnv(process.env, userSecretEnv(u));
+    return v === undefined ? [] : [[u, v]];
+  })) as Partial<Record<S3User, string>>;
+  await withRetry(() => ensureUsers(settings, users), { what: "creating the workload users and policies", attempts: 5, log, retryable });
+  log.info({ users: Object.keys(users) }, "workload users and policies in place");
   const outcome = await withRetry(() => writeInitialReference(client, log), { what: "writing the initial reference", attempts: 5, log, retryable });
   log.info({ outcome }, "seed done");
   log.flush();

@@ -10,6 +10,7 @@ import { randomInt } from "node:crypto";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { requireBearer } from "../../lib/auth";
 import { DRIFT_ROWS_HEADER } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import { CATEGORICAL_FEATURES, FEATURES, LABEL, legacyColumns } from "../../lib/schema";
@@ -23,8 +24,6 @@ import { BatchPool, PARALLEL_MIN_ROWS } from "./pool";
 export interface ServerOptions {
   config: DrifterConfig;
   logger?: Logger;
-  /** Batches streamed at once; more get 503 + Retry-After (default 8). */
-  maxConcurrentBatches?: number;
 }
 
 export interface DrifterServer {
@@ -50,7 +49,7 @@ const WHOLE_CHUNK_BYTES = 1024 * 1024;
 
 export function buildServer(opts: ServerOptions): DrifterServer {
   const cfg = opts.config;
-  const maxConcurrent = opts.maxConcurrentBatches ?? 8;
+  const maxConcurrent = cfg.slots.total;
   const metrics = createMetrics();
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger as FastifyBaseLogger } : { logger: false }),
@@ -59,8 +58,11 @@ export function buildServer(opts: ServerOptions): DrifterServer {
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
+  requireBearer(app, cfg.tokens, "drifter");
   let ready = true;
   let inFlight = 0;
+  /** Slots held per client (its token's name; its address while auth is off). */
+  const perClient = new Map<string, number>();
   /** Buffers small batches are made in, kept for the next ones (at most maxConcurrent). */
   const scratchBuffers: Buffer[] = [];
   // Large batches are made on worker threads; their streams stay in order and bounded.
@@ -123,6 +125,12 @@ export function buildServer(opts: ServerOptions): DrifterServer {
       reply.header("retry-after", "1");
       return reply.code(503).send({ statusCode: 503, error: "Service Unavailable", message: `${inFlight} batches are being streamed (limit ${maxConcurrent}); retry shortly` });
     }
+    const client = req.apiClient || req.ip;
+    const held = perClient.get(client) ?? 0;
+    if (held >= cfg.slots.perClient && req.method !== "HEAD") {
+      reply.header("retry-after", "1");
+      return reply.code(503).send({ statusCode: 503, error: "Service Unavailable", message: `this client already streams ${held} batches (limit ${cfg.slots.perClient} per client); retry when one is done` });
+    }
     const scenarioLabel = scenarios.length ? scenarios.join(",") : "none";
     const o = src.options;
     reply
@@ -142,10 +150,23 @@ export function buildServer(opts: ServerOptions): DrifterServer {
     if (req.method === "HEAD") return reply.send();
     const labels = { schema, scenario: scenarioLabel, format };
     const started = process.hrtime.bigint();
-    inFlight++;
-    metrics.inFlight.inc();
     let served = 0;
     let finished = false;
+    inFlight++;
+    perClient.set(client, held + 1);
+    metrics.inFlight.inc();
+    // A reader that takes too long in all, or stops taking data, loses its slot: the
+    // response is cut (the client sees a batch shorter than X-Drift-Rows, an error).
+    const cut = (why: "stream_timeout" | "idle_timeout") => {
+      if (finished) return;
+      req.log.warn({ client, rows, why }, "batch cut: the client read too slowly");
+      metrics.cut.inc({ reason: why });
+      reply.raw.destroy();
+    };
+    const totalTimer = setTimeout(() => cut("stream_timeout"), cfg.streamMaxMs);
+    const socket = reply.raw.socket;
+    const onIdle = () => cut("idle_timeout");
+    socket?.setTimeout(cfg.streamIdleMs, onIdle);
     const onRows = (n: number) => {
       served += n;
       metrics.rows.inc(labels, n);
@@ -153,8 +174,16 @@ export function buildServer(opts: ServerOptions): DrifterServer {
     const done = (outcome: "complete" | "aborted" | "error") => {
       if (finished) return;
       finished = true;
+      clearTimeout(totalTimer);
+      if (socket && !socket.destroyed) {
+        socket.setTimeout(0);
+        socket.off("timeout", onIdle);
+      }
       if (!ready) setImmediate(() => app.server.closeIdleConnections());
       inFlight--;
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
       metrics.inFlight.dec();
       metrics.batches.inc({ ...labels, outcome });
       metrics.batchSeconds.observe({ format }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -2,6 +2,7 @@
 import { hostname } from "node:os";
 import { BAKED_MODEL_PATH, BUCKETS, ENV, PORTS } from "../../lib/contract";
 import { boolEnv, intEnv, optionalStringEnv, stringEnv } from "../../lib/env";
+import { readTokenDir, type ApiToken } from "../../lib/auth";
 import { s3SettingsFromEnv, type S3Settings } from "../../lib/s3";
 
 /** Model-API-only variables (not set by the Pulumi program; defaults suit it). */
@@ -30,10 +31,13 @@ export interface ApiConfig {
   bodyLimit: number;
   maxBatchRows: number;
   shutdownTimeoutMs: number;
+  /** Client tokens (API_TOKENS_DIR); undefined = no authentication (local runs only). */
+  tokens?: ApiToken[];
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const logOn = boolEnv(env, LOCAL_ENV.requestLog, true);
+  const tokensDir = optionalStringEnv(env, ENV.apiTokensDir);
   const flushRows = intEnv(env, ENV.requestLogFlushRows, { min: 1, max: 100_000, fallback: 1000 });
   return {
     port: intEnv(env, ENV.port, { min: 1, max: 65535, fallback: PORTS.modelApi }),
@@ -52,5 +56,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: intEnv(env, LOCAL_ENV.bodyLimitBytes, { min: 1024, max: 64 * 1024 * 1024, fallback: 1024 * 1024 }),
     maxBatchRows: intEnv(env, LOCAL_ENV.maxBatchRows, { min: 1, max: 100_000, fallback: 1000 }),
     shutdownTimeoutMs: intEnv(env, LOCAL_ENV.shutdownTimeoutSeconds, { min: 1, max: 3600, fallback: 25 }) * 1000,
+    tokens: tokensDir === undefined ? undefined : readTokenDir(tokensDir, ENV.apiTokensDir),
   };
 }

@@ -4,6 +4,7 @@
  * finish in-flight requests, flush the request log).
  */
 import { readFileSync } from "node:fs";
+import { ENV } from "../../lib/contract";
 import { ConfigError } from "../../lib/env";
 import { createLogger } from "../../lib/logger";
 import { s3Client } from "../../lib/s3";
@@ -33,11 +34,12 @@ async function main(): Promise<void> {
         onWrite: (ok) => metrics.logWrites.inc({ result: ok ? "ok" : "error" }),
       })
     : undefined;
+  if (!config.tokens) log.warn(`${ENV.apiTokensDir} is not set: the API answers without a token (local use only)`);
   if (!writer) log.warn("REQUEST_LOG=false: requests are not logged; the drift check will not see this traffic");
   writer?.start();
-  const { app, setShuttingDown } = buildServer({ model, log, metrics, requestLog: writer, bodyLimit: config.bodyLimit, maxBatchRows: config.maxBatchRows });
+  const { app, setShuttingDown } = buildServer({ model, log, metrics, requestLog: writer, bodyLimit: config.bodyLimit, maxBatchRows: config.maxBatchRows, tokens: config.tokens });
   await app.listen({ port: config.port, host: config.host });
-  log.info({ port: config.port, modelVersion: model.file.version, modelPath: config.modelPath, requestLog: config.requestLog ? { bucket: config.requestLog.bucket, flushRows: config.requestLog.flushRows, flushSeconds: config.requestLog.flushSeconds } : "off" }, "model API listening");
+  log.info({ port: config.port, modelVersion: model.file.version, modelPath: config.modelPath, clients: config.tokens?.map((t) => t.client) ?? "no auth", requestLog: config.requestLog ? { bucket: config.requestLog.bucket, flushRows: config.requestLog.flushRows, flushSeconds: config.requestLog.flushSeconds } : "off" }, "model API listening");
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import { requireBearer, type ApiToken } from "../../lib/auth";
 import type { Logger } from "../../lib/logger";
 import { FEATURE_NAMES, LABEL } from "../../lib/schema";
 import type { ApiMetrics } from "./metrics";
@@ -29,6 +30,8 @@ export interface ServerOptions {
   bodyLimit: number;
   /** Most rows in one batch request (413 above). */
   maxBatchRows: number;
+  /** Client tokens: every route but /healthz and /readyz needs one (lib/auth.ts). Absent = open (local runs only). */
+  tokens?: readonly ApiToken[];
 }
 
 export interface ModelApiServer {
@@ -62,6 +65,12 @@ function metricField(field: string): string {
   return METRIC_FIELDS.has(f) ? f : "unknown_field";
 }
 
+/** The kind of a training source (`file:/path`, `generate:...`, `drifter:http://...`), without its details. */
+export function sourceKind(source: string): string {
+  const kind = source.split(":", 1)[0]!;
+  return /^[a-z]{1,20}$/.test(kind) ? kind : "unknown";
+}
+
 export function buildServer(o: ServerOptions): ModelApiServer {
   let shuttingDown = false;
   const app = Fastify({
@@ -90,6 +99,7 @@ export function buildServer(o: ServerOptions): ModelApiServer {
       done(new BadInput(400, "body", `the body is not valid JSON (${(err as Error).message}); send ${BODY_SHAPE}`), undefined);
     }
   });
+  requireBearer(app, o.tokens, "model-api");
   const { model, metrics } = o;
   const version = model.file.version;
   const threshold = model.file.threshold;
@@ -201,7 +211,9 @@ export function buildServer(o: ServerOptions): ModelApiServer {
       created_at: f.created_at,
       threshold: f.threshold,
       features: { numeric: f.numeric.map((n) => n.name), categorical: f.categorical.map((c) => ({ name: c.name, categories: c.categories })) },
-      training: f.training,
+      // The kind of data only (file, generate, drifter): the rest names a path or a host of
+      // the machine that trained the model.
+      training: { ...f.training, source: sourceKind(f.training.source) },
       metrics: f.metrics,
       tags: f.tags,
     };

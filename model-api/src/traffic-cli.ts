@@ -17,6 +17,7 @@ check). Configured by the environment (the traffic CronJob sets it):
 
   ${ENV.drifterUrl}        drifter base URL (required), e.g. http://drifter:8000
   ${ENV.modelApiUrl}       model API base URL (required), e.g. http://model-api:8080
+  ${ENV.drifterToken}, ${ENV.modelApiToken}  this client's bearer tokens (when the servers require them)
   ${ENV.trafficRows}        rows per run, 1..100000 (default 1000)
   ${ENV.trafficBatchSize}  rows per request, 1..1000 (default 100)
   ${ENV.trafficScenario}    drifter scenario(s), e.g. none, mean_shift, concept (default: the
@@ -44,6 +45,7 @@ async function main(): Promise<number> {
   const o = {
     drifterUrl: urlEnv(env, ENV.drifterUrl),
     modelApiUrl: urlEnv(env, ENV.modelApiUrl),
+    modelApiToken: optionalStringEnv(env, ENV.modelApiToken),
     rows: intEnv(env, ENV.trafficRows, { min: 1, max: 100_000, fallback: 1000 }),
     batchSize: intEnv(env, ENV.trafficBatchSize, { min: 1, max: 1000, fallback: 100 }),
     scenario,

@@ -2,6 +2,7 @@
  * Simulated production traffic: take a batch from the drifter and post it to the model
  * API in request batches, so the request log (and the drift check after it) sees traffic.
  */
+import { bearerHeaders } from "../../lib/auth";
 import type { Logger } from "../../lib/logger";
 import { sleep } from "../../lib/retry";
 import { fetchCreditNdjson } from "./drifter-client";
@@ -10,6 +11,8 @@ import { FEATURE_NAMES, LABEL } from "../../lib/schema";
 export interface TrafficOptions {
   drifterUrl: string;
   modelApiUrl: string;
+  /** The traffic job's model API token (MODEL_API_TOKEN); undefined = none sent. */
+  modelApiToken?: string;
   rows: number;
   batchSize: number;
   /** Drifter scenario(s); undefined = the drifter's configured world. */
@@ -69,7 +72,7 @@ export async function postTraffic(rows: Record<string, unknown>[], o: TrafficOpt
       let ok = false;
       for (let attempt = 1; attempt <= o.attempts && !ok; attempt++) {
         try {
-          const res = await f(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rows: batch }), signal: AbortSignal.timeout(30_000) });
+          const res = await f(url, { method: "POST", headers: { "content-type": "application/json", ...bearerHeaders(o.modelApiToken) }, body: JSON.stringify({ rows: batch }), signal: AbortSignal.timeout(30_000) });
           const text = await res.text();
           if (res.ok) {
             const body = JSON.parse(text) as { model_version: string; predictions: { prediction: number }[] };

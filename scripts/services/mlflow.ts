@@ -2,9 +2,10 @@
  * An MLflow tracking server on loopback: Postgres backend store, artifacts proxied by the
  * server (--serve-artifacts) to s3://mlflow in MinIO, as the platform deploys it.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { S3Settings } from "../../lib/s3";
+import { basicAuthIni } from "../../lib/mlflow-auth";
 import { startProcess, waitHealthy, type ManagedProcess } from "./proc";
 import type { PostgresSettings } from "./types";
 
@@ -19,6 +20,8 @@ export interface MlflowOptions {
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
   onStart?: (p: ManagedProcess) => void;
+  /** Run MLflow's basic-auth app as the platform does (auth tables in the same database). */
+  auth?: { adminUsername: string; adminPassword: string; flaskSecretKey: string };
 }
 
 export async function startMlflow(o: MlflowOptions): Promise<{ proc: ManagedProcess; url: string }> {
@@ -28,6 +31,18 @@ export async function startMlflow(o: MlflowOptions): Promise<{ proc: ManagedProc
   // The driver is named: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, and the
   // image (like this venv) ships psycopg2-binary.
   const backend = `postgresql+psycopg2://${encodeURIComponent(pg.user)}@${pg.host}:${pg.port}/${encodeURIComponent(pg.database)}`;
+  let authEnv: Record<string, string> = {};
+  if (o.auth) {
+    const ini = join(o.dir, "basic_auth.ini");
+    writeFileSync(ini, basicAuthIni(backend), { mode: 0o600 });
+    authEnv = {
+      MLFLOW_AUTH_CONFIG_PATH: ini,
+      MLFLOW_AUTH_ADMIN_USERNAME: o.auth.adminUsername,
+      MLFLOW_AUTH_ADMIN_PASSWORD: o.auth.adminPassword,
+      MLFLOW_FLASK_SERVER_SECRET_KEY: o.auth.flaskSecretKey,
+    };
+  }
+  const asAdmin = o.auth ? { authorization: `Basic ${Buffer.from(`${o.auth.adminUsername}:${o.auth.adminPassword}`).toString("base64")}` } : undefined;
   const s3Url = `${o.s3.useSSL ? "https" : "http"}://${o.s3.endPoint}:${o.s3.port}`;
   const proc = startProcess(
     "mlflow",
@@ -41,6 +56,7 @@ export async function startMlflow(o: MlflowOptions): Promise<{ proc: ManagedProc
       "--serve-artifacts",
       "--artifacts-destination", `s3://${o.artifactBucket}`,
       "--allowed-hosts", `127.0.0.1:${o.port},localhost:${o.port}`,
+      ...(o.auth ? ["--app-name", "basic-auth"] : []),
     ],
     {
       env: {
@@ -57,8 +73,9 @@ export async function startMlflow(o: MlflowOptions): Promise<{ proc: ManagedProc
         DO_NOT_TRACK: "true",
         PYTHONUNBUFFERED: "1",
         HOME: o.dir,
+        ...authEnv,
       },
-      logFile: join(o.dir, "..", "mlflow.log"),
+      logFile: join(o.dir, "..", o.auth ? "mlflow-auth.log" : "mlflow.log"),
       cwd: o.dir,
       // uvicorn stops within a second; the `mlflow server` wrapper then spends seconds of CPU
       // tearing down its interpreter, which nothing needs.
@@ -74,7 +91,7 @@ export async function startMlflow(o: MlflowOptions): Promise<{ proc: ManagedProc
     `${url}/health and the default experiment answering 200`,
     async () =>
       (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).ok &&
-      (await fetch(`${url}/api/2.0/mlflow/experiments/get?experiment_id=0`, { signal: AbortSignal.timeout(5000) })).ok,
+      (await fetch(`${url}/api/2.0/mlflow/experiments/get?experiment_id=0`, { headers: asAdmin, signal: AbortSignal.timeout(5000) })).ok,
     o.timeoutMs,
   );
   return { proc, url };

@@ -6,7 +6,8 @@ set -euo pipefail
 
 venv="$DRIFT_LOOP_CACHE/mlflow-$MLFLOW_VERSION"
 marker="$venv/.drift-loop-installed"
-pins=("mlflow==$MLFLOW_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION" "boto3==$BOTO3_VERSION")
+# [auth]: the basic-auth app the platform runs (--app-name basic-auth) needs Flask-WTF.
+pins=("mlflow[auth]==$MLFLOW_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION" "boto3==$BOTO3_VERSION")
 constraints="$DRIFT_LOOP_ROOT/scripts/mlflow-constraints.txt"
 # Every other package is held at the tested version too, unless regenerating that list.
 constrain=(-c "$constraints")
@@ -54,7 +55,7 @@ if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-input --
 fi
 "$venv/bin/python" - "$MLFLOW_VERSION" <<'PY' || die "the virtualenv at $venv does not import mlflow/psycopg2/boto3 at the pinned versions"
 import sys, importlib.metadata as md
-import mlflow, psycopg2, boto3  # noqa: F401
+import mlflow, psycopg2, boto3, flask_wtf  # noqa: F401
 assert md.version("mlflow") == sys.argv[1], md.version("mlflow")
 PY
 printf '%s' "$want" >"$marker"

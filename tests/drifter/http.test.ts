@@ -348,7 +348,7 @@ describe("drifter HTTP API", function () {
     });
 
     it("refuses more concurrent batches than allowed with 503 and Retry-After, and serves again after", async () => {
-      const small = await startInProcess({ DRIFT_SCHEMA: "credit" }, { maxConcurrentBatches: 1 });
+      const small = await startInProcess({ DRIFT_SCHEMA: "credit", DRIFTER_SLOTS: "1" });
       try {
         const first = await fetch(`${small.base}/api/v1/data?rows=1000000&seed=1`);
         assert.equal(first.status, 200);

@@ -5,8 +5,8 @@
  * - Kubernetes: metadata.name is `<resource name>-<8 random hex>` when the program gives
  *   none (the provider's auto-naming), namespaced kinds default to namespace "default",
  *   apiVersion/kind are filled in.
- * - random.RandomPassword: `result` is a random string of the requested length from the
- *   requested character classes.
+ * - random.RandomPassword and RandomString: `result` is a random string of the requested
+ *   length from the requested character classes.
  * - docker.Image: `imageName` echoes the input, `repoDigest` is a fresh digest.
  *
  * `ProviderState` plays the part of the stack state: pass the same one to two runs and
@@ -97,7 +97,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       if (!CLUSTER_SCOPED.has(k8s.kind) && !metadata.namespace) metadata.namespace = "default";
       state = { ...inputs, apiVersion: k8s.apiVersion, kind: k8s.kind, metadata };
       id = metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name;
-    } else if (args.type === "random:index/randomPassword:RandomPassword") {
+    } else if (args.type === "random:index/randomPassword:RandomPassword" || args.type === "random:index/randomString:RandomString") {
       const result = this.state.remember(`result:${key}`, () => randomPasswordLike(inputs));
       state = { ...inputs, result, bcryptHash: `$2a$10$${randomBytes(22).toString("base64")}` };
     } else if (args.type === "docker:index/image:Image") {
@@ -263,6 +263,7 @@ export function cloudConfig(extra: Record<string, string> = {}): PlatformConfig 
       profile: "cloud",
       imageRegistry: "ghcr.io/acme",
       ingressDomain: "ml.example.com",
+      ingressTlsClusterIssuer: "letsencrypt-prod",
       githubRepository: "acme/drift-loop",
       githubDispatchToken: SECRETS.dispatchToken,
       registryUsername: "acme-bot",

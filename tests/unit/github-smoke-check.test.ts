@@ -1,11 +1,18 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { findUrls, formatResults, main, smokeCheck } from "../../components/github/smoke-check";
+import { SMOKE_TOKEN_OUTPUT } from "../../components/github/workflows";
+import { apiTokens } from "../../lib/auth";
+import { createLogger } from "../../lib/logger";
+import { createMetrics } from "../../model-api/src/metrics";
+import { compileModel } from "../../model-api/src/model";
+import { buildServer } from "../../model-api/src/server";
+import { trainedModel } from "../modelapi/fixtures";
 
 const ROOT = resolve(__dirname, "..", "..");
 
@@ -113,6 +120,34 @@ describe("smoke check of the stack outputs' URLs after a deploy", () => {
       assert.match(bad.stderr, /cannot read stack outputs .*expected the JSON of `pulumi stack output --json`/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads its token from a stack output the program really exports", () => {
+    assert.match(readFileSync(join(ROOT, "infra", "index.ts"), "utf8"), new RegExp(`^export const ${SMOKE_TOKEN_OUTPUT} = `, "m"));
+  });
+
+  it("checks that an exposed model API refuses anonymous clients and serves the smoke check's token", async () => {
+    const token = "s".repeat(48);
+    const api = buildServer({ model: compileModel(trainedModel(500)), log: createLogger("test", "silent"), metrics: createMetrics({ defaultMetrics: false }), bodyLimit: 65536, maxBatchRows: 10, tokens: apiTokens({ smoke: token }) });
+    await api.app.listen({ port: 0, host: "127.0.0.1" });
+    try {
+      const url = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+      const ok = await smokeCheck({ modelApi: url }, { modelApiToken: token, attempts: 1 });
+      assert.deepEqual(ok.map((r) => [r.output, r.status]), [["modelApi", "ok"], ["modelApi /model without a token", "ok"], ["modelApi /model with the smoke token", "ok"]]);
+      const wrong = await smokeCheck({ modelApi: url }, { modelApiToken: "x".repeat(48), attempts: 1 });
+      assert.equal(wrong[2]!.status, "failed");
+      assert.match(wrong[2]!.detail, /401: the token is refused/);
+      // A model API that answers anyone fails the check.
+      const open = buildServer({ model: compileModel(trainedModel(500)), log: createLogger("test", "silent"), metrics: createMetrics({ defaultMetrics: false }), bodyLimit: 65536, maxBatchRows: 10 });
+      await open.app.listen({ port: 0, host: "127.0.0.1" });
+      const openUrl = `http://127.0.0.1:${(open.app.server.address() as AddressInfo).port}`;
+      const anyone = await smokeCheck({ modelApi: openUrl }, { attempts: 1 });
+      await open.app.close();
+      assert.equal(anyone[1]!.status, "failed");
+      assert.match(anyone[1]!.detail, /answers without a token/);
+    } finally {
+      await api.app.close();
     }
   });
 });

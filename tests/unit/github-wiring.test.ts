@@ -26,6 +26,7 @@ const cloudGithub = {
   registryUsername: "acme-bot",
   registryToken: "ghcr-token",
   ingressDomain: "ml.example.com",
+  ingressTlsClusterIssuer: "letsencrypt-prod",
   githubRepository: "acme/drift-loop",
   githubBranch: "main",
   githubDispatchToken: "dispatch-token",

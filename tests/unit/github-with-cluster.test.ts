@@ -15,7 +15,12 @@ const outputs = {
   minioEndpoint: "http://minio-0b7d44aa.drift-loop.svc.cluster.local:9000",
   drifterUrl: "http://drifter-91c0ffee.drift-loop.svc.cluster.local:8000",
   minioRootUser: "drift-loop-admin",
-  minioRootPassword: "s3cr3t-Passw0rd",
+  minioRootPassword: "r00t-Passw0rd",
+  trainerS3AccessKey: "trainer",
+  trainerS3SecretKey: "s3cr3t-Passw0rd",
+  trainerMlflowUsername: "trainer",
+  trainerMlflowPassword: "mlfl0w-Passw0rd",
+  trainerDrifterToken: "dr1fter-T0ken",
 };
 
 describe("running the retrain on a runner with the cluster's services port-forwarded", () => {
@@ -36,7 +41,7 @@ describe("running the retrain on a runner with the cluster's services port-forwa
     const { drifterUrl: _d, ...noDrifter } = outputs;
     assert.throws(() => tunnelsFor(noDrifter), /stack output drifterUrl is missing/);
     assert.throws(() => tunnelsFor({ ...outputs, mlflowUrl: "http://mlflow.example.com" }), /mlflowUrl="http:\/\/mlflow.example.com" is not an in-cluster Service URL/);
-    assert.throws(() => clusterEnv({ ...outputs, minioRootPassword: "[secret]" }, { mlflow: 1, minio: 2, drifter: 3 }), /pass --show-secrets/);
+    assert.throws(() => clusterEnv({ ...outputs, trainerS3SecretKey: "[secret]" }, { mlflow: 1, minio: 2, drifter: 3 }), /pass --show-secrets/);
   });
 
   it("reads the local port from kubectl port-forward's output", () => {
@@ -45,16 +50,21 @@ describe("running the retrain on a runner with the cluster's services port-forwa
     assert.equal(forwardedPort("Handling connection for 41234"), undefined);
   });
 
-  it("points the workload env vars at the forwarded ports with the MinIO root credentials", () => {
-    assert.deepEqual(clusterEnv(outputs, { mlflow: 41001, minio: 41002, drifter: 41003 }), {
+  it("points the workload env vars at the forwarded ports with the trainer's own credentials, never the root user", () => {
+    const env = clusterEnv(outputs, { mlflow: 41001, minio: 41002, drifter: 41003 });
+    assert.deepEqual(env, {
       [ENV.mlflowTrackingUri]: "http://127.0.0.1:41001",
       [ENV.s3Endpoint]: "127.0.0.1",
       [ENV.s3Port]: "41002",
       [ENV.s3UseSsl]: "false",
-      [ENV.s3AccessKey]: "drift-loop-admin",
+      [ENV.s3AccessKey]: "trainer",
       [ENV.s3SecretKey]: "s3cr3t-Passw0rd",
+      [ENV.mlflowTrackingUsername]: "trainer",
+      [ENV.mlflowTrackingPassword]: "mlfl0w-Passw0rd",
       [ENV.drifterUrl]: "http://127.0.0.1:41003",
+      [ENV.drifterToken]: "dr1fter-T0ken",
     });
+    assert.ok(!Object.values(env).includes(outputs.minioRootPassword));
   });
 
   it("refuses bad input with exit 2 before starting anything, and masks the credentials first in Actions", function () {
@@ -67,10 +77,10 @@ describe("running the retrain on a runner with the cluster's services port-forwa
     const notJson = run(["--", "true"], "Current stack is dev");
     assert.equal(notJson.status, 2);
     assert.match(notJson.stderr, /cannot use the stack outputs on stdin/);
-    const secret = run(["--", "true"], JSON.stringify({ ...outputs, minioRootPassword: "[secret]" }), { GITHUB_ACTIONS: "true" });
+    const secret = run(["--", "true"], JSON.stringify({ ...outputs, trainerS3SecretKey: "[secret]" }), { GITHUB_ACTIONS: "true" });
     assert.equal(secret.status, 2);
     assert.match(secret.stderr, /pass --show-secrets/);
     const lines = run(["--", "true"], JSON.stringify({ ...outputs, mlflowUrl: "nope" }), { GITHUB_ACTIONS: "true" }).stdout.split("\n");
-    assert.deepEqual(lines.slice(0, 2), ["::add-mask::drift-loop-admin", "::add-mask::s3cr3t-Passw0rd"]);
+    assert.deepEqual(lines.slice(0, 5), ["::add-mask::trainer", "::add-mask::s3cr3t-Passw0rd", "::add-mask::trainer", "::add-mask::mlfl0w-Passw0rd", "::add-mask::dr1fter-T0ken"]);
   });
 });

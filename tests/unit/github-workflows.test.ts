@@ -231,6 +231,10 @@ describe("GitHub workflows generated from TypeScript", () => {
       assert.equal(loginStep.if, "vars.REGISTRY_SERVER != ''", "no registry login for Minikube stacks");
       const smokeStep = job.steps[smoke];
       assert.ok(!isUsesStep(smokeStep) && /pulumi stack output --json --stack "\$\{STACK\}"/.test(smokeStep.run) && /smoke-check\.ts/.test(smokeStep.run));
+      // Its own model API token, masked before the check can print anything.
+      const lines = smokeStep.run.split("\n");
+      const read = lines.findIndex((l: string) => /--show-secrets --stack "\$\{STACK\}" smokeModelApiToken/.test(l));
+      assert.ok(read >= 0 && /::add-mask::\$\{token\}/.test(lines[read + 1]!) && /MODEL_API_TOKEN="\$\{token\}" npx tsx .*smoke-check\.ts/.test(lines[read + 2]!), smokeStep.run);
     });
 
     it("writes the kubeconfig with owner-only permissions outside the workspace", () => {

@@ -113,7 +113,7 @@ describe("stack config", () => {
     });
 
     it("gives cloud pushed images, the default StorageClass, bigger sizes and ingress", () => {
-      const cfg = parseConfig(objectSource({ profile: "cloud", imageRegistry: "ghcr.io/acme", ingressDomain: "ml.example.com" }));
+      const cfg = parseConfig(objectSource({ profile: "cloud", imageRegistry: "ghcr.io/acme", ingressDomain: "ml.example.com", ingressTlsSecret: "wildcard-tls" }));
       assert.equal(cfg.storageClass, "");
       assert.equal(cfg.images.push, true);
       assert.equal(cfg.ingress.enabled, true);

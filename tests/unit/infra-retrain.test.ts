@@ -46,7 +46,7 @@ describe("retraining as a stack update", () => {
 
   it("switches from the platform model-api image to a retrained tag the same way, for the cloud profile too", async () => {
     const state = new ProviderState();
-    const cloud = { profile: "cloud", imageRegistry: "ghcr.io/acme", ingressDomain: "ml.example.com" };
+    const cloud = { profile: "cloud", imageRegistry: "ghcr.io/acme", ingressDomain: "ml.example.com", ingressTlsClusterIssuer: "letsencrypt-prod" };
     const first = await run(state, { ...cloud, buildImages: "false" });
     const retrained = await run(state, { ...cloud, buildImages: "false", modelImageTag: "20261122-0815-abc1234" });
     assert.deepEqual(Object.keys(changes(first, retrained)), ["kubernetes:apps/v1:Deployment::model-api-deploy"]);

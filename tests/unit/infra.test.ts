@@ -29,13 +29,21 @@ const EXPECTED: Record<"minikube" | "cloud", Record<string, number>> = {
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 7,
     "kubernetes:core/v1:ServiceAccount": 7,
     "kubernetes:core/v1:Service": 5,
-    "kubernetes:core/v1:Secret": 2,
-    "kubernetes:core/v1:ConfigMap": 1,
+    // Postgres, MinIO root, 4 MinIO workload users, MLflow admin, 2 MLflow workload users,
+    // the drifter's and the model API's client tokens.
+    "kubernetes:core/v1:Secret": 11,
+    // the drifter's settings, MLflow's auth app config
+    "kubernetes:core/v1:ConfigMap": 2,
     "kubernetes:apps/v1:Deployment": 3,
     "kubernetes:apps/v1:StatefulSet": 2,
-    "kubernetes:batch/v1:Job": 1,
+    // MinIO's init Job, the MLflow users Job
+    "kubernetes:batch/v1:Job": 2,
     "kubernetes:batch/v1:CronJob": 2,
-    "random:index/randomPassword:RandomPassword": 3,
+    // Postgres, MinIO root user and password, 4 MinIO users, MLflow admin, Flask key and
+    // 2 users, 4 drifter and 3 model API client tokens
+    "random:index/randomPassword:RandomPassword": 18,
+    // the MLflow admin's id
+    "random:index/randomString:RandomString": 1,
     "docker:index/image:Image": 5,
     "drift-loop:namespace:Namespace": 1,
     "drift-loop:images:Images": 1,
@@ -50,10 +58,11 @@ const EXPECTED: Record<"minikube" | "cloud", Record<string, number>> = {
 };
 EXPECTED.cloud = {
   ...EXPECTED.minikube,
-  // + the GitHub egress policy of the drift job, + the dispatch token Secret, + 4 Ingresses
+  // + the GitHub egress policy of the drift job, + the dispatch token Secret, + MLflow's
+  // Ingress (the drifter, model API and MinIO console are exposed only when the stack says so)
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": 8,
-  "kubernetes:core/v1:Secret": 3,
-  "kubernetes:networking.k8s.io/v1:Ingress": 4,
+  "kubernetes:core/v1:Secret": 12,
+  "kubernetes:networking.k8s.io/v1:Ingress": 1,
 };
 
 function countTypes(run: Run): Record<string, number> {
@@ -187,8 +196,13 @@ for (const profile of ["minikube", "cloud"] as const) {
       assert.equal(workloadBehind(ms, minio).podLabels["app.kubernetes.io/name"], "minio");
       assert.ok(minio.spec.ports.some((p: any) => String(p.port) === env[ENV.s3Port].value), "S3_PORT is not a port of the MinIO Service");
       assert.equal(env[ENV.s3Port].value, String(PORTS.minio));
+      // Its own MinIO user, MLflow user and drifter token; never the root user.
       const minioSecret = byKind(ms, "Secret").find((s) => s.metadata.name === env[ENV.s3AccessKey].valueFrom.secretKeyRef.name)!;
-      assert.equal(workloadBehind(ms, minio).podSpec.containers[0].env.find((e: any) => e.name === "MINIO_ROOT_USER").valueFrom.secretKeyRef.name, minioSecret.metadata.name);
+      assert.equal(minioSecret.stringData[env[ENV.s3AccessKey].valueFrom.secretKeyRef.key], "drift-job");
+      assert.notEqual(workloadBehind(ms, minio).podSpec.containers[0].env.find((e: any) => e.name === "MINIO_ROOT_USER").valueFrom.secretKeyRef.name, minioSecret.metadata.name);
+      assert.equal(env[ENV.mlflowTrackingUsername].value, "drift-job");
+      assert.equal(byKind(ms, "Secret").find((s) => s.metadata.name === env[ENV.mlflowTrackingPassword].valueFrom.secretKeyRef.name)!.stringData.username, "drift-job");
+      assert.equal(env[ENV.drifterToken].valueFrom.secretKeyRef.key, "drift-job");
       assertAllowed(ms, drift, minio, PORTS.minio);
 
       for (const [name, part, port] of [
@@ -263,7 +277,11 @@ for (const profile of ["minikube", "cloud"] as const) {
       const minio = serviceForHost(ms, s3.hostname);
       assert.equal(Number(s3.port), PORTS.minio);
       assertAllowed(ms, mlflow, minio, PORTS.minio);
-      assert.equal(env.AWS_SECRET_ACCESS_KEY.valueFrom.secretKeyRef.name, envOf(workloadBehind(ms, minio)).MINIO_ROOT_PASSWORD.valueFrom.secretKeyRef.name);
+      // MLflow's own MinIO user, not root.
+      const s3Secret = byKind(ms, "Secret").find((s) => s.metadata.name === env.AWS_ACCESS_KEY_ID.valueFrom.secretKeyRef.name)!;
+      assert.equal(s3Secret.stringData[env.AWS_ACCESS_KEY_ID.valueFrom.secretKeyRef.key], "mlflow");
+      assert.equal(env.AWS_SECRET_ACCESS_KEY.valueFrom.secretKeyRef.name, s3Secret.metadata.name);
+      assert.notEqual(env.AWS_SECRET_ACCESS_KEY.valueFrom.secretKeyRef.name, envOf(workloadBehind(ms, minio)).MINIO_ROOT_PASSWORD.valueFrom.secretKeyRef.name);
 
       const args: string[] = containersOf(mlflow)[0]!.args;
       const arg = (flag: string) => args[args.indexOf(flag) + 1];
@@ -271,6 +289,7 @@ for (const profile of ["minikube", "cloud"] as const) {
       assert.ok(args.includes("--serve-artifacts"));
       assert.equal(arg("--artifacts-destination"), "s3://mlflow");
       assert.equal(arg("--allowed-hosts"), "$(MLFLOW_SERVER_ALLOWED_HOSTS)");
+      assert.equal(arg("--app-name"), "basic-auth", "MLflow's own login");
       const hosts = (env.MLFLOW_SERVER_ALLOWED_HOSTS.value as string).split(",");
       const svcHost = new URL(run.outputs.mlflow.url).hostname;
       for (const h of [svcHost, `${svcHost}:${PORTS.mlflow}`, "localhost", `localhost:${PORTS.mlflow}`]) assert.ok(hosts.includes(h), `--allowed-hosts lacks ${h}`);
@@ -400,8 +419,10 @@ for (const profile of ["minikube", "cloud"] as const) {
         assert.match(o.modelApi.external, /port-forward svc\/model-api-svc-[0-9a-f]{8} 8080:8080/);
         assert.match(o.drifter.external, /port-forward svc\/drifter-svc-[0-9a-f]{8} 8000:8000/);
       } else {
-        assert.equal(o.mlflow.external, "http://mlflow.ml.example.com");
-        assert.equal(o.minio.console, "http://minio.ml.example.com");
+        assert.equal(o.mlflow.external, "https://mlflow.ml.example.com");
+        // Exposed only when the stack says so (exposeMinioConsole, exposeDrifter, exposeModelApi).
+        assert.match(o.minio.console, /port-forward svc\/minio-svc-[0-9a-f]{8} 9001:9001/);
+        assert.match(o.modelApi.external, /port-forward svc\/model-api-svc-[0-9a-f]{8} 8080:8080/);
       }
       assert.equal(o.modelImage, run.outputs.images.modelApi);
       assert.equal(o.modelImageTag, o.modelImage.split(":").pop());
@@ -415,7 +436,7 @@ for (const profile of ["minikube", "cloud"] as const) {
 
     it("keeps every generated password and configured secret out of plain objects, env literals and plain outputs", () => {
       const secrets = run.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.state.result as string);
-      assert.equal(secrets.length, 3);
+      assert.equal(secrets.length, 18);
       for (const s of secrets) assert.ok(s.length >= 20);
       const configured = Object.values(SECRETS);
       const haystack = JSON.stringify({
@@ -453,27 +474,6 @@ for (const profile of ["minikube", "cloud"] as const) {
     });
 
     if (profile === "cloud") {
-      it("exposes MLflow, the MinIO console, drifter and model API through Ingresses the NetworkPolicies admit", () => {
-        const ingresses = byKind(ms, "Ingress");
-        const hosts = ingresses.map((i) => i.spec.rules[0].host).sort();
-        assert.deepEqual(hosts, ["drifter.ml.example.com", "minio.ml.example.com", "mlflow.ml.example.com", "model-api.ml.example.com"]);
-        for (const ing of ingresses) {
-          const backend = ing.spec.rules[0].http.paths[0].backend.service;
-          const svc = byKind(ms, "Service").find((s) => s.metadata.name === backend.name);
-          assert.ok(svc, `${ing.metadata.name} routes to an undeclared Service`);
-          assert.ok(svc.spec.ports.some((p: any) => p.port === backend.port.number));
-          const server = workloadBehind(ms, svc);
-          const admitted = byKind(ms, "NetworkPolicy").some(
-            (p) =>
-              selects(p.spec.podSelector?.matchLabels, server.podLabels) &&
-              (p.spec.ingress ?? []).some(
-                (r: any) => r.from.some((f: any) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "ingress-nginx") && r.ports.some((pt: any) => pt.port === backend.port.number),
-              ),
-          );
-          assert.ok(admitted, `the ingress controller may not reach ${svc.metadata.name}`);
-        }
-      });
-
       it("pushes the built images to the configured registry with the registry token", () => {
         const images = run.resources.filter((r) => r.type === "docker:index/image:Image");
         for (const img of images) {

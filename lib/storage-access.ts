@@ -1,0 +1,71 @@
+/**
+ * Who may do what in MinIO: one user per workload, each with one policy that allows only
+ * what the workload does. The MinIO init Job (drifter/src/seed-cli.ts) creates the users
+ * and policies as root; the Pulumi program gives each workload its own user's keys
+ * (components/minio) and only MinIO and the init Job the root user.
+ *
+ *   model-api  writes request logs:                          requests/*
+ *   drift-job  reads request logs and the reference,         requests/*, datasets/reference/*
+ *              writes reports and its cooldown state:        reports/* (KEYS.retrainState is in it)
+ *   trainer    reads and writes the reference (and archive): datasets/reference/*; its MLflow
+ *              artifacts go through MLflow's artifact proxy (MLflow's own user below)
+ *   mlflow     its artifact store:                           mlflow/*
+ */
+import { BUCKETS } from "./contract";
+import { ConfigError } from "./env";
+import { MinioAdmin, type PolicyDocument } from "./minio-admin";
+import type { S3Settings } from "./s3";
+
+export type S3User = "model-api" | "drift-job" | "trainer" | "mlflow";
+
+/** The reference datasets' prefix in BUCKETS.datasets (KEYS.reference and its archive). */
+export const REFERENCE_PREFIX = "reference/";
+
+const obj = (bucket: string, prefix = "") => `arn:aws:s3:::${bucket}/${prefix}*`;
+const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
+
+function policy(...statements: PolicyDocument["Statement"]): PolicyDocument {
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Each workload user's policy. The policy is named after the user (`drift-loop-<user>`). */
+export const S3_POLICIES: Readonly<Record<S3User, PolicyDocument>> = {
+  "model-api": policy({ Effect: "Allow", Action: ["s3:PutObject"], Resource: [obj(BUCKETS.requests)] }),
+  "drift-job": policy(
+    { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(BUCKETS.requests)] },
+    { Effect: "Allow", Action: ["s3:GetObject"], Resource: [obj(BUCKETS.requests), obj(BUCKETS.datasets, REFERENCE_PREFIX)] },
+    { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [obj(BUCKETS.reports)] },
+  ),
+  trainer: policy(
+    // HEAD bucket (the trainer's ensureBucket) needs s3:ListBucket on the bucket.
+    { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(BUCKETS.datasets)] },
+    { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [obj(BUCKETS.datasets, REFERENCE_PREFIX)] },
+  ),
+  mlflow: policy(
+    { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [bucketArn(BUCKETS.mlflow)] },
+    { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [obj(BUCKETS.mlflow)] },
+  ),
+};
+
+export const S3_USERS = Object.keys(S3_POLICIES) as S3User[];
+
+export const policyName = (user: S3User) => `drift-loop-${user}`;
+
+/** The init Job's variable with a user's secret key (the access key is the user's name). */
+export const userSecretEnv = (user: S3User) => `S3_USER_${user.toUpperCase().replace(/-/g, "_")}_SECRET_KEY`;
+
+/** MinIO's length limits of a secret key. */
+export const SECRET_KEY_LENGTH = { min: 8, max: 40 } as const;
+
+/** Creates or updates each given workload user with its secret key and its one policy (idempotent). */
+export async function ensureUsers(root: S3Settings, users: Partial<Record<S3User, string>>): Promise<void> {
+  const admin = new MinioAdmin(root);
+  for (const [user, secretKey] of Object.entries(users) as [S3User, string][]) {
+    if (secretKey.length < SECRET_KEY_LENGTH.min || secretKey.length > SECRET_KEY_LENGTH.max) {
+      throw new ConfigError(`${userSecretEnv(user)} is ${secretKey.length} characters; allowed: ${SECRET_KEY_LENGTH.min}..${SECRET_KEY_LENGTH.max} (MinIO's limits)`);
+    }
+    await admin.setPolicy(policyName(user), S3_POLICIES[user]);
+    await admin.setUser(user, secretKey);
+    await admin.attachPolicy(user, policyName(user));
+  }
+}
