@@ -23,6 +23,7 @@ import {
 import { SCENARIOS, SCHEMAS, parseScenarios } from "../drifter/src/scenarios";
 import { parseDecimalInteger, parseDecimalNumber } from "../lib/numbers";
 import { MIN_SAMPLE_SIZE } from "../lib/contract";
+import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../lib/github-repository";
 import type { DriftCheckSettings, TrafficSettings } from "../components/drift-monitor";
 
 /** The config namespace (the project name in Pulumi.yaml). */
@@ -209,7 +210,6 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const REPO = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
 // An image reference with an explicit tag or digest: [registry/]path:tag or ...@sha256:hex.
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 const REGISTRY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
@@ -369,7 +369,10 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     problems.push(`${key("ingressDomain")} is required when ingress is on (${key("ingressEnabled")}=true, the ${profileName} profile's default is ${profile.ingressEnabled}); allowed: a DNS domain such as ml.example.com, or set ${key("ingressEnabled")}=false`);
   }
 
-  const githubRepository = matching("githubRepository", REPO, "owner/name of a GitHub repository, or empty to switch the pipeline off", undefined, true);
+  const githubRepository = str("githubRepository");
+  if (githubRepository !== "" && !parseGithubRepository(githubRepository)?.owner) {
+    problems.push(`${key("githubRepository")}=${JSON.stringify(githubRepository)} is not valid; allowed: owner/name of a GitHub repository (${GITHUB_REPOSITORY_RULE}), or empty to switch the pipeline off`);
+  }
   const githubApiUrl = str("githubApiUrl");
   try {
     const u = new URL(githubApiUrl);

@@ -5,6 +5,7 @@
  */
 import { ENV } from "../../lib/contract";
 import { ConfigError, enumEnv, floatEnv, intEnv, optionalStringEnv, urlEnv } from "../../lib/env";
+import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
 import { type S3Settings, s3SettingsFromEnv } from "../../lib/s3";
 import { LABEL, PREDICTION, PROBABILITY } from "../../lib/schema";
 import { UsageError, type AnalysisSettings } from "./analyze";
@@ -76,9 +77,9 @@ export function jobConfigFromEnv(env: Env = process.env): JobConfig {
   if (token || repository) {
     if (!token) throw new ConfigError(`${ENV.githubRepository} is set but ${ENV.githubToken} is not; set both to send retrain events, or neither`);
     if (!repository) throw new ConfigError(`${ENV.githubToken} is set but ${ENV.githubRepository} is not; expected owner/repo`);
-    const m = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(repository);
-    if (!m) throw new ConfigError(`${ENV.githubRepository}=${JSON.stringify(repository)} is not owner/repo (e.g. acme/drift-loop)`);
-    github = { token, owner: m[1], repo: m[2], apiUrl: urlEnv(env, ENV.githubApiUrl, "https://api.github.com") };
+    const r = parseGithubRepository(repository);
+    if (!r?.owner) throw new ConfigError(`${ENV.githubRepository}=${JSON.stringify(repository)} is not owner/repo (e.g. acme/drift-loop; ${GITHUB_REPOSITORY_RULE})`);
+    github = { token, owner: r.owner, repo: r.name, apiUrl: urlEnv(env, ENV.githubApiUrl, "https://api.github.com") };
   }
   const windowEndText = optionalStringEnv(env, ENV.driftWindowEnd);
   let windowEnd: Date | undefined;
