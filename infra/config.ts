@@ -176,7 +176,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   requestLogFlushSeconds: { type: "integer", default: 60, min: 1, max: 3600, env: ENV.requestLogFlushSeconds },
   githubRepository: { type: "string", default: "", env: ENV.githubRepository },
   githubBranch: { type: "string", default: "main" },
-  githubApiUrl: { type: "string", default: "https://api.github.com" },
+  githubApiUrl: { type: "string", default: "https://api.github.com", env: ENV.githubApiUrl },
   githubDispatchToken: { type: "string", secret: true },
   pipelineKubeconfig: { type: "string", secret: true },
   pulumiConfigPassphrase: { type: "string", secret: true },
