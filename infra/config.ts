@@ -5,7 +5,10 @@
  * tests can build configs without a Pulumi engine; `readConfig` is the thin adapter that
  * reads `drift-loop:*` keys from the stack. Every key is declared with its type, default and
  * description in Pulumi.yaml; keys a profile decides (stacks/profiles.ts) have no default
- * there and take the profile's value when unset.
+ * there and take the profile's value when unset. CONFIG_KEYS below holds each key's type,
+ * default and allowed values; the drift check's keys are lib/settings.ts's entries, the
+ * ones the drift job checks its environment against. docs/configuration.md is generated
+ * from CONFIG_KEYS and Pulumi.yaml (npm run docs:config).
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -21,8 +24,9 @@ import {
   type Size,
 } from "../stacks/profiles";
 import { SCENARIOS, SCHEMAS, parseScenarios } from "../drifter/src/scenarios";
-import { parseDecimalInteger, parseDecimalNumber } from "../lib/numbers";
-import { MIN_SAMPLE_SIZE } from "../lib/contract";
+import { ENV } from "../lib/contract";
+import { DRIFT_SETTINGS, readNumberSetting, type NumberSetting } from "../lib/settings";
+import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../lib/github-repository";
 import type { DriftCheckSettings, TrafficSettings } from "../components/drift-monitor";
 import type { IngressTls } from "../components/shared/network";
 
@@ -32,8 +36,8 @@ export const CONFIG_NAMESPACE = "drift-loop";
 /** Drift scenarios and tables the drifter understands: its own lists, not a copy. */
 export const DRIFT_SCENARIOS = SCENARIOS;
 export const DRIFT_SCHEMAS = SCHEMAS;
-export const CURRENT_SOURCES = ["requests", "drifter"] as const;
-export const STATTESTS = ["auto", "ks", "chisquare", "z", "wasserstein", "psi", "kl_div", "jensenshannon", "hellinger"] as const;
+export const CURRENT_SOURCES = DRIFT_SETTINGS.driftCurrentSource.allowed;
+export const STATTESTS = DRIFT_SETTINGS.driftStattest.allowed;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 
 export interface GithubConfig {
@@ -111,27 +115,35 @@ export interface PlatformConfig {
   github: GithubConfig;
 }
 
-/** One key's declaration: used by the parser, the docs test and Pulumi.yaml. */
+/** One key's declaration: used by the parser, the docs (docs/configuration.md) and the Pulumi.yaml test. */
 export interface KeyInfo {
   type: "string" | "integer" | "boolean" | "number";
   /** Default when no profile decides it; undefined = profile default or none. */
   default?: string | number | boolean;
   profileDefault?: boolean;
   secret?: boolean;
+  /** Bounds of an integer or number key (minExclusive: the minimum itself is not allowed). */
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  /** The values a string key allows, when it is a fixed list. */
+  allowed?: readonly string[];
+  /** The environment variable a workload reads this key from, when it is passed on as one. */
+  env?: string;
 }
 
 /** Every key the program reads. Pulumi.yaml must declare exactly these (a unit test checks). */
 export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
-  profile: { type: "string", default: "minikube" },
+  profile: { type: "string", default: "minikube", allowed: PROFILE_NAMES },
   namespace: { type: "string", default: "drift-loop" },
-  logLevel: { type: "string", default: "info" },
-  serviceType: { type: "string", profileDefault: true },
+  logLevel: { type: "string", default: "info", allowed: LOG_LEVELS, env: ENV.logLevel },
+  serviceType: { type: "string", profileDefault: true, allowed: SERVICE_TYPES },
   storageClass: { type: "string", profileDefault: true },
-  size: { type: "string", profileDefault: true },
+  size: { type: "string", profileDefault: true, allowed: SIZES },
   postgresStorage: { type: "string", profileDefault: true },
   minioStorage: { type: "string", profileDefault: true },
   imageRegistry: { type: "string", profileDefault: true },
-  imagePullPolicy: { type: "string", profileDefault: true },
+  imagePullPolicy: { type: "string", profileDefault: true, allowed: PULL_POLICIES },
   buildImages: { type: "boolean", profileDefault: true },
   pushImages: { type: "boolean", profileDefault: true },
   imageTag: { type: "string", default: "0.1.0" },
@@ -151,35 +163,35 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   exposeModelApi: { type: "boolean", default: false },
   exposeMinioConsole: { type: "boolean", default: false },
   mlflowAllowedHosts: { type: "string", default: "" },
-  drifterReplicas: { type: "integer", profileDefault: true },
-  modelApiReplicas: { type: "integer", profileDefault: true },
-  driftProb: { type: "number", default: 0.5 },
-  driftRows: { type: "integer", default: 1000 },
-  driftCols: { type: "integer", default: 12 },
-  driftScenario: { type: "string", default: "none" },
-  driftMagnitude: { type: "number", default: 0.5 },
-  driftSchema: { type: "string", default: "credit" },
+  drifterReplicas: { type: "integer", profileDefault: true, min: 1, max: 20 },
+  modelApiReplicas: { type: "integer", profileDefault: true, min: 1, max: 20 },
+  driftProb: { type: "number", default: 0.5, min: 0, max: 1, env: ENV.driftProb },
+  driftRows: { type: "integer", default: 1000, min: 100, max: 10000, env: ENV.driftRows },
+  driftCols: { type: "integer", default: 12, min: 2, max: 30, env: ENV.driftCols },
+  driftScenario: { type: "string", default: "none", env: ENV.driftScenario },
+  driftMagnitude: { type: "number", default: 0.5, min: 0, max: 1, env: ENV.driftMagnitude },
+  driftSchema: { type: "string", default: "credit", allowed: DRIFT_SCHEMAS, env: ENV.driftSchema },
   driftSchedule: { type: "string", default: "0 * * * *" },
-  driftWindowMinutes: { type: "integer", default: 60 },
-  driftCurrentSource: { type: "string", default: "requests" },
-  driftStattest: { type: "string", default: "auto" },
-  driftThreshold: { type: "number" },
-  driftShare: { type: "number", default: 0.5 },
-  driftMinSampleSize: { type: "integer", default: MIN_SAMPLE_SIZE.default },
-  driftJobDeadlineSeconds: { type: "integer", default: 900 },
-  retrainPsiThreshold: { type: "number", default: 0.2 },
-  retrainDriftedShare: { type: "number", default: 0.3 },
-  retrainCooldownMinutes: { type: "integer", default: 360 },
+  driftWindowMinutes: DRIFT_SETTINGS.driftWindowMinutes,
+  driftCurrentSource: DRIFT_SETTINGS.driftCurrentSource,
+  driftStattest: DRIFT_SETTINGS.driftStattest,
+  driftThreshold: DRIFT_SETTINGS.driftThreshold,
+  driftShare: DRIFT_SETTINGS.driftShare,
+  driftMinSampleSize: DRIFT_SETTINGS.driftMinSampleSize,
+  driftJobDeadlineSeconds: { type: "integer", default: 900, min: 60, max: 86400 },
+  retrainPsiThreshold: DRIFT_SETTINGS.retrainPsiThreshold,
+  retrainDriftedShare: DRIFT_SETTINGS.retrainDriftedShare,
+  retrainCooldownMinutes: DRIFT_SETTINGS.retrainCooldownMinutes,
   trafficSchedule: { type: "string", default: "*/5 * * * *" },
-  trafficRows: { type: "integer", default: 500 },
-  trafficBatchSize: { type: "integer", default: 100 },
-  trafficScenario: { type: "string", default: "none" },
-  trafficDeadlineSeconds: { type: "integer", default: 240 },
-  requestLogFlushRows: { type: "integer", default: 500 },
-  requestLogFlushSeconds: { type: "integer", default: 60 },
-  githubRepository: { type: "string", default: "" },
+  trafficRows: { type: "integer", default: 500, min: 1, max: 100000, env: ENV.trafficRows },
+  trafficBatchSize: { type: "integer", default: 100, min: 1, max: 1000, env: ENV.trafficBatchSize },
+  trafficScenario: { type: "string", default: "none", env: ENV.trafficScenario },
+  trafficDeadlineSeconds: { type: "integer", default: 240, min: 30, max: 86400 },
+  requestLogFlushRows: { type: "integer", default: 500, min: 1, max: 100000, env: ENV.requestLogFlushRows },
+  requestLogFlushSeconds: { type: "integer", default: 60, min: 1, max: 3600, env: ENV.requestLogFlushSeconds },
+  githubRepository: { type: "string", default: "", env: ENV.githubRepository },
   githubBranch: { type: "string", default: "main" },
-  githubApiUrl: { type: "string", default: "https://api.github.com" },
+  githubApiUrl: { type: "string", default: "https://api.github.com", env: ENV.githubApiUrl },
   githubDispatchToken: { type: "string", secret: true },
   pipelineKubeconfig: { type: "string", secret: true },
   pulumiConfigPassphrase: { type: "string", secret: true },
@@ -224,7 +236,6 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const REPO = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
 // An image reference with an explicit tag or digest: [registry/]path:tag or ...@sha256:hex.
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 const REGISTRY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
@@ -296,6 +307,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     return d !== undefined ? String(d) : (fallback ?? "");
   };
   const oneOf = <T extends string>(k: string, allowed: readonly T[], fallback?: T): T => {
+    if (info(k).allowed !== allowed) throw new Error(`internal: CONFIG_KEYS.${k}.allowed is not the list the parser checks`);
     const v = str(k, fallback);
     if (!(allowed as readonly string[]).includes(v)) {
       problems.push(`${key(k)}=${JSON.stringify(v)} is not allowed; allowed: ${allowed.join(", ")}`);
@@ -303,31 +315,22 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     }
     return v as T;
   };
-  const int = (k: string, min: number, max: number, fallback?: number): number => {
+  /** An integer or number key, checked against its CONFIG_KEYS bounds (lib/settings.ts's rule and message). */
+  const bounded = (k: string, fallback?: number): number => {
+    const i = info(k);
+    if ((i.type !== "integer" && i.type !== "number") || i.min === undefined || i.max === undefined) throw new Error(`internal: CONFIG_KEYS.${k} has no bounds`);
     const raw = src.get(k);
-    const d = info(k).default;
-    if (raw === undefined) return typeof d === "number" ? d : (fallback as number);
-    const n = parseDecimalInteger(raw.trim());
-    if (n === undefined) {
-      problems.push(`${key(k)}=${JSON.stringify(raw)} is not an integer in decimal digits; allowed: ${min}..${max}`);
-      return min;
+    if (raw === undefined) return typeof i.default === "number" ? i.default : (fallback as number);
+    const r = readNumberSetting(i as NumberSetting, key(k), raw.trim());
+    if (!r.ok) {
+      problems.push(r.problem);
+      return i.min;
     }
-    if (n < min || n > max) problems.push(`${key(k)}=${n} is out of range; allowed: ${min}..${max}`);
-    return n;
+    return r.value;
   };
-  const num = (k: string, min: number, max: number): number => {
-    const raw = src.get(k);
-    const d = info(k).default;
-    if (raw === undefined) return d as number;
-    const n = parseDecimalNumber(raw.trim());
-    if (n === undefined) {
-      problems.push(`${key(k)}=${JSON.stringify(raw)} is not a number in decimal notation; allowed: ${min}..${max}`);
-      return min;
-    }
-    if (n < min || n > max) problems.push(`${key(k)}=${n} is out of range; allowed: ${min}..${max}`);
-    return n;
-  };
-  const optNum = (k: string, min: number, max: number): number | undefined => (src.get(k) === undefined ? undefined : num(k, min, max));
+  const int = (k: string, fallback?: number): number => bounded(k, fallback);
+  const num = (k: string): number => bounded(k);
+  const optNum = (k: string): number | undefined => (src.get(k) === undefined ? undefined : num(k));
   const boolKey = (k: string, fallback: boolean): boolean => {
     const raw = src.get(k);
     if (raw === undefined) return fallback;
@@ -395,7 +398,10 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
   }
   const bool = (k: string) => boolKey(k, info(k).default as boolean);
 
-  const githubRepository = matching("githubRepository", REPO, "owner/name of a GitHub repository, or empty to switch the pipeline off", undefined, true);
+  const githubRepository = str("githubRepository");
+  if (githubRepository !== "" && !parseGithubRepository(githubRepository)?.owner) {
+    problems.push(`${key("githubRepository")}=${JSON.stringify(githubRepository)} is not valid; allowed: owner/name of a GitHub repository (${GITHUB_REPOSITORY_RULE}), or empty to switch the pipeline off`);
+  }
   const githubApiUrl = str("githubApiUrl");
   try {
     const u = new URL(githubApiUrl);
@@ -467,39 +473,39 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       return hosts;
     })(),
     drifter: {
-      replicas: int("drifterReplicas", 1, 20, profile.replicas),
-      driftProb: num("driftProb", 0, 1),
-      rows: int("driftRows", 100, 10000),
-      cols: int("driftCols", 2, 30),
+      replicas: int("drifterReplicas", profile.replicas),
+      driftProb: num("driftProb"),
+      rows: int("driftRows"),
+      cols: int("driftCols"),
       scenario: scenario("driftScenario", driftSchema),
-      magnitude: num("driftMagnitude", 0, 1),
+      magnitude: num("driftMagnitude"),
       schema: driftSchema,
     },
     modelApi: {
-      replicas: int("modelApiReplicas", 1, 20, profile.replicas),
-      requestLogFlushRows: int("requestLogFlushRows", 1, 100000),
-      requestLogFlushSeconds: int("requestLogFlushSeconds", 1, 3600),
+      replicas: int("modelApiReplicas", profile.replicas),
+      requestLogFlushRows: int("requestLogFlushRows"),
+      requestLogFlushSeconds: int("requestLogFlushSeconds"),
     },
     drift: {
       schedule: schedule("driftSchedule"),
-      windowMinutes: int("driftWindowMinutes", 1, 10080),
+      windowMinutes: int("driftWindowMinutes"),
       currentSource: oneOf("driftCurrentSource", CURRENT_SOURCES),
       stattest: oneOf("driftStattest", STATTESTS),
-      threshold: optNum("driftThreshold", 0, 1000),
-      driftShare: num("driftShare", 0, 1),
-      minSampleSize: int("driftMinSampleSize", MIN_SAMPLE_SIZE.min, MIN_SAMPLE_SIZE.max),
-      retrainPsiThreshold: num("retrainPsiThreshold", 0, 100),
-      retrainDriftedShare: num("retrainDriftedShare", 0, 1),
-      retrainCooldownMinutes: int("retrainCooldownMinutes", 0, 525600),
-      deadlineSeconds: int("driftJobDeadlineSeconds", 60, 86400),
+      threshold: optNum("driftThreshold"),
+      driftShare: num("driftShare"),
+      minSampleSize: int("driftMinSampleSize"),
+      retrainPsiThreshold: num("retrainPsiThreshold"),
+      retrainDriftedShare: num("retrainDriftedShare"),
+      retrainCooldownMinutes: int("retrainCooldownMinutes"),
+      deadlineSeconds: int("driftJobDeadlineSeconds"),
     },
     traffic: {
       schedule: schedule("trafficSchedule"),
-      rows: int("trafficRows", 1, 100000),
-      batchSize: int("trafficBatchSize", 1, 1000),
+      rows: int("trafficRows"),
+      batchSize: int("trafficBatchSize"),
       // The traffic CronJob asks for the credit table (the model API's schema).
       scenario: scenario("trafficScenario", "credit"),
-      deadlineSeconds: int("trafficDeadlineSeconds", 30, 86400),
+      deadlineSeconds: int("trafficDeadlineSeconds"),
     },
     github: {
       repository: githubRepository,

@@ -60,14 +60,6 @@ export const ENV = {
   trafficScenario: "TRAFFIC_SCENARIO",
 } as const;
 
-/**
- * The minimum sample size of a drift decision: a column with fewer non-missing values
- * than this on either side is reported as "not enough data" and never asks for a
- * retrain. One declaration for the Pulumi config (infra/config.ts), the CronJob's env
- * (drift-job/src/config.ts) and the CLI flag (--min-sample-size).
- */
-export const MIN_SAMPLE_SIZE = { default: 30, min: 1, max: 1_000_000 } as const;
-
 /** Buckets created by the MinIO init Job. */
 export const BUCKETS = {
   datasets: "datasets",

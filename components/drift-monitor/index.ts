@@ -22,7 +22,7 @@ export interface DriftCheckSettings {
   threshold?: number;
   /** DRIFT_SHARE: dataset drift when at least this share of columns drifted. */
   driftShare: number;
-  /** DRIFT_MIN_SAMPLE_SIZE: fewest non-missing values per side a column needs for a decision (lib/contract MIN_SAMPLE_SIZE). */
+  /** DRIFT_MIN_SAMPLE_SIZE: fewest non-missing values per side a column needs for a decision (lib/settings.ts DRIFT_SETTINGS.driftMinSampleSize). */
   minSampleSize: number;
   /** RETRAIN_PSI_THRESHOLD: retrain when any column's PSI exceeds this. */
   retrainPsiThreshold: number;

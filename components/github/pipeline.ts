@@ -13,6 +13,7 @@
  */
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
+import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
 import { DEFAULT_BRANCH, SECRETS, VARIABLES, WORKFLOWS_DIR, renderWorkflows } from "./workflows";
 
 export interface GithubPipelineArgs {
@@ -46,13 +47,11 @@ export interface GithubPipelineArgs {
 
 /** `owner/name` or `name` -> `name`, with the GitHub naming rules checked. */
 export function repositoryName(repository: string): string {
-  const m = /^(?:([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/)?([A-Za-z0-9._-]{1,100})$/.exec(repository.trim());
-  if (!m || m[2] === "." || m[2] === "..") {
-    throw new Error(
-      `githubRepository ${JSON.stringify(repository)} is not a GitHub repository; expected "owner/name" or "name" (letters, digits, '-', '_', '.')`,
-    );
+  const r = parseGithubRepository(repository.trim());
+  if (!r) {
+    throw new Error(`githubRepository ${JSON.stringify(repository)} is not a GitHub repository; expected "owner/name" or "name" (${GITHUB_REPOSITORY_RULE})`);
   }
-  return m[2];
+  return r.name;
 }
 
 /** The owner part of `owner/name`, or undefined for a bare `name`. */

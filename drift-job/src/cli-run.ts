@@ -8,12 +8,12 @@ import { analyze, type AnalysisSettings, type ComputeDrift, featureRequest, Usag
 import { computeDriftParallel } from "./compute-parallel";
 import { readFilesInParallel } from "./io/parallel";
 import { DataError } from "./io/read";
-import { buildDriftOptions, parseShare, parseThreshold } from "./options";
+import { buildDriftOptions, parseSetting } from "./options";
 import { DEFAULT_POLICY } from "./policy";
 import { renderSummary } from "./report/summary";
 import { OutputError, reportFiles, writeFilesAtomically } from "./report/write";
 import { STATTEST_IDS } from "./types";
-import { MIN_SAMPLE_SIZE } from "../../lib/contract";
+import { DRIFT_SETTINGS, MIN_SAMPLE_SIZE, allowedRange } from "../../lib/settings";
 
 /** The CLI flag of each drift option, named in error messages. */
 export const CLI_FLAG_NAMES = {
@@ -57,13 +57,13 @@ Required:
 
 Method and threshold (default: Evidently's choice per column, see below):
   --stattest <id>             method for every column
-  --threshold <x>             threshold for every column
+  --threshold <x>             threshold for every column, ${allowedRange(DRIFT_SETTINGS.driftThreshold)}
   --num-stattest <id>         method for numeric columns      --num-threshold <x>
   --cat-stattest <id>         method for categorical columns  --cat-threshold <x>
   --column-stattest COL=ID    method for one column (repeatable)
   --column-threshold COL=X    threshold for one column (repeatable)
   --drift-share <s>           dataset drift when at least this share of columns drift,
-                              in (0, 1]; default 0.5
+                              ${allowedRange(DRIFT_SETTINGS.driftShare)}; default ${DRIFT_SETTINGS.driftShare.default}
   --columns a,b,c             compare only these columns (default: every column in both
                               files except the model output columns)
   --column-type COL=cat|num   force a column's type (repeatable); default as Evidently:
@@ -86,8 +86,8 @@ Model columns (reported as prediction drift and model quality, not as data drift
   --label-column <name>       ground truth, default "${LABEL}"
 
 Retrain policy (evaluated and reported; only the in-cluster job sends the retrain event):
-  --retrain-psi <x>           fire when any column's PSI is above x (default ${DEFAULT_POLICY.psiThreshold})
-  --retrain-share <s>         fire when more than this share of columns drift (default ${DEFAULT_POLICY.driftedShare})
+  --retrain-psi <x>           fire when any column's PSI is above x (default ${DEFAULT_POLICY.psiThreshold}, ${allowedRange(DRIFT_SETTINGS.retrainPsiThreshold)})
+  --retrain-share <s>         fire when more than this share of columns drift (default ${DEFAULT_POLICY.driftedShare}, ${allowedRange(DRIFT_SETTINGS.retrainDriftedShare)})
 
 Other:
   --quiet                     print only errors and the report paths
@@ -219,8 +219,8 @@ export async function runCli(argv: string[], compute: ComputeDrift, io: CliIo = 
         label: v["label-column"] ?? LABEL,
       },
       policy: {
-        psiThreshold: v["retrain-psi"] !== undefined ? parseThreshold(v["retrain-psi"], "--retrain-psi") : DEFAULT_POLICY.psiThreshold,
-        driftedShare: v["retrain-share"] !== undefined ? parseShare(v["retrain-share"], "--retrain-share") : DEFAULT_POLICY.driftedShare,
+        psiThreshold: v["retrain-psi"] !== undefined ? parseSetting(DRIFT_SETTINGS.retrainPsiThreshold, v["retrain-psi"], "--retrain-psi") : DEFAULT_POLICY.psiThreshold,
+        driftedShare: v["retrain-share"] !== undefined ? parseSetting(DRIFT_SETTINGS.retrainDriftedShare, v["retrain-share"], "--retrain-share") : DEFAULT_POLICY.driftedShare,
       },
     };
     const progress = (s: string) => {

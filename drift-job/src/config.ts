@@ -1,17 +1,19 @@
 /**
  * The drift CronJob's configuration, read once from the environment (lib/contract.ts
  * names) and validated: a bad value stops the run at start with a message that names the
- * variable and what it allows.
+ * variable and what it allows. The drift settings' bounds and defaults are lib/settings.ts's,
+ * the same the Pulumi config checks, so a stack `pulumi preview` accepts starts this job.
  */
 import { ENV } from "../../lib/contract";
-import { ConfigError, enumEnv, floatEnv, intEnv, optionalStringEnv, urlEnv } from "../../lib/env";
+import { ConfigError, optionalStringEnv, urlEnv } from "../../lib/env";
+import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
+import { DRIFT_SETTINGS, allowedRange, readChoiceSetting, readNumberSetting, type ChoiceSetting, type NumberSetting } from "../../lib/settings";
 import { type S3Settings, s3SettingsFromEnv } from "../../lib/s3";
 import { LABEL, PREDICTION, PROBABILITY } from "../../lib/schema";
 import { UsageError, type AnalysisSettings } from "./analyze";
 import { buildDriftOptions } from "./options";
-import { DEFAULT_POLICY } from "./policy";
 
-export type CurrentSource = "requests" | "drifter";
+export type CurrentSource = (typeof DRIFT_SETTINGS.driftCurrentSource.allowed)[number];
 
 export interface GithubSettings {
   token: string;
@@ -36,12 +38,28 @@ export interface JobConfig {
 
 type Env = Record<string, string | undefined>;
 
-export const DEFAULT_WINDOW_MINUTES = 60;
-export const DEFAULT_COOLDOWN_MINUTES = 360;
+/** A number setting's value from its variable, or its default when unset. */
+function numberSetting(env: Env, s: NumberSetting): number {
+  const text = optionalStringEnv(env, s.env);
+  if (text === undefined) {
+    if (s.default === undefined) throw new ConfigError(`${s.env} is required; allowed: ${allowedRange(s)}`);
+    return s.default;
+  }
+  const r = readNumberSetting(s, s.env, text);
+  if (!r.ok) throw new ConfigError(r.problem);
+  return r.value;
+}
+
+/** A choice setting's value from its variable, or its default when unset. */
+function choiceSetting<T extends string>(env: Env, s: ChoiceSetting<T>): T {
+  const r = readChoiceSetting(s, s.env, optionalStringEnv(env, s.env) ?? s.default);
+  if (!r.ok) throw new ConfigError(r.problem);
+  return r.value;
+}
 
 export function jobConfigFromEnv(env: Env = process.env): JobConfig {
-  const source = enumEnv(env, ENV.driftCurrentSource, ["requests", "drifter"] as const, "requests");
-  const stattest = optionalStringEnv(env, ENV.driftStattest);
+  const source = choiceSetting(env, DRIFT_SETTINGS.driftCurrentSource);
+  const stattest = choiceSetting(env, DRIFT_SETTINGS.driftStattest);
   let drift;
   try {
     drift = buildDriftOptions(
@@ -76,9 +94,9 @@ export function jobConfigFromEnv(env: Env = process.env): JobConfig {
   if (token || repository) {
     if (!token) throw new ConfigError(`${ENV.githubRepository} is set but ${ENV.githubToken} is not; set both to send retrain events, or neither`);
     if (!repository) throw new ConfigError(`${ENV.githubToken} is set but ${ENV.githubRepository} is not; expected owner/repo`);
-    const m = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(repository);
-    if (!m) throw new ConfigError(`${ENV.githubRepository}=${JSON.stringify(repository)} is not owner/repo (e.g. acme/drift-loop)`);
-    github = { token, owner: m[1], repo: m[2], apiUrl: urlEnv(env, ENV.githubApiUrl, "https://api.github.com") };
+    const r = parseGithubRepository(repository);
+    if (!r?.owner) throw new ConfigError(`${ENV.githubRepository}=${JSON.stringify(repository)} is not owner/repo (e.g. acme/drift-loop; ${GITHUB_REPOSITORY_RULE})`);
+    github = { token, owner: r.owner, repo: r.name, apiUrl: urlEnv(env, ENV.githubApiUrl, "https://api.github.com") };
   }
   const windowEndText = optionalStringEnv(env, ENV.driftWindowEnd);
   let windowEnd: Date | undefined;
@@ -91,17 +109,17 @@ export function jobConfigFromEnv(env: Env = process.env): JobConfig {
     mlflowUrl: urlEnv(env, ENV.mlflowTrackingUri),
     source,
     drifterUrl: source === "drifter" ? urlEnv(env, ENV.drifterUrl) : optionalStringEnv(env, ENV.drifterUrl),
-    windowMinutes: intEnv(env, ENV.driftWindowMinutes, { min: 1, max: 7 * 24 * 60, fallback: DEFAULT_WINDOW_MINUTES }),
+    windowMinutes: numberSetting(env, DRIFT_SETTINGS.driftWindowMinutes),
     windowEnd,
     analysis: {
       drift,
       model: { prediction: PREDICTION, probability: PROBABILITY, label: LABEL },
       policy: {
-        psiThreshold: floatEnv(env, ENV.retrainPsiThreshold, { min: 0, max: 100, fallback: DEFAULT_POLICY.psiThreshold }),
-        driftedShare: floatEnv(env, ENV.retrainDriftedShare, { min: 0, max: 1, fallback: DEFAULT_POLICY.driftedShare }),
+        psiThreshold: numberSetting(env, DRIFT_SETTINGS.retrainPsiThreshold),
+        driftedShare: numberSetting(env, DRIFT_SETTINGS.retrainDriftedShare),
       },
     },
-    cooldownMinutes: intEnv(env, ENV.retrainCooldownMinutes, { min: 0, max: 30 * 24 * 60, fallback: DEFAULT_COOLDOWN_MINUTES }),
+    cooldownMinutes: numberSetting(env, DRIFT_SETTINGS.retrainCooldownMinutes),
     github,
   };
 }

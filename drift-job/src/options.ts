@@ -3,7 +3,7 @@
  * method ids, thresholds, the drift share, per-column choices. Every error names the
  * flag or variable, the bad value and what is allowed.
  */
-import { MIN_SAMPLE_SIZE } from "../../lib/contract";
+import { DRIFT_SETTINGS, readNumberSetting, type NumberSetting } from "../../lib/settings";
 import { STATTEST_IDS, type ColumnType, type DriftOptions, type MethodChoice, type StatTestId } from "./types";
 import { UsageError } from "./analyze";
 
@@ -15,30 +15,26 @@ export function parseStattest(value: string, where: string): StatTestId {
   return v as StatTestId;
 }
 
-/** A threshold: a finite number > 0 (p-value methods compare p <= t, distances score >= t). */
+/** A value of a number setting of lib/settings.ts, or a UsageError naming `where` and what is allowed. */
+export function parseSetting(setting: NumberSetting, value: string, where: string, hint = ""): number {
+  const r = readNumberSetting(setting, where, value.trim());
+  if (!r.ok) throw new UsageError(r.problem + hint);
+  return r.value;
+}
+
+/** A threshold (DRIFT_SETTINGS.driftThreshold): p-value methods call drift when p <= t, distances when score >= t. */
 export function parseThreshold(value: string, where: string): number {
-  const v = value.trim();
-  const n = Number(v);
-  if (v === "" || !Number.isFinite(n) || n <= 0) throw new UsageError(`${where}: threshold ${JSON.stringify(value)} is not a number > 0; e.g. 0.05 for p-value methods, 0.1 for distances`);
-  return n;
+  return parseSetting(DRIFT_SETTINGS.driftThreshold, value, where, " (e.g. 0.05 for p-value methods, 0.1 for distances)");
 }
 
-/** The dataset drift share: a number in (0, 1]. */
+/** The dataset drift share (DRIFT_SETTINGS.driftShare). */
 export function parseShare(value: string, where: string): number {
-  const v = value.trim();
-  const n = Number(v);
-  if (v === "" || !Number.isFinite(n) || n <= 0 || n > 1) throw new UsageError(`${where}: ${JSON.stringify(value)} is not a share in (0, 1], e.g. 0.5`);
-  return n;
+  return parseSetting(DRIFT_SETTINGS.driftShare, value, where);
 }
 
-/** The minimum sample size: an integer in MIN_SAMPLE_SIZE's range (lib/contract.ts, shared with the Pulumi config). */
+/** The minimum sample size (DRIFT_SETTINGS.driftMinSampleSize, shared with the Pulumi config). */
 export function parseMinSampleSize(value: string, where: string): number {
-  const v = value.trim();
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < MIN_SAMPLE_SIZE.min || n > MIN_SAMPLE_SIZE.max) {
-    throw new UsageError(`${where}: ${JSON.stringify(value)} is not a whole number from ${MIN_SAMPLE_SIZE.min} to ${MIN_SAMPLE_SIZE.max.toLocaleString("en-US")} (the fewest non-missing values per side for a drift decision; default ${MIN_SAMPLE_SIZE.default})`);
-  }
-  return n;
+  return parseSetting(DRIFT_SETTINGS.driftMinSampleSize, value, where, " (the fewest non-missing values per side for a drift decision)");
 }
 
 /** "COL=VALUE" pairs (the column name may itself contain "="; the last one splits). */

@@ -1,8 +1,9 @@
 /**
- * The retrain policy: separate from the dataset drift flag (drift-methods.md). By default
+ * The retrain policy: separate from the dataset drift flag (docs/drift-methods.md). By default
  * it fires when any column's PSI is above 0.2 or more than 30% of the columns drifted.
  * Pure: the decision from the drift result; sending the dispatch is trigger.ts.
  */
+import { DRIFT_SETTINGS } from "../../lib/settings";
 import type { DatasetDrift } from "./types";
 
 export interface RetrainPolicy {
@@ -12,7 +13,8 @@ export interface RetrainPolicy {
   driftedShare: number;
 }
 
-export const DEFAULT_POLICY: RetrainPolicy = { psiThreshold: 0.2, driftedShare: 0.3 };
+/** The defaults of RETRAIN_PSI_THRESHOLD and RETRAIN_DRIFTED_SHARE (lib/settings.ts). */
+export const DEFAULT_POLICY: RetrainPolicy = { psiThreshold: DRIFT_SETTINGS.retrainPsiThreshold.default!, driftedShare: DRIFT_SETTINGS.retrainDriftedShare.default! };
 
 export interface PolicyDecision {
   fired: boolean;

@@ -1,12 +1,15 @@
 /**
  * The boundary between the drift statistics (pure functions in `stats/`) and the I/O
  * around them (CLI, in-cluster job, reports). Field names of the report follow
- * ../../shared/docs/drift-methods.md and Evidently.
+ * ../../docs/drift-methods.md and Evidently.
  */
 
-export type StatTestId = "ks" | "chisquare" | "z" | "wasserstein" | "psi" | "kl_div" | "jensenshannon" | "hellinger";
+import { DRIFT_METHODS, type DriftMethod } from "../../lib/settings.js";
 
-export const STATTEST_IDS: readonly StatTestId[] = ["ks", "chisquare", "z", "wasserstein", "psi", "kl_div", "jensenshannon", "hellinger"];
+/** A drift method id (lib/settings.ts DRIFT_METHODS, shared with the Pulumi config). */
+export type StatTestId = DriftMethod;
+
+export const STATTEST_IDS: readonly StatTestId[] = DRIFT_METHODS;
 
 export type ColumnType = "num" | "cat";
 

@@ -5,27 +5,16 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { readVersionsEnv, versionsFile } from "../../lib/versions-env";
 
 export const REPO_ROOT = resolve(__dirname, "..", "..");
-export const VERSIONS_FILE = join(REPO_ROOT, "scripts", "versions.env");
+export const VERSIONS_FILE = versionsFile(REPO_ROOT);
 
 /** The cache folder outside the repository that `npm run setup` installs into. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return env.DRIFT_LOOP_CACHE || join(homedir(), ".cache", "drift-loop");
 }
 
-/** Parses `KEY=value` lines (comments and blank lines ignored); rejects anything else. */
-export function parseVersionsEnv(text: string, file = VERSIONS_FILE): Record<string, string> {
-  const out: Record<string, string> = {};
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line || line.startsWith("#")) return;
-    const m = /^([A-Z][A-Z0-9_]*)=([^\s"'$`]*)$/.exec(line);
-    if (!m) throw new Error(`${file}:${i + 1}: expected KEY=value without spaces or quotes, got "${line}"`);
-    out[m[1]] = m[2];
-  });
-  return out;
-}
 
 export interface Versions {
   minioCommit: string;
@@ -35,11 +24,7 @@ export interface Versions {
 }
 
 export function readVersions(file = VERSIONS_FILE): Versions {
-  const v = parseVersionsEnv(readFileSync(file, "utf8"), file);
-  const need = (k: string) => {
-    if (!v[k]) throw new Error(`${file} does not set ${k}`);
-    return v[k];
-  };
+  const need = readVersionsEnv(file);
   return {
     minioCommit: need("MINIO_COMMIT"),
     minioRelease: need("MINIO_RELEASE"),

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { MIN_SAMPLE_SIZE } from "../../lib/contract";
+import { MIN_SAMPLE_SIZE } from "../../lib/settings";
 import { analyze, type AnalysisSettings } from "../../drift-job/src/analyze";
 import { joinNegativeValues } from "../../drift-job/src/cli-run";
 import { jobConfigFromEnv } from "../../drift-job/src/config";
@@ -167,7 +167,7 @@ describe("drift job: inputs that must not hurt", function () {
       const base = { S3_ENDPOINT: "localhost", S3_ACCESS_KEY: "a", S3_SECRET_KEY: "b", MLFLOW_TRACKING_URI: "http://localhost:5000" };
       assert.equal(jobConfigFromEnv(base).analysis.drift.minSampleSize, undefined);
       assert.equal(jobConfigFromEnv({ ...base, DRIFT_MIN_SAMPLE_SIZE: "200" }).analysis.drift.minSampleSize, 200);
-      assert.throws(() => jobConfigFromEnv({ ...base, DRIFT_MIN_SAMPLE_SIZE: "0" }), /DRIFT_MIN_SAMPLE_SIZE: "0" is not a whole number from 1 to 1,000,000/);
+      assert.throws(() => jobConfigFromEnv({ ...base, DRIFT_MIN_SAMPLE_SIZE: "0" }), /DRIFT_MIN_SAMPLE_SIZE=0 is out of range; allowed: 1\.\.1000000/);
       assert.throws(() => jobConfigFromEnv({ ...base, DRIFT_MIN_SAMPLE_SIZE: String(MIN_SAMPLE_SIZE.max + 1) }), /DRIFT_MIN_SAMPLE_SIZE/);
     });
 
@@ -197,10 +197,10 @@ describe("drift job: inputs that must not hurt", function () {
     it("names the problem with --threshold -1 instead of 'argument is ambiguous'", async () => {
       const r = await runDriftCli(["--reference", "a.csv", "--current", "b.csv", "--out", join(dir, "neg"), "--threshold", "-1"]);
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /--threshold: threshold "-1" is not a number > 0/);
+      assert.match(r.stderr, /--threshold=-1 is out of range; allowed: more than 0, up to 1000/);
       assert.ok(!/ambiguous/.test(r.stderr), r.stderr);
       const m = await runDriftCli(["--reference", "a.csv", "--current", "b.csv", "--out", join(dir, "neg"), "--min-sample-size", "-5"]);
-      assert.match(m.stderr, /--min-sample-size: "-5" is not a whole number from 1 to 1,000,000/);
+      assert.match(m.stderr, /--min-sample-size=-5 is out of range; allowed: 1\.\.1000000/);
     });
 
     it("joins a negative number to its flag and leaves everything else alone (property)", () => {

@@ -139,8 +139,8 @@ describe("drift CLI (npm run drift)", function () {
       const r = await runDriftCli(["--reference", ref]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /missing --current, --out/);
-      await bad(["--reference", ref, "--current", cur, "--threshold", "much"], /--threshold: threshold "much" is not a number > 0/);
-      await bad(["--reference", ref, "--current", cur, "--drift-share", "2"], /--drift-share: "2" is not a share in \(0, 1\]/);
+      await bad(["--reference", ref, "--current", cur, "--threshold", "much"], /--threshold="much" is not a number in decimal notation; allowed: more than 0, up to 1000/);
+      await bad(["--reference", ref, "--current", cur, "--drift-share", "2"], /--drift-share=2 is out of range; allowed: more than 0, up to 1/);
     });
 
     it("a per-column option or --columns naming a column that is not on both sides", async () => {

@@ -33,7 +33,7 @@ describe("drift job configuration", () => {
   });
 
   it("names the variable and what is allowed for bad values", () => {
-    assert.throws(() => jobConfigFromEnv({ ...BASE, [ENV.driftStattest]: "anderson" }), (e: Error) => e instanceof ConfigError && /DRIFT_STATTEST: unknown method "anderson"; allowed: ks/.test(e.message));
+    assert.throws(() => jobConfigFromEnv({ ...BASE, [ENV.driftStattest]: "anderson" }), (e: Error) => e instanceof ConfigError && /DRIFT_STATTEST="anderson" is not allowed; allowed: auto, ks/.test(e.message));
     assert.throws(() => jobConfigFromEnv({ ...BASE, [ENV.driftCurrentSource]: "kafka" }), /DRIFT_CURRENT_SOURCE="kafka" is not allowed; allowed: requests, drifter/);
     assert.throws(() => jobConfigFromEnv({ ...BASE, [ENV.driftCurrentSource]: "drifter" }), /DRIFTER_URL is required/);
     assert.throws(() => jobConfigFromEnv({ ...BASE, [ENV.retrainDriftedShare]: "1.5" }), /RETRAIN_DRIFTED_SHARE=1.5 is out of range; allowed: 0..1/);

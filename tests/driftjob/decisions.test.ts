@@ -31,9 +31,9 @@ describe("drift-job options", () => {
   });
 
   it("rejects thresholds and shares outside their range", () => {
-    assert.throws(() => buildDriftOptions({ threshold: "abc" }, FLAG_NAMES), /--threshold: threshold "abc" is not a number > 0/);
-    assert.throws(() => buildDriftOptions({ threshold: "-1" }, FLAG_NAMES), /not a number > 0/);
-    assert.throws(() => buildDriftOptions({ driftShare: "1.5" }, FLAG_NAMES), /--drift-share: "1.5" is not a share in \(0, 1\]/);
+    assert.throws(() => buildDriftOptions({ threshold: "abc" }, FLAG_NAMES), /--threshold="abc" is not a number in decimal notation; allowed: more than 0, up to 1000/);
+    assert.throws(() => buildDriftOptions({ threshold: "-1" }, FLAG_NAMES), /--threshold=-1 is out of range; allowed: more than 0, up to 1000/);
+    assert.throws(() => buildDriftOptions({ driftShare: "1.5" }, FLAG_NAMES), /--drift-share=1\.5 is out of range; allowed: more than 0, up to 1/);
     assert.throws(() => buildDriftOptions({ columnThreshold: ["income"] }, FLAG_NAMES), /expected COLUMN=VALUE/);
     assert.throws(() => buildDriftOptions({ columns: " , " }, FLAG_NAMES), /comma-separated list/);
     assert.throws(() => buildDriftOptions({ columns: "a,b,a" }, FLAG_NAMES), /"a" is listed twice/);

@@ -182,7 +182,7 @@ export function makeRepoFixture(): string {
   fs.writeFileSync(path.join(root, "package.json"), "{}\n");
   fs.writeFileSync(path.join(root, "package-lock.json"), "{}\n");
   const realRoot = path.resolve(__dirname, "..", "..");
-  for (const f of ["components/images/mlflow.Dockerfile", "components/images/mlflow.Dockerfile.dockerignore", "components/images/minio.Dockerfile", "components/images/minio.Dockerfile.dockerignore", "scripts/mlflow-constraints.txt"]) {
+  for (const f of ["components/images/mlflow.Dockerfile", "components/images/mlflow.Dockerfile.dockerignore", "components/images/minio.Dockerfile", "components/images/minio.Dockerfile.dockerignore", "scripts/mlflow-constraints.txt", "scripts/versions.env"]) {
     fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
     fs.copyFileSync(path.join(realRoot, f), path.join(root, f));
   }

@@ -10,7 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { objectSource, parseConfig } from "../../infra/config";
 import { REPO_ROOT } from "../../infra/platform";
-import { parseVersionsEnv, readServerVersions } from "../../components/images/versions";
+import { readServerVersions } from "../../components/images/versions";
+import { parseVersionsEnv } from "../../lib/versions-env";
 import { dockerfileInputs } from "../../components/images/context-hash";
 import { ProviderState, RecordingMocks, changes, makeRepoFixture, promiseOf, runPlatform, settle } from "../helpers/pulumi";
 

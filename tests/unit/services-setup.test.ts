@@ -1,8 +1,11 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NotInstalledError, REPO_ROOT, VERSIONS_FILE, locateBinaries, parseVersionsEnv } from "../../scripts/services/config";
+import { NotInstalledError, REPO_ROOT, VERSIONS_FILE, locateBinaries } from "../../scripts/services/config";
+import { parseVersionsEnv } from "../../lib/versions-env";
+import { readServerVersions } from "../../components/images/versions";
 import { parseArgs } from "../../scripts/services-cli";
 
 describe("pinned server versions (scripts/versions.env)", () => {
@@ -36,6 +39,23 @@ describe("pinned server versions (scripts/versions.env)", () => {
     assert.throws(() => parseVersionsEnv('A="1"'), /expected KEY=value/);
     assert.throws(() => parseVersionsEnv("A=$HOME"), /expected KEY=value/);
     assert.deepEqual(parseVersionsEnv("# c\n\nA=1\nB_2=x.y\n"), { A: "1", B_2: "x.y" });
+  });
+
+  it("gives the image builds the same pins, and no built-in copy of them: a missing file or pin is an error naming it", () => {
+    const images = readServerVersions(REPO_ROOT);
+    assert.deepEqual(images, {
+      minioModule: v.MINIO_MODULE,
+      minioModuleVersion: v.MINIO_MODULE_VERSION,
+      minioRelease: v.MINIO_RELEASE,
+      mlflow: v.MLFLOW_VERSION,
+      psycopg2: v.PSYCOPG2_VERSION,
+      boto3: v.BOTO3_VERSION,
+    });
+    const root = mkdtempSync(join(tmpdir(), "drift-loop-pins-"));
+    assert.throws(() => readServerVersions(root), /scripts\/versions\.env/);
+    mkdirSync(join(root, "scripts"));
+    writeFileSync(join(root, "scripts", "versions.env"), readFileSync(VERSIONS_FILE, "utf8").replace(/^MLFLOW_VERSION=.*$/m, ""));
+    assert.throws(() => readServerVersions(root), /versions\.env does not pin MLFLOW_VERSION/);
   });
 
   it("tells the user to run 'npm run setup' when the servers are not installed", () => {

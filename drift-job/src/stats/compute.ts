@@ -25,13 +25,14 @@ import {
 } from "./distances.js";
 import { ksTestSorted } from "./ks.js";
 import { ColumnError, compareCatKeys, prepareColumn, type PreparedColumn } from "./prepare.js";
-import { MIN_SAMPLE_SIZE } from "../../../lib/contract.js";
+import { DRIFT_SETTINGS, MIN_SAMPLE_SIZE } from "../../../lib/settings.js";
 import { METHODS, chosenStatTest, chosenThreshold, defaultStatTest, validateOptions } from "./select.js";
 import { chiSquareFromCounts, zTestFromCounts } from "./tests.js";
 
 /** Largest number of bins shown in a report histogram (the rest is folded into "(other)"). */
 export const MAX_REPORT_BINS = 50;
-export const DEFAULT_DRIFT_SHARE = 0.5;
+/** Dataset drift when at least this share of the columns drifted, unless options.driftShare says otherwise. */
+export const DEFAULT_DRIFT_SHARE: number = DRIFT_SETTINGS.driftShare.default!;
 /** Fewest non-missing values per side for a drift decision, unless options.minSampleSize says otherwise. */
 export const DEFAULT_MIN_SAMPLE_SIZE: number = MIN_SAMPLE_SIZE.default;
 /** Longest category label in a report; longer values are cut and marked (a cell may be megabytes). */

@@ -1,7 +1,7 @@
 /**
  * Drift statistics (pure functions): the entry `computeDrift` and the individual
  * methods, numerically equal to Evidently's legacy stattests and scipy.
- * See shared/docs/drift-methods.md.
+ * See docs/drift-methods.md.
  */
 export { computeDrift, columnDrift, binColumn, scoreColumn, reportHistogram, DEFAULT_DRIFT_SHARE, DEFAULT_MIN_SAMPLE_SIZE, MAX_REPORT_BINS, MAX_LABEL_LENGTH, clipLabel } from "./compute.js";
 export { prepareColumn, ColumnError, type PreparedColumn, type NumericSides, type CategoricalSides } from "./prepare.js";

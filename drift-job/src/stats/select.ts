@@ -1,5 +1,5 @@
 /** Which method and threshold a column gets (drift-methods.md "Default method per column"). */
-import { MIN_SAMPLE_SIZE } from "../../../lib/contract.js";
+import { MIN_SAMPLE_SIZE } from "../../../lib/settings.js";
 import { STATTEST_IDS, type ColumnType, type DriftOptions, type MethodChoice, type StatTestId } from "../types.js";
 
 export interface MethodInfo {
