@@ -50,7 +50,7 @@ export interface PlatformOutputs {
     modelApiToken: pulumi.Output<string>;
     smokeModelApiToken: pulumi.Output<string>;
     drifterToken: pulumi.Output<string>;
-    /** What the retrain workflow's trainer uses (components/github/with-cluster.ts). */
+    /** What the retrain workflow's trainer uses (scripts/ci/with-cluster.ts). */
     trainerS3AccessKey: pulumi.Output<string>;
     trainerS3SecretKey: pulumi.Output<string>;
     trainerMlflowUsername: pulumi.Output<string>;
