@@ -1,6 +1,6 @@
 /**
  * Environment profiles: the defaults a stack gets from `drift-loop:profile`. A stack's own
- * config may override any of these values (see infra/config.ts); the profile only decides
+ * config may override any of these values (see infra/config/); the profile only decides
  * what a key means when the stack leaves it unset.
  */
 
