@@ -7,7 +7,8 @@
  * environment against.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { PROFILE_NAMES, PULL_POLICIES, SERVICE_TYPES, SIZES, type ProfileName, type PullPolicy, type ServiceType, type Size } from "../../stacks/profiles";
+import { PROFILE_NAMES, type ProfileName } from "../../stacks/profiles";
+import { PULL_POLICIES, SERVICE_TYPES, SIZES, type PullPolicy, type ServiceType, type Size } from "../../components/shared/args";
 import { SCHEMAS } from "../../drifter/src/scenarios";
 import { ENV } from "../../lib/contract";
 import { DRIFT_SETTINGS } from "../../lib/settings";

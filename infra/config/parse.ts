@@ -5,7 +5,8 @@
  * Keys a profile decides (stacks/profiles.ts) take the profile's value when unset.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROFILES, PROFILE_NAMES, PULL_POLICIES, SERVICE_TYPES, SIZES, isProfileName, type ProfileName } from "../../stacks/profiles";
+import { PROFILES, PROFILE_NAMES, isProfileName, type ProfileName } from "../../stacks/profiles";
+import { PULL_POLICIES, SERVICE_TYPES, SIZES } from "../../components/shared/args";
 import { parseScenarios } from "../../drifter/src/scenarios";
 import { readNumberSetting, type NumberSetting } from "../../lib/settings";
 import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
