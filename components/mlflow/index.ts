@@ -231,6 +231,7 @@ export class Mlflow extends pulumi.ComponentResource {
       { metadata: { namespace: args.namespace, labels: jobLabels }, spec: usersPod.asJobSpec({ restartPolicy: "OnFailure", backoffLimit: 6, activeDeadlineSeconds: 600 }) },
       { parent: this, dependsOn: [this.deployment] },
     );
+
     this.registerOutputs({ url: this.url });
   }
 }
