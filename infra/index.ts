@@ -21,8 +21,10 @@ export const drifterUrl = o.drifter.url;
 export const drifter = o.drifter.external;
 export const modelApiUrl = o.modelApi.url;
 export const modelApi = o.modelApi.external;
+// The image serving predictions (changes with a retrain's modelImageTag) and its tag.
 export const modelImage = o.modelImage;
 export const modelImageTag = o.modelImageTag;
+// The platform images; `images.modelApiPlatform` is the model-api image of the platform tag (traffic CronJob), not the served model.
 export const images = o.images;
 export const githubDispatch = o.githubDispatch;
 // Credentials: secret outputs only (`pulumi stack output --show-secrets NAME`). README, "Threat model".

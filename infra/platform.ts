@@ -29,10 +29,16 @@ export interface PlatformOutputs {
   minio: { endpoint: pulumi.Output<string>; console: pulumi.Output<string> };
   drifter: { url: pulumi.Output<string>; external: pulumi.Output<string> };
   modelApi: { url: pulumi.Output<string>; external: pulumi.Output<string> };
+  /** The image the ModelApi Deployment serves: the platform model-api image until a retrain sets modelImageTag, then `<registry>/model-api:<modelImageTag>`. */
   modelImage: pulumi.Output<string>;
   /** The tag the ModelApi Deployment runs (the platform tag until a retrain sets modelImageTag). */
   modelImageTag: pulumi.Output<string>;
-  images: Record<string, pulumi.Output<string>>;
+  /**
+   * The platform images, as built or referenced by this update. `modelApiPlatform` is the
+   * model-api image of the platform tag (it runs the traffic CronJob); the image that serves
+   * predictions is `modelImage`, which differs from it after a retrain.
+   */
+  images: { drifter: pulumi.Output<string>; driftJob: pulumi.Output<string>; modelApiPlatform: pulumi.Output<string>; mlflow: pulumi.Output<string>; minio: pulumi.Output<string>; postgres: pulumi.Output<string> };
   githubDispatch: string;
   /** Secret outputs only: for people (the admin, the `people` tokens), the deploy workflow's smoke check and the retrain (trainer). */
   credentials: {
@@ -44,7 +50,7 @@ export interface PlatformOutputs {
     modelApiToken: pulumi.Output<string>;
     smokeModelApiToken: pulumi.Output<string>;
     drifterToken: pulumi.Output<string>;
-    /** What the retrain workflow's trainer uses (components/github/with-cluster.ts). */
+    /** What the retrain workflow's trainer uses (scripts/ci/with-cluster.ts). */
     trainerS3AccessKey: pulumi.Output<string>;
     trainerS3SecretKey: pulumi.Output<string>;
     trainerMlflowUsername: pulumi.Output<string>;
@@ -220,7 +226,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
     images: {
       drifter: images.drifter,
       driftJob: images.driftJob,
-      modelApi: images.modelApiPlatform,
+      modelApiPlatform: images.modelApiPlatform,
       mlflow: images.mlflow,
       minio: images.minio,
       postgres: images.postgres,

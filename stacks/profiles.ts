@@ -1,20 +1,13 @@
 /**
  * Environment profiles: the defaults a stack gets from `drift-loop:profile`. A stack's own
- * config may override any of these values (see infra/config.ts); the profile only decides
- * what a key means when the stack leaves it unset.
+ * config may override any of these values (see infra/config/); the profile only decides
+ * what a key means when the stack leaves it unset. The values a profile may pick (Service
+ * types, pull policies, sizes) are the components' own (components/shared/args.ts).
  */
+import type { PullPolicy, ServiceType, Size } from "../components/shared/args";
 
 export const PROFILE_NAMES = ["minikube", "cloud"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
-
-export const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
-export type ServiceType = (typeof SERVICE_TYPES)[number];
-
-export const PULL_POLICIES = ["IfNotPresent", "Always", "Never"] as const;
-export type PullPolicy = (typeof PULL_POLICIES)[number];
-
-export const SIZES = ["small", "medium", "large"] as const;
-export type Size = (typeof SIZES)[number];
 
 export interface Profile {
   /** Type of the Services users reach (MLflow, MinIO console, drifter, model API). */

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../lib/contract";
 import type { PartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
-import { NODE_UID, containerSecurityContext, plainEnv, scratch, secretEnv, serviceAccount, restrictedPod } from "../shared/pod";
+import { NODE_UID, PodBuilder, plainEnv, scratch, secretEnv, serviceAccount, type PodContainer } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 
 /** Key of the GitHub token Secret read by the drift CronJob (and only by it). */
@@ -18,7 +18,7 @@ export interface DriftCheckSettings {
   currentSource: string;
   /** DRIFT_STATTEST: a method id, or auto (Evidently's per-column defaults). */
   stattest: string;
-  /** DRIFT_THRESHOLD: undefined = the method's default. */
+  /** DRIFT_THRESHOLD. Defaults to the method's own threshold (DRIFT_THRESHOLD unset). */
   threshold?: number;
   /** DRIFT_SHARE: dataset drift when at least this share of columns drifted. */
   driftShare: number;
@@ -47,6 +47,7 @@ export interface TrafficSettings {
   deadlineSeconds: number;
 }
 
+/** Arguments of the DriftMonitor component (namespace, pull policy, size: PartArgs). */
 export interface DriftMonitorArgs extends PartArgs {
   /** drift-job image (drift-job/Dockerfile). */
   driftJobImage: pulumi.Input<string>;
@@ -72,7 +73,7 @@ export interface DriftMonitorArgs extends PartArgs {
   drift: DriftCheckSettings;
   /** Traffic settings. */
   traffic: TrafficSettings;
-  /** When set, the drift check sends repository_dispatch drift-detected to this repository. */
+  /** When set, the drift check sends repository_dispatch drift-detected to this repository. Defaults to no dispatch: no token Secret, no egress to GitHub. */
   github?: { repository: string; apiUrl: string; token: pulumi.Input<string> };
 }
 
@@ -186,58 +187,41 @@ export class DriftMonitor extends pulumi.ComponentResource {
 
 interface CronJobSpec {
   namespace: pulumi.Input<string>;
+  /** Labels of the CronJob and its Jobs. */
   labels: Record<string, string>;
+  /** Labels of the pods (with their access labels). */
   podLabels: Record<string, string>;
   schedule: string;
   deadlineSeconds: number;
   serviceAccountName: pulumi.Input<string>;
-  container: {
-    name: string;
-    image: pulumi.Input<string>;
-    imagePullPolicy: pulumi.Input<string>;
-    command: string[];
-    env: k8s.types.input.core.v1.EnvVar[];
-    resources: k8s.types.input.core.v1.ResourceRequirements;
-  };
+  container: PodContainer;
 }
 
+/** One of the monitor's CronJobs: never two runs at once, bounded run time, short history. */
 function cronJob(parent: pulumi.Resource, name: string, s: CronJobSpec): k8s.batch.v1.CronJob {
-  const tmp = scratch("tmp", "/tmp", "512Mi");
+  const pod = new PodBuilder({
+    labels: s.podLabels,
+    serviceAccountName: s.serviceAccountName,
+    uid: NODE_UID,
+    container: s.container,
+    volumes: [scratch("tmp", "/tmp", "512Mi")],
+  });
   return new k8s.batch.v1.CronJob(
     name,
     {
       metadata: { namespace: s.namespace, labels: s.labels },
-      spec: {
-        schedule: s.schedule,
-        concurrencyPolicy: "Forbid",
-        // A run that could not start within this many seconds of its slot is skipped.
-        startingDeadlineSeconds: 300,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          metadata: { labels: s.labels },
-          spec: {
-            backoffLimit: 1,
-            activeDeadlineSeconds: s.deadlineSeconds,
-            ttlSecondsAfterFinished: 86400,
-            template: {
-              metadata: { labels: s.podLabels },
-              spec: {
-                restartPolicy: "Never",
-                ...restrictedPod(s.serviceAccountName, NODE_UID),
-                containers: [
-                  {
-                    ...s.container,
-                    securityContext: containerSecurityContext(NODE_UID),
-                    volumeMounts: [tmp.mount],
-                  },
-                ],
-                volumes: [tmp.volume],
-              },
-            },
-          },
+      spec: pod.asCronJobSpec({
+        cron: {
+          schedule: s.schedule,
+          concurrencyPolicy: "Forbid",
+          // A run that could not start within this many seconds of its slot is skipped.
+          startingDeadlineSeconds: 300,
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
         },
-      },
+        jobLabels: s.labels,
+        job: { restartPolicy: "Never", backoffLimit: 1, activeDeadlineSeconds: s.deadlineSeconds, ttlSecondsAfterFinished: 86400 },
+      }),
     },
     { parent },
   );

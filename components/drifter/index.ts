@@ -3,9 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, PORTS } from "../../lib/contract";
 import type { ExposedPartArgs } from "../shared/args";
 import { appLabels } from "../shared/labels";
-import { exposeHttpServer } from "../shared/network";
-import { httpDeployment, httpService } from "../shared/http-workload";
-import { NODE_UID, httpProbes, serviceAccount } from "../shared/pod";
+import { httpServer } from "../shared/http-server";
+import { NODE_UID, httpProbes, scratch, serviceAccount } from "../shared/pod";
 import { coresFor, resourcesFor } from "../shared/resources";
 import { CREDENTIALS_ANNOTATION, clientTokens, type ClientTokens } from "../shared/credentials";
 
@@ -16,6 +15,7 @@ export type DrifterClient = (typeof DRIFTER_CLIENTS)[number];
 /** What the drifter's Ingress routes: the data and schema API and the probes, never /metrics. */
 export const DRIFTER_PUBLIC_PATHS = ["/api/v1/", "/healthz", "/readyz"] as const;
 
+/** The drifter's DRIFT_* settings (checked by infra/config against lib/settings and the drifter's lists). */
 export interface DrifterSettings {
   /** DRIFT_PROB: per-column drift probability of the drift_prob scenario (0..1). */
   driftProb: number;
@@ -31,6 +31,7 @@ export interface DrifterSettings {
   schema: string;
 }
 
+/** Arguments of the Drifter component (namespace, pull policy, size, Service type and Ingress: ExposedPartArgs). */
 export interface DrifterArgs extends ExposedPartArgs {
   /** Drifter image (drifter/Dockerfile). */
   image: pulumi.Input<string>;
@@ -63,7 +64,12 @@ export class Drifter extends pulumi.ComponentResource {
     const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
     const s = args.settings;
 
-    ({ service: this.service, host: this.host, url: this.url } = httpService(name, { namespace: args.namespace, labels, type: args.serviceType, port: PORTS.drifter }, { parent: this }));
+    const server = httpServer(
+      name,
+      { namespace: args.namespace, labels, serviceType: args.serviceType, port: PORTS.drifter, access: "drifter", ingress: args.ingress, ingressSuffix: "api", paths: DRIFTER_PUBLIC_PATHS },
+      { parent: this },
+    );
+    ({ service: this.service, host: this.host, url: this.url } = server);
 
     // Auto-named: a settings change gets a new ConfigMap name, so the pods roll.
     this.configMap = new k8s.core.v1.ConfigMap(
@@ -88,19 +94,14 @@ export class Drifter extends pulumi.ComponentResource {
 
     this.tokens = clientTokens(name, { namespace: args.namespace, labels, clients: DRIFTER_CLIENTS }, this);
 
-    this.deployment = httpDeployment(
-      name,
-      {
-        namespace: args.namespace,
-        labels,
-        replicas: args.replicas,
-        surge: true,
+    this.deployment = server.deploy({
+      replicas: args.replicas,
+      surge: true,
+      pod: {
         serviceAccountName: sa.metadata.name,
         uid: NODE_UID,
-        port: PORTS.drifter,
-        volumes: [this.tokens.server],
         // New tokens are read at start: a rotation rolls the pods.
-        podAnnotations: { [CREDENTIALS_ANNOTATION]: this.tokens.server.hash },
+        annotations: { [CREDENTIALS_ANNOTATION]: this.tokens.server.hash },
         container: {
           name: "drifter",
           image: args.image,
@@ -109,18 +110,11 @@ export class Drifter extends pulumi.ComponentResource {
           envFrom: [{ configMapRef: { name: this.configMap.metadata.name } }],
           env: [this.tokens.server.env],
           resources: resourcesFor("drifter", args.size),
-          ...httpProbes(PORTS.drifter),
         },
+        probes: httpProbes(PORTS.drifter),
+        volumes: [scratch("tmp", "/tmp"), this.tokens.server],
       },
-      { parent: this },
-    );
-
-    exposeHttpServer(
-      name,
-      "api",
-      { namespace: args.namespace, labels, service: this.service, port: PORTS.drifter, access: "drifter", serviceType: args.serviceType, ingress: args.ingress, paths: DRIFTER_PUBLIC_PATHS },
-      { parent: this },
-    );
+    });
     this.registerOutputs({ url: this.url });
   }
 }

@@ -61,13 +61,13 @@ export const NODE_VERSION = "20";
 export const PULUMI_CLI_VERSION = "3.248.0";
 
 /** The file the deploy workflow's smoke check runs. */
-export const SMOKE_CHECK_SCRIPT = "components/github/smoke-check.ts";
+export const SMOKE_CHECK_SCRIPT = "scripts/ci/smoke-check.ts";
 
 /** The stack output with the smoke check's model API token (infra/index.ts). */
 export const SMOKE_TOKEN_OUTPUT = "smokeModelApiToken";
 
 /** The file that runs the retrain with the cluster's services port-forwarded. */
-export const WITH_CLUSTER_SCRIPT = "components/github/with-cluster.ts";
+export const WITH_CLUSTER_SCRIPT = "scripts/ci/with-cluster.ts";
 
 /** Where `npm run retrain` writes the promoted model (model-api's BUILD_CONTEXT_MODEL lives in it). */
 export const RETRAINED_MODEL_DIR = "model-api/model";

@@ -20,6 +20,7 @@ export type WorkloadImage = keyof typeof WORKLOAD_IMAGES;
  */
 export const MODEL_BUILD_CONTEXT = "model-api/model";
 
+/** Arguments of the Images component. */
 export interface ImagesArgs {
   /** Build our images with @pulumi/docker (true), or reference existing tags (false). */
   build: boolean;
@@ -37,7 +38,7 @@ export interface ImagesArgs {
   minioImage: string;
   /** MLflow image override ("" = ours: built, or `<registry>/mlflow:<version>`). */
   mlflowImage: string;
-  /** Registry login for pushes. */
+  /** Registry login for pushes (used only when `push` is true). Defaults to none: the Docker daemon's own login. */
   registryAuth?: { username: string; password: pulumi.Input<string> };
   /** Repository root (holds the workload folders and scripts/versions.env). */
   repoRoot: string;

@@ -5,12 +5,10 @@ import { ENV, PORTS } from "../../lib/contract";
 import type { ExposedPartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
 import { allowIngress, exposeIngress } from "../shared/network";
-import { dataStatefulSet } from "../shared/stateful";
-import { NODE_UID, containerSecurityContext, plainEnv, scratch, serviceAccount, secretEnv, serviceHost, restrictedPod } from "../shared/pod";
+import { NODE_UID, PodBuilder, plainEnv, scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import { CREDENTIALS_ANNOTATION, credentialsHash, generated } from "../shared/credentials";
 import { SECRET_KEY_LENGTH, S3_USERS, userSecretEnv, type S3User } from "../../lib/storage-access";
-import type { Size } from "../../stacks/profiles";
 
 /** Keys of the MinIO root credentials Secret (read by MinIO and its init Job only). */
 export const MINIO_SECRET_KEYS = { accessKey: "root-user", secretKey: "root-password" } as const;
@@ -35,6 +33,7 @@ export const MINIO_UID = 10002;
 /** The S3 region MinIO reports. */
 export const S3_REGION = "us-east-1";
 
+/** Arguments of the Minio component (namespace, pull policy, size, Service type and Ingress of the console: ExposedPartArgs). */
 export interface MinioArgs extends ExposedPartArgs {
   /** Pinned MinIO server image. */
   image: pulumi.Input<string>;
@@ -132,42 +131,47 @@ export class Minio extends pulumi.ComponentResource {
       }),
     ) as Record<S3User, S3UserCredentials>;
 
-    const tmp = scratch("tmp", "/tmp", "64Mi");
-    this.statefulSet = dataStatefulSet(
-      name,
+    const pod = new PodBuilder({
+      labels,
+      // MinIO reads the root user at start (its IAM data is not encrypted with it without a
+      // KMS): a new root password restarts the pod.
+      annotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(user.result, password.result) },
+      serviceAccountName: sa.metadata.name,
+      uid: MINIO_UID,
+      fsGroup: MINIO_UID,
+      container: {
+        name: "minio",
+        image: args.image,
+        imagePullPolicy: args.imagePullPolicy,
+        command: ["minio"],
+        args: ["server", "/data", "--address", `:${PORTS.minio}`, "--console-address", `:${PORTS.minioConsole}`, "--certs-dir", "/tmp/certs"],
+        ports: [
+          { name: "s3", containerPort: PORTS.minio },
+          { name: "console", containerPort: PORTS.minioConsole },
+        ],
+        env: [
+          secretEnv("MINIO_ROOT_USER", this.secretName, MINIO_SECRET_KEYS.accessKey),
+          secretEnv("MINIO_ROOT_PASSWORD", this.secretName, MINIO_SECRET_KEYS.secretKey),
+          { name: "HOME", value: "/tmp" },
+        ],
+        resources: resourcesFor("minio", args.size),
+      },
+      probes: {
+        liveness: { httpGet: { path: "/minio/health/live", port: PORTS.minio }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+        readiness: { httpGet: { path: "/minio/health/ready", port: PORTS.minio }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+        startup: { httpGet: { path: "/minio/health/live", port: PORTS.minio }, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 60 },
+      },
+      volumes: [scratch("tmp", "/tmp", "64Mi")],
+    });
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      `${name}-sts`,
       {
-        namespace: args.namespace,
-        labels,
-        serviceName: this.service.metadata.name,
-        serviceAccountName: sa.metadata.name,
-        uid: MINIO_UID,
-        dataPath: "/data",
-        storageSize: args.storageSize,
-        storageClass: args.storageClass,
-        scratches: [tmp],
-        // MinIO reads the root user at start (its IAM data is not encrypted with it without a
-        // KMS): a new root password restarts the pod.
-        podAnnotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(user.result, password.result) },
-        container: {
-          name: "minio",
-          image: args.image,
-          imagePullPolicy: args.imagePullPolicy,
-          command: ["minio"],
-          args: ["server", "/data", "--address", `:${PORTS.minio}`, "--console-address", `:${PORTS.minioConsole}`, "--certs-dir", "/tmp/certs"],
-          ports: [
-            { name: "s3", containerPort: PORTS.minio },
-            { name: "console", containerPort: PORTS.minioConsole },
-          ],
-          env: [
-            secretEnv("MINIO_ROOT_USER", this.secretName, MINIO_SECRET_KEYS.accessKey),
-            secretEnv("MINIO_ROOT_PASSWORD", this.secretName, MINIO_SECRET_KEYS.secretKey),
-            { name: "HOME", value: "/tmp" },
-          ],
-          resources: resourcesFor("minio", args.size),
-          livenessProbe: { httpGet: { path: "/minio/health/live", port: PORTS.minio }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-          readinessProbe: { httpGet: { path: "/minio/health/ready", port: PORTS.minio }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-          startupProbe: { httpGet: { path: "/minio/health/live", port: PORTS.minio }, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 60 },
-        },
+        metadata: { namespace: args.namespace, labels },
+        spec: pod.asStatefulSetSpec({
+          serviceName: this.service.metadata.name,
+          selector: labels,
+          data: { mountPath: "/data", storageSize: args.storageSize, storageClass: args.storageClass, labels },
+        }),
       },
       { parent: this },
     );
@@ -175,41 +179,29 @@ export class Minio extends pulumi.ComponentResource {
     // Buckets and the initial reference dataset, written by our own seed CLI (idempotent; it
     // never overwrites a newer reference). Auto-named, so a new drifter image re-runs it.
     const initLabels = { ...appLabels("minio-init", name), ...accessLabels("minio") };
-    const initTmp = scratch("tmp", "/tmp", "128Mi");
+    const initPod = new PodBuilder({
+      labels: initLabels,
+      // A new user key changes the template: the Job is replaced and runs again.
+      annotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(...S3_USERS.map((u) => this.users[u].secretKey)) },
+      serviceAccountName: sa.metadata.name,
+      uid: NODE_UID,
+      container: {
+        name: "seed",
+        image: args.seedImage,
+        imagePullPolicy: args.imagePullPolicy,
+        command: ["node", "dist/drifter/src/seed-cli.js"],
+        env: [
+          ...rootEnv,
+          ...S3_USERS.map((u) => secretEnv(userSecretEnv(u), this.users[u].secretName, USER_SECRET_KEYS.secretKey)),
+          plainEnv(ENV.logLevel, args.logLevel),
+        ],
+        resources: resourcesFor("minioInit", args.size),
+      },
+      volumes: [scratch("tmp", "/tmp", "128Mi")],
+    });
     this.initJob = new k8s.batch.v1.Job(
       `${name}-init`,
-      {
-        metadata: { namespace: args.namespace, labels: initLabels },
-        spec: {
-          backoffLimit: 6,
-          activeDeadlineSeconds: 600,
-          template: {
-            // A new user key changes the template: the Job is replaced and runs again.
-            metadata: { labels: initLabels, annotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(...S3_USERS.map((u) => this.users[u].secretKey)) } },
-            spec: {
-              restartPolicy: "OnFailure",
-              ...restrictedPod(sa.metadata.name, NODE_UID),
-              containers: [
-                {
-                  name: "seed",
-                  image: args.seedImage,
-                  imagePullPolicy: args.imagePullPolicy,
-                  command: ["node", "dist/drifter/src/seed-cli.js"],
-                  env: [
-                    ...rootEnv,
-                    ...S3_USERS.map((u) => secretEnv(userSecretEnv(u), this.users[u].secretName, USER_SECRET_KEYS.secretKey)),
-                    plainEnv(ENV.logLevel, args.logLevel),
-                  ],
-                  resources: resourcesFor("minioInit", args.size),
-                  securityContext: containerSecurityContext(NODE_UID),
-                  volumeMounts: [initTmp.mount],
-                },
-              ],
-              volumes: [initTmp.volume],
-            },
-          },
-        },
-      },
+      { metadata: { namespace: args.namespace, labels: initLabels }, spec: initPod.asJobSpec({ restartPolicy: "OnFailure", backoffLimit: 6, activeDeadlineSeconds: 600 }) },
       { parent: this, dependsOn: [this.statefulSet] },
     );
 

@@ -6,9 +6,8 @@ import { AUTH_SETUP_ENV, MLFLOW_WORKLOAD_USERS, basicAuthIni, type MlflowWorkloa
 import type { ExposedPartArgs } from "../shared/args";
 import { CREDENTIALS_ANNOTATION, credentialsHash, generated } from "../shared/credentials";
 import { accessLabels, appLabels } from "../shared/labels";
-import { exposeHttpServer } from "../shared/network";
-import { httpDeployment, httpService } from "../shared/http-workload";
-import { NODE_UID, containerSecurityContext, plainEnv, restrictedPod, scratch, serviceAccount, secretEnv } from "../shared/pod";
+import { httpServer } from "../shared/http-server";
+import { NODE_UID, PodBuilder, plainEnv, scratch, serviceAccount, secretEnv } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 
 /** Keys of the MLflow admin Secret and of each workload user's Secret. */
@@ -29,6 +28,7 @@ export interface MlflowUserCredentials {
 /** uid of the MLflow image we build (components/images/mlflow.Dockerfile). */
 export const MLFLOW_UID = 10001;
 
+/** Arguments of the Mlflow component (namespace, pull policy, size, Service type and Ingress: ExposedPartArgs). */
 export interface MlflowArgs extends ExposedPartArgs {
   /** MLflow image with psycopg2 and boto3. */
   image: pulumi.Input<string>;
@@ -38,7 +38,7 @@ export interface MlflowArgs extends ExposedPartArgs {
   s3: { endpointUrl: pulumi.Input<string>; secretName: pulumi.Input<string>; accessKeyKey: string; secretKeyKey: string; hash: pulumi.Input<string> };
   /** Image that runs the users Job (the drift-job image: `node dist/drift-job/src/mlflow-users-cli.js`). */
   usersJobImage: pulumi.Input<string>;
-  /** Extra Host names to accept (a LoadBalancer's address, a proxy's name). */
+  /** Extra Host names to accept (a LoadBalancer's address, a proxy's name). Defaults to none: the Service's names, localhost and the Ingress host only. */
   extraAllowedHosts?: string[];
 }
 
@@ -76,7 +76,12 @@ export class Mlflow extends pulumi.ComponentResource {
     const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
     const podLabels = { ...labels, ...accessLabels("postgres", "minio") };
 
-    ({ service: this.service, host: this.host, url: this.url } = httpService(name, { namespace: args.namespace, labels, type: args.serviceType, port: PORTS.mlflow }, { parent: this }));
+    const server = httpServer(
+      name,
+      { namespace: args.namespace, labels, serviceType: args.serviceType, port: PORTS.mlflow, access: "mlflow", ingress: args.ingress, ingressSuffix: "ui" },
+      { parent: this },
+    );
+    ({ service: this.service, host: this.host, url: this.url } = server);
     this.allowedHosts = pulumi.all([this.service.metadata.name, this.service.metadata.namespace]).apply(([svc, ns]) => {
       const names = [svc, `${svc}.${ns}`, `${svc}.${ns}.svc`, `${svc}.${ns}.svc.cluster.local`, "localhost", "127.0.0.1"];
       if (args.ingress) names.push(args.ingress.host);
@@ -156,24 +161,13 @@ export class Mlflow extends pulumi.ComponentResource {
       secretEnv("MLFLOW_FLASK_SERVER_SECRET_KEY", adminSecret.metadata.name, MLFLOW_SECRET_KEYS.flaskSecretKey),
     ];
     const healthGet = { path: "/health", port: PORTS.mlflow, httpHeaders: [{ name: "Host", value: `localhost:${PORTS.mlflow}` }] };
-    this.deployment = httpDeployment(
-      name,
-      {
-        namespace: args.namespace,
-        labels,
-        podLabels,
-        replicas: 1,
+    this.deployment = server.deploy({
+      replicas: 1,
+      pod: {
+        labels: podLabels,
         serviceAccountName: sa.metadata.name,
         uid: MLFLOW_UID,
-        tmpSizeLimit: "512Mi",
-        port: PORTS.mlflow,
-        volumes: [
-          {
-            volume: { name: "auth-config", configMap: { name: authConfig.metadata.name } },
-            mount: { name: "auth-config", mountPath: AUTH_CONFIG_PATH.slice(0, AUTH_CONFIG_PATH.lastIndexOf("/")), readOnly: true },
-          },
-        ],
-        podAnnotations: { [CREDENTIALS_ANNOTATION]: pulumi.output(args.s3.hash) },
+        annotations: { [CREDENTIALS_ANNOTATION]: pulumi.output(args.s3.hash) },
         container: {
           name: "mlflow",
           image: args.image,
@@ -192,62 +186,52 @@ export class Mlflow extends pulumi.ComponentResource {
           ],
           env,
           resources: resourcesFor("mlflow", args.size),
-          startupProbe: { httpGet: healthGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
-          livenessProbe: { httpGet: healthGet, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
-          readinessProbe: { httpGet: healthGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
         },
+        probes: {
+          startup: { httpGet: healthGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
+          liveness: { httpGet: healthGet, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
+          readiness: { httpGet: healthGet, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+        },
+        volumes: [
+          scratch("tmp", "/tmp", "512Mi"),
+          {
+            volume: { name: "auth-config", configMap: { name: authConfig.metadata.name } },
+            mount: { name: "auth-config", mountPath: AUTH_CONFIG_PATH.slice(0, AUTH_CONFIG_PATH.lastIndexOf("/")), readOnly: true },
+          },
+        ],
       },
-      { parent: this },
-    );
+    });
 
     // The workload users, as the admin, once MLflow (with its admin) is up; again whenever a
     // password or the admin changes (the template's annotation and env change, so the Job
     // is replaced).
     const jobLabels = { ...appLabels("mlflow-users", name), ...accessLabels("mlflow") };
-    const jobTmp = scratch("tmp", "/tmp", "64Mi");
+    const usersPod = new PodBuilder({
+      labels: jobLabels,
+      annotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(adminPassword, ...MLFLOW_WORKLOAD_USERS.map((u) => this.users[u].password)) },
+      serviceAccountName: sa.metadata.name,
+      uid: NODE_UID,
+      container: {
+        name: "users",
+        image: args.usersJobImage,
+        imagePullPolicy: args.imagePullPolicy,
+        command: ["node", "dist/drift-job/src/mlflow-users-cli.js"],
+        env: [
+          plainEnv(AUTH_SETUP_ENV.trackingUri, this.url),
+          plainEnv(AUTH_SETUP_ENV.adminUsername, adminName),
+          secretEnv(AUTH_SETUP_ENV.adminPassword, adminSecret.metadata.name, MLFLOW_SECRET_KEYS.password),
+          ...MLFLOW_WORKLOAD_USERS.map((u) => secretEnv(AUTH_SETUP_ENV.userPassword(u), this.users[u].secretName, MLFLOW_SECRET_KEYS.password)),
+        ],
+        resources: resourcesFor("mlflowUsers", args.size),
+      },
+      volumes: [scratch("tmp", "/tmp", "64Mi")],
+    });
     this.usersJob = new k8s.batch.v1.Job(
       `${name}-users`,
-      {
-        metadata: { namespace: args.namespace, labels: jobLabels },
-        spec: {
-          backoffLimit: 6,
-          activeDeadlineSeconds: 600,
-          template: {
-            metadata: { labels: jobLabels, annotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(adminPassword, ...MLFLOW_WORKLOAD_USERS.map((u) => this.users[u].password)) } },
-            spec: {
-              restartPolicy: "OnFailure",
-              ...restrictedPod(sa.metadata.name, NODE_UID),
-              containers: [
-                {
-                  name: "users",
-                  image: args.usersJobImage,
-                  imagePullPolicy: args.imagePullPolicy,
-                  command: ["node", "dist/drift-job/src/mlflow-users-cli.js"],
-                  env: [
-                    plainEnv(AUTH_SETUP_ENV.trackingUri, this.url),
-                    plainEnv(AUTH_SETUP_ENV.adminUsername, adminName),
-                    secretEnv(AUTH_SETUP_ENV.adminPassword, adminSecret.metadata.name, MLFLOW_SECRET_KEYS.password),
-                    ...MLFLOW_WORKLOAD_USERS.map((u) => secretEnv(AUTH_SETUP_ENV.userPassword(u), this.users[u].secretName, MLFLOW_SECRET_KEYS.password)),
-                  ],
-                  resources: resourcesFor("mlflowUsers", args.size),
-                  securityContext: containerSecurityContext(NODE_UID),
-                  volumeMounts: [jobTmp.mount],
-                },
-              ],
-              volumes: [jobTmp.volume],
-            },
-          },
-        },
-      },
+      { metadata: { namespace: args.namespace, labels: jobLabels }, spec: usersPod.asJobSpec({ restartPolicy: "OnFailure", backoffLimit: 6, activeDeadlineSeconds: 600 }) },
       { parent: this, dependsOn: [this.deployment] },
     );
 
-    exposeHttpServer(
-      name,
-      "ui",
-      { namespace: args.namespace, labels, service: this.service, port: PORTS.mlflow, access: "mlflow", serviceType: args.serviceType, ingress: args.ingress },
-      { parent: this },
-    );
     this.registerOutputs({ url: this.url });
   }
 }

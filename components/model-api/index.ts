@@ -3,9 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { BAKED_MODEL_PATH, ENV, PORTS } from "../../lib/contract";
 import type { ExposedPartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
-import { exposeHttpServer } from "../shared/network";
-import { httpDeployment, httpService } from "../shared/http-workload";
-import { NODE_UID, httpProbes, plainEnv, serviceAccount } from "../shared/pod";
+import { httpServer } from "../shared/http-server";
+import { NODE_UID, httpProbes, plainEnv, scratch, serviceAccount } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import { CREDENTIALS_ANNOTATION, clientTokens, type ClientTokens } from "../shared/credentials";
 
@@ -16,6 +15,7 @@ export type ModelApiClient = (typeof MODEL_API_CLIENTS)[number];
 /** What the model API's Ingress routes: predictions, the model's description and the probes, never /metrics. */
 export const MODEL_API_PUBLIC_PATHS = ["/predict", "/model", "/healthz", "/readyz"] as const;
 
+/** Arguments of the ModelApi component (namespace, pull policy, size, Service type and Ingress: ExposedPartArgs). */
 export interface ModelApiArgs extends ExposedPartArgs {
   /** The model image (`<repo>:<modelImageTag>`): the only input a retrain changes. */
   image: pulumi.Input<string>;
@@ -58,24 +58,24 @@ export class ModelApi extends pulumi.ComponentResource {
     const podLabels = { ...labels, ...accessLabels("minio") };
     this.image = pulumi.output(args.image);
 
-    ({ service: this.service, host: this.host, url: this.url } = httpService(name, { namespace: args.namespace, labels, type: args.serviceType, port: PORTS.modelApi }, { parent: this }));
+    const server = httpServer(
+      name,
+      { namespace: args.namespace, labels, serviceType: args.serviceType, port: PORTS.modelApi, access: "modelApi", ingress: args.ingress, ingressSuffix: "api", paths: MODEL_API_PUBLIC_PATHS },
+      { parent: this },
+    );
+    ({ service: this.service, host: this.host, url: this.url } = server);
 
     this.tokens = clientTokens(name, { namespace: args.namespace, labels, clients: MODEL_API_CLIENTS }, this);
 
-    this.deployment = httpDeployment(
-      name,
-      {
-        namespace: args.namespace,
-        labels,
-        podLabels,
-        replicas: args.replicas,
-        surge: true,
+    this.deployment = server.deploy({
+      replicas: args.replicas,
+      surge: true,
+      pod: {
+        labels: podLabels,
         serviceAccountName: sa.metadata.name,
         uid: NODE_UID,
         terminationGracePeriodSeconds: 45,
-        port: PORTS.modelApi,
-        volumes: [this.tokens.server],
-        podAnnotations: { [CREDENTIALS_ANNOTATION]: pulumi.interpolate`${this.tokens.server.hash}.${args.s3CredentialsHash}` },
+        annotations: { [CREDENTIALS_ANNOTATION]: pulumi.interpolate`${this.tokens.server.hash}.${args.s3CredentialsHash}` },
         container: {
           name: "model-api",
           image: args.image,
@@ -91,18 +91,11 @@ export class ModelApi extends pulumi.ComponentResource {
             this.tokens.server.env,
           ],
           resources: resourcesFor("modelApi", args.size),
-          ...httpProbes(PORTS.modelApi),
         },
+        probes: httpProbes(PORTS.modelApi),
+        volumes: [scratch("tmp", "/tmp"), this.tokens.server],
       },
-      { parent: this },
-    );
-
-    exposeHttpServer(
-      name,
-      "api",
-      { namespace: args.namespace, labels, service: this.service, port: PORTS.modelApi, access: "modelApi", serviceType: args.serviceType, ingress: args.ingress, paths: MODEL_API_PUBLIC_PATHS },
-      { parent: this },
-    );
+    });
     this.registerOutputs({ url: this.url, image: this.image });
   }
 }

@@ -5,6 +5,7 @@ import { PART_OF } from "../shared/labels";
 /** Pod Security Standard level and the pinned policy version the namespace enforces. */
 export const POD_SECURITY = { level: "restricted", version: "v1.33" } as const;
 
+/** Arguments of the Namespace component. */
 export interface NamespaceArgs {
   /** Name of the namespace (a DNS label). */
   name: pulumi.Input<string>;

@@ -5,10 +5,8 @@ import { PORTS } from "../../lib/contract";
 import type { PartArgs } from "../shared/args";
 import { appLabels } from "../shared/labels";
 import { allowIngress } from "../shared/network";
-import { dataStatefulSet } from "../shared/stateful";
-import { scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
+import { PodBuilder, scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
-import type { Size } from "../../stacks/profiles";
 
 /** Keys of the Postgres Secret (the MLflow component reads the same keys). */
 export const POSTGRES_SECRET_KEYS = { user: "username", password: "password", database: "database" } as const;
@@ -16,6 +14,7 @@ export const POSTGRES_SECRET_KEYS = { user: "username", password: "password", da
 /** The official image runs postgres as uid/gid 999. */
 const POSTGRES_UID = 999;
 
+/** Arguments of the Postgres component (namespace, pull policy, size: PartArgs). */
 export interface PostgresArgs extends PartArgs {
   /** Pinned Postgres image (official, Debian based). */
   image: pulumi.Input<string>;
@@ -23,7 +22,7 @@ export interface PostgresArgs extends PartArgs {
   storageClass: string;
   /** Size of the data volume, e.g. 2Gi. */
   storageSize: pulumi.Input<string>;
-  /** Database and user name. */
+  /** Database and user name (a Postgres identifier). Defaults to `mlflow`. */
   database?: string;
 }
 
@@ -86,39 +85,43 @@ export class Postgres extends pulumi.ComponentResource {
     );
     this.host = serviceHost(this.service);
 
-    const run = scratch("run", "/var/run/postgresql", "16Mi");
-    const tmp = scratch("tmp", "/tmp", "64Mi");
     const ready = ["pg_isready", "-h", "127.0.0.1", "-p", String(PORTS.postgres), "-U", this.user, "-d", this.database];
-    this.statefulSet = dataStatefulSet(
-      name,
+    const pod = new PodBuilder({
+      labels,
+      serviceAccountName: sa.metadata.name,
+      uid: POSTGRES_UID,
+      fsGroup: POSTGRES_UID,
+      terminationGracePeriodSeconds: 60,
+      container: {
+        name: "postgres",
+        image: args.image,
+        imagePullPolicy: args.imagePullPolicy,
+        ports: [{ name: "postgres", containerPort: PORTS.postgres }],
+        env: [
+          secretEnv("POSTGRES_USER", this.secretName, POSTGRES_SECRET_KEYS.user),
+          secretEnv("POSTGRES_PASSWORD", this.secretName, POSTGRES_SECRET_KEYS.password),
+          secretEnv("POSTGRES_DB", this.secretName, POSTGRES_SECRET_KEYS.database),
+          // A subdirectory: the volume root holds lost+found on many storage classes.
+          { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+        ],
+        resources: resourcesFor("postgres", args.size),
+      },
+      probes: {
+        liveness: { exec: { command: ready }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+        readiness: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+        startup: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
+      },
+      volumes: [scratch("run", "/var/run/postgresql", "16Mi"), scratch("tmp", "/tmp", "64Mi")],
+    });
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      `${name}-sts`,
       {
-        namespace: args.namespace,
-        labels,
-        serviceName: this.service.metadata.name,
-        serviceAccountName: sa.metadata.name,
-        uid: POSTGRES_UID,
-        terminationGracePeriodSeconds: 60,
-        dataPath: "/var/lib/postgresql/data",
-        storageSize: args.storageSize,
-        storageClass: args.storageClass,
-        scratches: [run, tmp],
-        container: {
-          name: "postgres",
-          image: args.image,
-          imagePullPolicy: args.imagePullPolicy,
-          ports: [{ name: "postgres", containerPort: PORTS.postgres }],
-          env: [
-            secretEnv("POSTGRES_USER", this.secretName, POSTGRES_SECRET_KEYS.user),
-            secretEnv("POSTGRES_PASSWORD", this.secretName, POSTGRES_SECRET_KEYS.password),
-            secretEnv("POSTGRES_DB", this.secretName, POSTGRES_SECRET_KEYS.database),
-            // A subdirectory: the volume root holds lost+found on many storage classes.
-            { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
-          ],
-          resources: resourcesFor("postgres", args.size),
-          livenessProbe: { exec: { command: ready }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
-          readinessProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-          startupProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
-        },
+        metadata: { namespace: args.namespace, labels },
+        spec: pod.asStatefulSetSpec({
+          serviceName: this.service.metadata.name,
+          selector: labels,
+          data: { mountPath: "/var/lib/postgresql/data", storageSize: args.storageSize, storageClass: args.storageClass, labels },
+        }),
       },
       { parent: this },
     );

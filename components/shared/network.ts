@@ -1,7 +1,8 @@
 /**
- * NetworkPolicy helpers. The namespace denies all traffic by default (components/namespace);
- * each server part admits its port from pods with its access label, and from the ingress
- * controller's namespace when it is exposed through an Ingress.
+ * NetworkPolicy and Ingress helpers. The namespace denies all traffic by default
+ * (components/namespace); each server part admits its port from pods with its access label,
+ * and from the ingress controller's namespace when it is exposed through an Ingress
+ * (http-server.ts puts both together for an HTTP server).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,9 +16,9 @@ export interface AllowIngressArgs {
   ports: number[];
   /** The access label clients carry. */
   access: AccessTarget;
-  /** Also admit these ports from the ingress controller's namespace. */
+  /** Also admit these ports from the ingress controller's namespace. Defaults to none. */
   ingressFrom?: { namespace: string; ports: number[] };
-  /** Also admit these ports from anywhere: the Service is a NodePort/LoadBalancer for people. */
+  /** Also admit these ports from anywhere: the Service is a NodePort/LoadBalancer for people. Defaults to none. */
   externalPorts?: number[];
 }
 
@@ -53,7 +54,7 @@ export interface ExposeArgs {
   port: number;
   ingress: IngressSettings;
   labels: Record<string, string>;
-  /** The paths routed (Prefix match); default everything. Anything else answers the controller's 404. */
+  /** The paths routed (Prefix match); anything else answers the controller's 404. Defaults to everything (`/`). */
   paths?: readonly string[];
 }
 
@@ -96,43 +97,4 @@ export interface IngressSettings {
   className: string;
   controllerNamespace: string;
   tls: IngressTls;
-}
-
-export interface HttpServerNetworkArgs {
-  namespace: pulumi.Input<string>;
-  /** The server's pod labels (also the Ingress's labels). */
-  labels: Record<string, string>;
-  service: k8s.core.v1.Service;
-  port: number;
-  /** The access label its clients carry. */
-  access: AccessTarget;
-  /** A NodePort/LoadBalancer Service is also reachable from outside the cluster. */
-  serviceType: string;
-  ingress?: IngressSettings;
-  /** The paths the Ingress routes (default everything). */
-  paths?: readonly string[];
-}
-
-/**
- * The network side of a server with one HTTP port: its NetworkPolicy (clients with the access
- * label; the ingress controller and the outside when it is exposed) and its Ingress
- * (`<name>-<ingressSuffix>`) when one is configured.
- */
-export function exposeHttpServer(name: string, ingressSuffix: string, args: HttpServerNetworkArgs, opts: pulumi.CustomResourceOptions): void {
-  const { ingress, port } = args;
-  allowIngress(
-    `${name}-allow-clients`,
-    {
-      namespace: args.namespace,
-      podLabels: args.labels,
-      ports: [port],
-      access: args.access,
-      ingressFrom: ingress ? { namespace: ingress.controllerNamespace, ports: [port] } : undefined,
-      externalPorts: args.serviceType === "ClusterIP" ? undefined : [port],
-    },
-    opts,
-  );
-  if (ingress) {
-    exposeIngress(`${name}-${ingressSuffix}`, { namespace: args.namespace, service: args.service, port, ingress, labels: args.labels, paths: args.paths }, opts);
-  }
 }

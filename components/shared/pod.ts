@@ -1,14 +1,19 @@
 /**
- * The pod and container settings every workload shares: restricted Pod Security (non-root,
- * no privilege escalation, all capabilities dropped, RuntimeDefault seccomp), a read-only
- * root filesystem with a writable emptyDir where the process needs one, and env helpers
- * that reference Secrets by key instead of copying values.
+ * The pods of every workload, built in one place: `PodBuilder` (after pulumi-kubernetesx's
+ * PodBuilder) takes what a part owns (its container, labels, volumes, probes) and returns
+ * the spec of a Deployment, a StatefulSet, a Job or a CronJob around one pod template that
+ * is hardened the same way everywhere: restricted Pod Security (non-root, no privilege
+ * escalation, all capabilities dropped, RuntimeDefault seccomp), a read-only root
+ * filesystem with writable emptyDirs where the process needs one, its own ServiceAccount
+ * with no API token, and no Service env vars. The env helpers reference Secrets by key
+ * instead of copying values.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 type Input<T> = pulumi.Input<T>;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
+type Probe = k8s.types.input.core.v1.Probe;
 
 /** The Node workload images (node:20-bookworm-slim) run as the `node` user. */
 export const NODE_UID = 1000;
@@ -20,20 +25,6 @@ export function podSecurityContext(uid: number, fsGroup?: number): k8s.types.inp
     runAsGroup: uid,
     ...(fsGroup !== undefined ? { fsGroup, fsGroupChangePolicy: "OnRootMismatch" } : {}),
     seccompProfile: { type: "RuntimeDefault" },
-  };
-}
-
-/**
- * What every pod of the platform sets: its own ServiceAccount without an API token (no part
- * calls the Kubernetes API), no Service env vars (names like MLFLOW_SVC_..._PORT must not leak
- * into the processes' config), and the restricted pod security context.
- */
-export function restrictedPod(serviceAccountName: Input<string>, uid: number, fsGroup?: number) {
-  return {
-    serviceAccountName,
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    securityContext: podSecurityContext(uid, fsGroup),
   };
 }
 
@@ -50,12 +41,15 @@ export function containerSecurityContext(uid: number): k8s.types.input.core.v1.S
   };
 }
 
+/** A volume of the pod and where its container mounts it. */
+export interface PodVolume {
+  volume: k8s.types.input.core.v1.Volume;
+  mount: k8s.types.input.core.v1.VolumeMount;
+}
+
 /** A writable scratch directory (emptyDir, size-capped) for a read-only container. */
-export function scratch(name: string, mountPath: string, sizeLimit = "256Mi") {
-  return {
-    volume: { name, emptyDir: { sizeLimit } } as k8s.types.input.core.v1.Volume,
-    mount: { name, mountPath } as k8s.types.input.core.v1.VolumeMount,
-  };
+export function scratch(name: string, mountPath: string, sizeLimit = "256Mi"): PodVolume {
+  return { volume: { name, emptyDir: { sizeLimit } }, mount: { name, mountPath } };
 }
 
 export function plainEnv(name: string, value: Input<string> | number | boolean): EnvVar {
@@ -66,12 +60,19 @@ export function secretEnv(name: string, secretName: Input<string>, key: string):
   return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
 }
 
+/** The three probes of a long-running container. */
+export interface Probes {
+  liveness: Probe;
+  readiness: Probe;
+  startup: Probe;
+}
+
 /** HTTP probes on the workload contract's /healthz (liveness) and /readyz (readiness). */
-export function httpProbes(port: number, paths = { live: "/healthz", ready: "/readyz" }) {
+export function httpProbes(port: number, paths = { live: "/healthz", ready: "/readyz" }): Probes {
   return {
-    livenessProbe: { httpGet: { path: paths.live, port }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-    readinessProbe: { httpGet: { path: paths.ready, port }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-    startupProbe: { httpGet: { path: paths.live, port }, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 30 },
+    liveness: { httpGet: { path: paths.live, port }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    readiness: { httpGet: { path: paths.ready, port }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+    startup: { httpGet: { path: paths.live, port }, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 30 },
   };
 }
 
@@ -86,4 +87,139 @@ export function serviceHost(svc: k8s.core.v1.Service): pulumi.Output<string> {
  */
 export function serviceAccount(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.ServiceAccount {
   return new k8s.core.v1.ServiceAccount(name, { metadata: { namespace, labels }, automountServiceAccountToken: false }, opts);
+}
+
+/** What a part gives of its container; the builder adds the security context, the mounts and the probes. */
+export type PodContainer = Omit<k8s.types.input.core.v1.Container, "securityContext" | "volumeMounts" | "livenessProbe" | "readinessProbe" | "startupProbe">;
+
+/** What a part owns of its pod. */
+export interface PodArgs {
+  /** Labels of the pod (Service selectors and NetworkPolicies match them, with any access labels). */
+  labels: Record<string, string>;
+  /** Pod template annotations (e.g. the credentials hash that rolls the pods when a credential they read at start changes). Defaults to none. */
+  annotations?: Record<string, Input<string>>;
+  /** The pod's own ServiceAccount (components/shared/pod.ts serviceAccount): no API token is mounted. */
+  serviceAccountName: Input<string>;
+  /** uid and gid of the container (the image's non-root user). */
+  uid: number;
+  /** fsGroup of the pod's volumes (a data volume the process writes). Defaults to none: the volumes keep their owner. */
+  fsGroup?: number;
+  /** Seconds between SIGTERM and SIGKILL. Defaults to Kubernetes' 30. */
+  terminationGracePeriodSeconds?: number;
+  /** The one container: image, command, env, ports, resources. */
+  container: PodContainer;
+  /** Its probes. Defaults to none (run-to-completion pods). */
+  probes?: Probes;
+  /** Its volumes, mounted in this order (scratch() for writable directories). Defaults to none. */
+  volumes?: PodVolume[];
+}
+
+/** The data volume of a StatefulSet: a ReadWriteOnce claim per pod named `data`. */
+export interface DataClaim {
+  /** Where the container mounts it (before its other volumes). */
+  mountPath: string;
+  /** Requested size. */
+  storageSize: Input<string>;
+  /** Storage class. Defaults to the cluster's default class. */
+  storageClass?: string;
+  /** Labels of the claim. */
+  labels: Record<string, string>;
+}
+
+/**
+ * One pod template, as the spec of the workload kind that runs it:
+ *
+ *   const pod = new PodBuilder({ labels, serviceAccountName, uid: NODE_UID, container, volumes: [scratch("tmp", "/tmp")] });
+ *   new k8s.apps.v1.Deployment(name, { metadata, spec: pod.asDeploymentSpec({ selector: labels, replicas: 2 }) });
+ *   new k8s.batch.v1.Job(name, { metadata, spec: pod.asJobSpec({ restartPolicy: "OnFailure", backoffLimit: 6 }) });
+ */
+export class PodBuilder {
+  constructor(readonly args: PodArgs) {}
+
+  /** The pod template; `claimed` volumes (a StatefulSet's claim templates) are mounted first and not declared in the pod. */
+  template(opts: { restartPolicy?: "Never" | "OnFailure"; claimed?: k8s.types.input.core.v1.VolumeMount[] } = {}): k8s.types.input.core.v1.PodTemplateSpec {
+    const a = this.args;
+    const volumes = a.volumes ?? [];
+    const probes = a.probes ? { livenessProbe: a.probes.liveness, readinessProbe: a.probes.readiness, startupProbe: a.probes.startup } : {};
+    return {
+      metadata: { labels: a.labels, ...(a.annotations ? { annotations: a.annotations } : {}) },
+      spec: {
+        ...(opts.restartPolicy ? { restartPolicy: opts.restartPolicy } : {}),
+        serviceAccountName: a.serviceAccountName,
+        // No part calls the Kubernetes API; no Service env vars (names like MLFLOW_SVC_..._PORT
+        // must not leak into the processes' config).
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: podSecurityContext(a.uid, a.fsGroup),
+        ...(a.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: a.terminationGracePeriodSeconds } : {}),
+        containers: [
+          {
+            ...a.container,
+            ...probes,
+            securityContext: containerSecurityContext(a.uid),
+            volumeMounts: [...(opts.claimed ?? []), ...volumes.map((v) => v.mount)],
+          },
+        ],
+        volumes: volumes.map((v) => v.volume),
+      },
+    };
+  }
+
+  /** A Deployment of `replicas` pods; `surge` rolls one new pod at a time, never below the replica count. */
+  asDeploymentSpec(opts: {
+    /** Labels that select the pods (a subset of the pod's labels). */
+    selector: Record<string, string>;
+    replicas: Input<number>;
+    /** Roll with maxUnavailable 0, maxSurge 1. Defaults to false: Kubernetes' default strategy. */
+    surge?: boolean;
+  }): k8s.types.input.apps.v1.DeploymentSpec {
+    return {
+      replicas: opts.replicas,
+      selector: { matchLabels: opts.selector },
+      ...(opts.surge ? { strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } } : {}),
+      template: this.template(),
+    };
+  }
+
+  /** A StatefulSet of one pod with its data on a claim named `data`, mounted before the pod's other volumes. */
+  asStatefulSetSpec(opts: {
+    /** The Service that names the pods. */
+    serviceName: Input<string>;
+    /** Labels that select the pods. */
+    selector: Record<string, string>;
+    data: DataClaim;
+  }): k8s.types.input.apps.v1.StatefulSetSpec {
+    const d = opts.data;
+    return {
+      serviceName: opts.serviceName,
+      replicas: 1,
+      selector: { matchLabels: opts.selector },
+      template: this.template({ claimed: [{ name: "data", mountPath: d.mountPath }] }),
+      volumeClaimTemplates: [
+        {
+          metadata: { name: "data", labels: d.labels },
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            ...(d.storageClass ? { storageClassName: d.storageClass } : {}),
+            resources: { requests: { storage: d.storageSize } },
+          },
+        },
+      ],
+    };
+  }
+
+  /** A Job of the pod: `restartPolicy` and the Job's own settings (backoffLimit, activeDeadlineSeconds, ...). */
+  asJobSpec(opts: { restartPolicy: "Never" | "OnFailure" } & Omit<k8s.types.input.batch.v1.JobSpec, "template">): k8s.types.input.batch.v1.JobSpec {
+    const { restartPolicy, ...job } = opts;
+    return { ...job, template: this.template({ restartPolicy }) };
+  }
+
+  /** A CronJob of the pod: the schedule and policy, and its Jobs' spec (labelled `jobLabels`). */
+  asCronJobSpec(opts: {
+    cron: Omit<k8s.types.input.batch.v1.CronJobSpec, "jobTemplate">;
+    jobLabels: Record<string, string>;
+    job: { restartPolicy: "Never" | "OnFailure" } & Omit<k8s.types.input.batch.v1.JobSpec, "template">;
+  }): k8s.types.input.batch.v1.CronJobSpec {
+    return { ...opts.cron, jobTemplate: { metadata: { labels: opts.jobLabels }, spec: this.asJobSpec(opts.job) } };
+  }
 }

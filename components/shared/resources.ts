@@ -2,7 +2,7 @@
  * Requests and limits per part and size. "small" fits a laptop Minikube (the whole platform
  * requests under 1.5 CPU and 2.5 GiB); "medium" and "large" scale it for a shared cluster.
  */
-import type { Size } from "../../stacks/profiles";
+import type { Size } from "./args";
 
 export type Part = "postgres" | "minio" | "minioInit" | "mlflow" | "mlflowUsers" | "drifter" | "modelApi" | "driftJob" | "traffic";
 

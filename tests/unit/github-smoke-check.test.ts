@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { findUrls, formatResults, main, smokeCheck } from "../../components/github/smoke-check";
+import { findUrls, formatResults, main, smokeCheck } from "../../scripts/ci/smoke-check";
 import { SMOKE_TOKEN_OUTPUT } from "../../components/github/workflows";
 import { apiTokens } from "../../lib/auth";
 import { createLogger } from "../../lib/logger";
@@ -106,7 +106,7 @@ describe("smoke check of the stack outputs' URLs after a deploy", () => {
   it("exits 0 when no URL is reachable from the runner and 2 on outputs that are not JSON", async function () {
     this.timeout(60_000);
     const dir = mkdtempSync(join(tmpdir(), "drift-loop-smoke-"));
-    const run = (file: string) => spawnSync(process.execPath, ["--import", "tsx", "components/github/smoke-check.ts", file], { cwd: ROOT, encoding: "utf8" });
+    const run = (file: string) => spawnSync(process.execPath, ["--import", "tsx", "scripts/ci/smoke-check.ts", file], { cwd: ROOT, encoding: "utf8" });
     try {
       writeFileSync(join(dir, "unreachable.json"), JSON.stringify({ url: "http://mlflow.drift-loop.svc.cluster.local:5000" }));
       const unreachable = run(join(dir, "unreachable.json"));

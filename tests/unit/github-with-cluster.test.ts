@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ENV } from "../../lib/contract";
-import { STACK_OUTPUTS, clusterEnv, forwardedPort, tunnelsFor } from "../../components/github/with-cluster";
+import { STACK_OUTPUTS, clusterEnv, forwardedPort, tunnelsFor } from "../../scripts/ci/with-cluster";
 
 const ROOT = resolve(__dirname, "..", "..");
 
@@ -70,7 +70,7 @@ describe("running the retrain on a runner with the cluster's services port-forwa
   it("refuses bad input with exit 2 before starting anything, and masks the credentials first in Actions", function () {
     this.timeout(60_000);
     const run = (args: string[], input: string, env: Record<string, string> = {}) =>
-      spawnSync(process.execPath, ["--import", "tsx", "components/github/with-cluster.ts", ...args], { cwd: ROOT, input, encoding: "utf8", env: { ...process.env, ...env } });
+      spawnSync(process.execPath, ["--import", "tsx", "scripts/ci/with-cluster.ts", ...args], { cwd: ROOT, input, encoding: "utf8", env: { ...process.env, ...env } });
     const noCommand = run([], JSON.stringify(outputs));
     assert.equal(noCommand.status, 2);
     assert.match(noCommand.stderr, /no command to run; put it after --/);

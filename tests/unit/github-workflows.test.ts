@@ -19,7 +19,7 @@ import {
   workflows,
 } from "../../components/github/workflows";
 import { BUILD_CONTEXT_MODEL } from "../../model-api/src/retrain";
-import { diffWorkflows, main as writeWorkflowsMain, writeWorkflows } from "../../components/github/write-workflows";
+import { diffWorkflows, main as writeWorkflowsMain, writeWorkflows } from "../../scripts/ci/write-workflows";
 
 const ROOT = resolve(__dirname, "..", "..");
 const CACHE = process.env.DRIFT_LOOP_CACHE ?? join(homedir(), ".cache", "drift-loop");
@@ -146,9 +146,18 @@ describe("GitHub workflows generated from TypeScript", () => {
       }
     });
 
+    it("runs only repository files that exist: every `npx tsx <file>` of the workflows, and the `npm run workflows` script", () => {
+      const run = Object.values(renderWorkflows()).join("\n");
+      const files = [...run.matchAll(/npx tsx (\S+\.ts)/g)].map((m) => m[1]!);
+      assert.deepEqual([...new Set(files)].sort(), ["scripts/ci/smoke-check.ts", "scripts/ci/with-cluster.ts"]);
+      const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+      files.push(/^tsx (\S+)$/.exec(pkg.scripts.workflows)![1]!);
+      for (const f of files) assert.ok(existsSync(join(ROOT, f)), `${f} is not in the repository`);
+    });
+
     it("runs as `npm run workflows -- --check` against the committed copies", function () {
       this.timeout(60_000);
-      const out = execFileSync(process.execPath, ["--import", "tsx", "components/github/write-workflows.ts", "--check"], { cwd: ROOT, encoding: "utf8" });
+      const out = execFileSync(process.execPath, ["--import", "tsx", "scripts/ci/write-workflows.ts", "--check"], { cwd: ROOT, encoding: "utf8" });
       assert.match(out, /up to date/);
     });
   });
@@ -266,7 +275,7 @@ describe("GitHub workflows generated from TypeScript", () => {
       const step = stepNamed(job, "Retrain");
       assert.ok(!isUsesStep(step));
       assert.match(step.run, /^set -o pipefail$/m, "a failing `pulumi stack output` fails the step");
-      assert.match(step.run, /^pulumi stack output --json --show-secrets --stack "\$\{PULUMI_STACK\}" \| npx tsx components\/github\/with-cluster\.ts -- npm run retrain$/m);
+      assert.match(step.run, /^pulumi stack output --json --show-secrets --stack "\$\{PULUMI_STACK\}" \| npx tsx scripts\/ci\/with-cluster\.ts -- npm run retrain$/m);
       assert.equal(job.env?.[RETRAIN_ENV.stack], "${{ vars.PULUMI_STACK }}");
     });
 

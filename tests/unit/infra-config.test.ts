@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
-import { CONFIG_KEYS, ConfigValidationError, cronProblem, objectSource, parseConfig } from "../../infra/config";
+import { CONFIG_KEYS, ConfigValidationError, closeMatches, cronProblem, objectSource, parseConfig, unknownKeyProblems } from "../../infra/config";
 import { REPO_ROOT } from "../../infra/platform";
 import { PROFILES } from "../../stacks/profiles";
 import { RecordingMocks, settle } from "../helpers/pulumi";
@@ -50,7 +50,7 @@ describe("stack config", () => {
           if (info.profileDefault) assert.match(decl.description, /profile/, `${key}: description says the profile decides`);
         } else {
           assert.equal(decl.type, info.type === "number" ? "string" : info.type, `${key}: type`);
-          assert.equal(String(decl.default), String(info.default), `${key}: default differs from infra/config.ts`);
+          assert.equal(String(decl.default), String(info.default), `${key}: default differs from CONFIG_KEYS (infra/config/keys.ts)`);
         }
       }
     });
@@ -181,6 +181,27 @@ describe("stack config", () => {
       for (const key of ["profile", "drifterReplicas", "driftSchedule", "modelImageTag"]) assert.match(msg, new RegExp(`drift-loop:${key}`));
     });
 
+    it("rejects a key the table does not know, naming it and the close matches", () => {
+      const msg = problemsOf({ drifterReplica: "2", DriftRows: "500", retrainCooldown: "60" });
+      assert.match(msg, /drift-loop:drifterReplica is not a key drift-loop reads; did you mean drift-loop:drifterReplicas\?/);
+      assert.match(msg, /drift-loop:DriftRows is not a key drift-loop reads; did you mean drift-loop:driftRows, /);
+      assert.match(msg, /drift-loop:retrainCooldown is not a key drift-loop reads; did you mean drift-loop:retrainCooldownMinutes\?/);
+      assert.match(problemsOf({ frobnicate: "1" }), /drift-loop:frobnicate is not a key drift-loop reads; no known key is close to it/);
+    });
+
+    it("finds close matches by edits ignoring case, and by containment, best first", () => {
+      assert.deepEqual(closeMatches("imagetag"), ["imageTag", "modelImageTag"]);
+      assert.deepEqual(closeMatches("exposeModelAPI"), ["exposeModelApi"]);
+      assert.deepEqual(closeMatches("ingress"), ["ingressDomain", "ingressEnabled", "ingressClassName"]);
+      assert.deepEqual(closeMatches("zzzzzzzz"), []);
+      for (const k of Object.keys(CONFIG_KEYS)) assert.equal(closeMatches(k)[0], k, `${k} is its own best match`);
+    });
+
+    it("knows every key of the table, and only those", () => {
+      assert.deepEqual(unknownKeyProblems(Object.keys(CONFIG_KEYS)), []);
+      assert.equal(unknownKeyProblems(["profile", "Profile", "toString"]).length, 2, "case matters, and Object's own names are not keys");
+    });
+
     it("accepts the cron forms Kubernetes accepts", () => {
       for (const s of ["0 * * * *", "*/5 * * * *", "@hourly", "30 3 * JAN,FEB MON-FRI", "0 0-23/2 1,15 * 0", "0 12 * * 7"]) assert.equal(cronProblem(s), undefined, s);
     });
@@ -202,6 +223,21 @@ describe("stack config", () => {
         () => loadProgram({ "drift-loop:profile": "staging", "drift-loop:drifterReplicas": "-3" }),
         (err: Error) =>
           err instanceof pulumi.RunError && /drift-loop:profile="staging".*allowed: minikube, cloud/.test(err.message) && /drift-loop:drifterReplicas=-3 is out of range; allowed: 1\.\.20/.test(err.message),
+      );
+      await settle();
+      assert.equal(mocks.resources.length, 0);
+    });
+
+    it("fails before declaring anything on a key the table does not know, naming it and the close matches", async () => {
+      const mocks = new RecordingMocks();
+      await pulumi.runtime.setMocks(mocks, "drift-loop", "dev", true);
+      assert.throws(
+        () => loadProgram({ "drift-loop:profile": "minikube", "drift-loop:foo": "1", "drift-loop:drifterReplica": "2", "kubernetes:context": "minikube" }),
+        (err: Error) =>
+          err instanceof pulumi.RunError &&
+          /drift-loop:foo is not a key drift-loop reads; no known key is close to it/.test(err.message) &&
+          /drift-loop:drifterReplica is not a key drift-loop reads; did you mean drift-loop:drifterReplicas\?/.test(err.message) &&
+          !/kubernetes:context/.test(err.message),
       );
       await settle();
       assert.equal(mocks.resources.length, 0);

@@ -91,7 +91,7 @@ describe("Images", () => {
     const a = await runPlatform(minikube(), { repoRoot: root });
     fs.appendFileSync(path.join(root, "lib", "contract.ts"), "export const Y = 2;\n");
     const b = await runPlatform(minikube(), { repoRoot: root });
-    for (const k of ["drifter", "driftJob", "modelApi"]) assert.notEqual(a.outputs.images[k], b.outputs.images[k], k);
+    for (const k of ["drifter", "driftJob", "modelApiPlatform"]) assert.notEqual(a.outputs.images[k], b.outputs.images[k], k);
     assert.equal(a.outputs.images.mlflow, b.outputs.images.mlflow);
   });
 
@@ -140,7 +140,7 @@ describe("Images", () => {
     assert.deepEqual(run.outputs.images, {
       drifter: "drift-loop/drifter:1.4.2",
       driftJob: "drift-loop/drift-job:1.4.2",
-      modelApi: "drift-loop/model-api:1.4.2",
+      modelApiPlatform: "drift-loop/model-api:1.4.2",
       mlflow: `drift-loop/mlflow:${v.mlflow}`,
       minio: "registry.example.com/minio:RELEASE.2025-10-15T17-29-55Z",
       postgres: "postgres:15.14-bookworm",

@@ -41,7 +41,12 @@ describe("retraining as a stack update", () => {
     assert.equal(model.inputs.build.dockerfile, "model-api/Dockerfile");
     assert.equal(model.inputs.skipPush, true);
     // The platform model-api image (traffic CronJob) keeps its tag: the model file is not part of its hash.
-    assert.equal(v1.outputs.images.modelApi, v2.outputs.images.modelApi);
+    assert.equal(v1.outputs.images.modelApiPlatform, v2.outputs.images.modelApiPlatform);
+    // modelImage is the served image; images.modelApiPlatform is not it after a retrain.
+    assert.equal(v2.outputs.modelImage, "drift-loop/model-api:model-v2");
+    assert.notEqual(v2.outputs.images.modelApiPlatform, v2.outputs.modelImage);
+    const traffic = v2.resources.find((r) => r.name === "drift-monitor-traffic")!;
+    assert.equal(traffic.inputs.spec.jobTemplate.spec.template.spec.containers[0].image, v2.outputs.images.modelApiPlatform, "the traffic CronJob runs the platform image");
   });
 
   it("switches from the platform model-api image to a retrained tag the same way, for the cloud profile too", async () => {

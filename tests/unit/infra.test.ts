@@ -424,7 +424,8 @@ for (const profile of ["minikube", "cloud"] as const) {
         assert.match(o.minio.console, /port-forward svc\/minio-svc-[0-9a-f]{8} 9001:9001/);
         assert.match(o.modelApi.external, /port-forward svc\/model-api-svc-[0-9a-f]{8} 8080:8080/);
       }
-      assert.equal(o.modelImage, run.outputs.images.modelApi);
+      assert.deepEqual(Object.keys(o.images).sort(), ["driftJob", "drifter", "minio", "mlflow", "modelApiPlatform", "postgres"], "images names the platform model-api image as such; the served one is modelImage");
+      assert.equal(o.modelImage, run.outputs.images.modelApiPlatform, "until a retrain the served image is the platform one");
       assert.equal(o.modelImageTag, o.modelImage.split(":").pop());
       assert.match(o.modelImageTag, /^0\.1\.0-[0-9a-f]{12}$/, "until a retrain, the platform build's tag");
       const creds = run.platform.outputs.credentials;

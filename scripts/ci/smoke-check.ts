@@ -9,8 +9,8 @@
  * refuse a request without a token (401) and, with the smoke check's own token
  * (MODEL_API_TOKEN, the stack's secret output smokeModelApiToken), answer 200.
  *
- *   pulumi stack output --json | npx tsx components/github/smoke-check.ts
- *   MODEL_API_TOKEN=... npx tsx components/github/smoke-check.ts outputs.json
+ *   pulumi stack output --json | npx tsx scripts/ci/smoke-check.ts
+ *   MODEL_API_TOKEN=... npx tsx scripts/ci/smoke-check.ts outputs.json
  */
 import { readFileSync } from "node:fs";
 import { ENV } from "../../lib/contract";

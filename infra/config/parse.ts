@@ -1,206 +1,17 @@
 /**
- * The stack configuration, read once and validated into one typed object.
- *
- * `parseConfig` is pure (raw strings in, a typed object or a ConfigValidationError out) so
- * tests can build configs without a Pulumi engine; `readConfig` is the thin adapter that
- * reads `drift-loop:*` keys from the stack. Every key is declared with its type, default and
- * description in Pulumi.yaml; keys a profile decides (stacks/profiles.ts) have no default
- * there and take the profile's value when unset. CONFIG_KEYS below holds each key's type,
- * default and allowed values; the drift check's keys are lib/settings.ts's entries, the
- * ones the drift job checks its environment against. docs/configuration.md is generated
- * from CONFIG_KEYS and Pulumi.yaml (npm run docs:config).
+ * The parser: raw strings in (a ConfigSource), one typed PlatformConfig or one
+ * ConfigValidationError listing every problem out. Pure, so tests build configs without a
+ * Pulumi engine; infra/config/index.ts adapts the stack's config to a ConfigSource.
+ * Keys a profile decides (stacks/profiles.ts) take the profile's value when unset.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  PROFILES,
-  PROFILE_NAMES,
-  PULL_POLICIES,
-  SERVICE_TYPES,
-  SIZES,
-  isProfileName,
-  type ProfileName,
-  type PullPolicy,
-  type ServiceType,
-  type Size,
-} from "../stacks/profiles";
-import { SCENARIOS, SCHEMAS, parseScenarios } from "../drifter/src/scenarios";
-import { ENV } from "../lib/contract";
-import { DRIFT_SETTINGS, readNumberSetting, type NumberSetting } from "../lib/settings";
-import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../lib/github-repository";
-import type { DriftCheckSettings, TrafficSettings } from "../components/drift-monitor";
-import type { IngressTls } from "../components/shared/network";
-
-/** The config namespace (the project name in Pulumi.yaml). */
-export const CONFIG_NAMESPACE = "drift-loop";
-
-/** Drift scenarios and tables the drifter understands: its own lists, not a copy. */
-export const DRIFT_SCENARIOS = SCENARIOS;
-export const DRIFT_SCHEMAS = SCHEMAS;
-export const CURRENT_SOURCES = DRIFT_SETTINGS.driftCurrentSource.allowed;
-export const STATTESTS = DRIFT_SETTINGS.driftStattest.allowed;
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
-
-export interface GithubConfig {
-  /** owner/name; "" switches the GitHub pipeline (and the drift dispatch) off. */
-  repository: string;
-  branch: string;
-  apiUrl: string;
-  /** Token the drift CronJob uses for repository_dispatch (Kubernetes Secret, GITHUB_TOKEN). */
-  dispatchToken?: pulumi.Output<string>;
-  /** Pipeline secrets consumed by components/github (GithubPipeline). */
-  kubeconfig?: pulumi.Output<string>;
-  pulumiConfigPassphrase?: pulumi.Output<string>;
-  pulumiAccessToken?: pulumi.Output<string>;
-  registryToken?: pulumi.Output<string>;
-  /** Token of the GitHub provider that writes the pipeline's secrets and files; unset = env GITHUB_TOKEN. */
-  token?: pulumi.Output<string>;
-  /** State backend URL the workflows log in to; "" = Pulumi Cloud. */
-  backendUrl: string;
-  /** Credentials of an s3:// state backend, for the workflows. */
-  stateAccessKeyId?: pulumi.Output<string>;
-  stateSecretAccessKey?: pulumi.Output<string>;
-}
-
-export interface PlatformConfig {
-  profile: ProfileName;
-  namespace: string;
-  logLevel: (typeof LOG_LEVELS)[number];
-  serviceType: ServiceType;
-  storageClass: string;
-  size: Size;
-  postgresStorage: string;
-  minioStorage: string;
-  images: {
-    registry: string;
-    pullPolicy: PullPolicy;
-    build: boolean;
-    push: boolean;
-    /** Tag of our platform images (drifter, drift-job, model-api tools). */
-    tag: string;
-    /** Tag of the model API image the ModelApi Deployment serves; "" = the platform model-api image. */
-    modelTag: string;
-    postgres: string;
-    /** "" = our own image (built, or `<registry>/minio:<release>`). */
-    minio: string;
-    /** "" = our own image (built, or `<registry>/mlflow:<version>`). */
-    mlflow: string;
-    registryUsername: string;
-    registryToken?: pulumi.Output<string>;
-  };
-  ingress: {
-    enabled: boolean;
-    className: string;
-    domain: string;
-    controllerNamespace: string;
-    /** How every Ingress gets its certificate: a cert-manager ClusterIssuer, or an existing TLS Secret (one is required when ingress is on). */
-    tls: IngressTls;
-  };
-  /** What the Ingresses expose besides MLflow (each off unless the stack says so). */
-  expose: { drifter: boolean; modelApi: boolean; minioConsole: boolean };
-  /** Extra Host names MLflow accepts (e.g. a LoadBalancer's DNS name), besides its Service names and localhost. */
-  mlflowAllowedHosts: string[];
-  drifter: {
-    replicas: number;
-    driftProb: number;
-    rows: number;
-    cols: number;
-    scenario: string;
-    magnitude: number;
-    schema: (typeof DRIFT_SCHEMAS)[number];
-  };
-  modelApi: { replicas: number; requestLogFlushRows: number; requestLogFlushSeconds: number };
-  /** The drift check's settings (the DriftMonitor component's), with the allowed sources and methods. */
-  drift: DriftCheckSettings & { currentSource: (typeof CURRENT_SOURCES)[number]; stattest: (typeof STATTESTS)[number] };
-  traffic: TrafficSettings;
-  github: GithubConfig;
-}
-
-/** One key's declaration: used by the parser, the docs (docs/configuration.md) and the Pulumi.yaml test. */
-export interface KeyInfo {
-  type: "string" | "integer" | "boolean" | "number";
-  /** Default when no profile decides it; undefined = profile default or none. */
-  default?: string | number | boolean;
-  profileDefault?: boolean;
-  secret?: boolean;
-  /** Bounds of an integer or number key (minExclusive: the minimum itself is not allowed). */
-  min?: number;
-  max?: number;
-  minExclusive?: boolean;
-  /** The values a string key allows, when it is a fixed list. */
-  allowed?: readonly string[];
-  /** The environment variable a workload reads this key from, when it is passed on as one. */
-  env?: string;
-}
-
-/** Every key the program reads. Pulumi.yaml must declare exactly these (a unit test checks). */
-export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
-  profile: { type: "string", default: "minikube", allowed: PROFILE_NAMES },
-  namespace: { type: "string", default: "drift-loop" },
-  logLevel: { type: "string", default: "info", allowed: LOG_LEVELS, env: ENV.logLevel },
-  serviceType: { type: "string", profileDefault: true, allowed: SERVICE_TYPES },
-  storageClass: { type: "string", profileDefault: true },
-  size: { type: "string", profileDefault: true, allowed: SIZES },
-  postgresStorage: { type: "string", profileDefault: true },
-  minioStorage: { type: "string", profileDefault: true },
-  imageRegistry: { type: "string", profileDefault: true },
-  imagePullPolicy: { type: "string", profileDefault: true, allowed: PULL_POLICIES },
-  buildImages: { type: "boolean", profileDefault: true },
-  pushImages: { type: "boolean", profileDefault: true },
-  imageTag: { type: "string", default: "0.1.0" },
-  modelImageTag: { type: "string", default: "" },
-  postgresImage: { type: "string", default: "postgres:15.14-bookworm" },
-  minioImage: { type: "string", default: "" },
-  mlflowImage: { type: "string", default: "" },
-  registryUsername: { type: "string", default: "" },
-  registryToken: { type: "string", secret: true },
-  ingressEnabled: { type: "boolean", profileDefault: true },
-  ingressClassName: { type: "string", profileDefault: true },
-  ingressDomain: { type: "string", default: "" },
-  ingressControllerNamespace: { type: "string", profileDefault: true },
-  ingressTlsClusterIssuer: { type: "string", default: "" },
-  ingressTlsSecret: { type: "string", default: "" },
-  exposeDrifter: { type: "boolean", default: false },
-  exposeModelApi: { type: "boolean", default: false },
-  exposeMinioConsole: { type: "boolean", default: false },
-  mlflowAllowedHosts: { type: "string", default: "" },
-  drifterReplicas: { type: "integer", profileDefault: true, min: 1, max: 20 },
-  modelApiReplicas: { type: "integer", profileDefault: true, min: 1, max: 20 },
-  driftProb: { type: "number", default: 0.5, min: 0, max: 1, env: ENV.driftProb },
-  driftRows: { type: "integer", default: 1000, min: 100, max: 10000, env: ENV.driftRows },
-  driftCols: { type: "integer", default: 12, min: 2, max: 30, env: ENV.driftCols },
-  driftScenario: { type: "string", default: "none", env: ENV.driftScenario },
-  driftMagnitude: { type: "number", default: 0.5, min: 0, max: 1, env: ENV.driftMagnitude },
-  driftSchema: { type: "string", default: "credit", allowed: DRIFT_SCHEMAS, env: ENV.driftSchema },
-  driftSchedule: { type: "string", default: "0 * * * *" },
-  driftWindowMinutes: DRIFT_SETTINGS.driftWindowMinutes,
-  driftCurrentSource: DRIFT_SETTINGS.driftCurrentSource,
-  driftStattest: DRIFT_SETTINGS.driftStattest,
-  driftThreshold: DRIFT_SETTINGS.driftThreshold,
-  driftShare: DRIFT_SETTINGS.driftShare,
-  driftMinSampleSize: DRIFT_SETTINGS.driftMinSampleSize,
-  driftJobDeadlineSeconds: { type: "integer", default: 900, min: 60, max: 86400 },
-  retrainPsiThreshold: DRIFT_SETTINGS.retrainPsiThreshold,
-  retrainDriftedShare: DRIFT_SETTINGS.retrainDriftedShare,
-  retrainCooldownMinutes: DRIFT_SETTINGS.retrainCooldownMinutes,
-  trafficSchedule: { type: "string", default: "*/5 * * * *" },
-  trafficRows: { type: "integer", default: 500, min: 1, max: 100000, env: ENV.trafficRows },
-  trafficBatchSize: { type: "integer", default: 100, min: 1, max: 1000, env: ENV.trafficBatchSize },
-  trafficScenario: { type: "string", default: "none", env: ENV.trafficScenario },
-  trafficDeadlineSeconds: { type: "integer", default: 240, min: 30, max: 86400 },
-  requestLogFlushRows: { type: "integer", default: 500, min: 1, max: 100000, env: ENV.requestLogFlushRows },
-  requestLogFlushSeconds: { type: "integer", default: 60, min: 1, max: 3600, env: ENV.requestLogFlushSeconds },
-  githubRepository: { type: "string", default: "", env: ENV.githubRepository },
-  githubBranch: { type: "string", default: "main" },
-  githubApiUrl: { type: "string", default: "https://api.github.com", env: ENV.githubApiUrl },
-  githubDispatchToken: { type: "string", secret: true },
-  pipelineKubeconfig: { type: "string", secret: true },
-  pulumiConfigPassphrase: { type: "string", secret: true },
-  pulumiAccessToken: { type: "string", secret: true },
-  githubToken: { type: "string", secret: true },
-  pipelineBackendUrl: { type: "string", default: "" },
-  pipelineStateAccessKeyId: { type: "string", secret: true },
-  pipelineStateSecretAccessKey: { type: "string", secret: true },
-};
+import { PROFILES, PROFILE_NAMES, isProfileName, type ProfileName } from "../../stacks/profiles";
+import { PULL_POLICIES, SERVICE_TYPES, SIZES } from "../../components/shared/args";
+import { parseScenarios } from "../../drifter/src/scenarios";
+import { readNumberSetting, type NumberSetting } from "../../lib/settings";
+import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
+import { ALLOWED_HOST, DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, QUANTITY, REGISTRY, TAG, cronProblem, unknownKeyProblems } from "./checks";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, CURRENT_SOURCES, DRIFT_SCHEMAS, LOG_LEVELS, STATTESTS, type KeyInfo, type PlatformConfig } from "./keys";
 
 export class ConfigValidationError extends Error {
   constructor(public readonly problems: string[]) {
@@ -215,6 +26,8 @@ export interface ConfigSource {
   getSecret(key: string): pulumi.Output<string> | undefined;
   /** True when the stack stores the key encrypted; absent = cannot tell (no check). */
   isSecret?(key: string): boolean;
+  /** Every key set under the namespace (without the `drift-loop:` prefix), to refuse unknown ones; absent = no check. */
+  keys?(): string[];
 }
 
 /** A source over a plain object (tests, tools); secret keys are wrapped in pulumi.secret. */
@@ -224,6 +37,7 @@ export function objectSource(values: Record<string, string | number | boolean | 
     return v === undefined || v === "" ? undefined : String(v);
   };
   return {
+    keys: () => Object.keys(values).filter((k) => values[k] !== undefined),
     get: raw,
     getSecret: (key) => {
       const v = raw(key);
@@ -232,60 +46,13 @@ export function objectSource(values: Record<string, string | number | boolean | 
   };
 }
 
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// An image reference with an explicit tag or digest: [registry/]path:tag or ...@sha256:hex.
-const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
-const REGISTRY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
-
-/** Field ranges of a 5-field cron schedule. */
-const CRON_FIELDS: { name: string; min: number; max: number; names?: string[] }[] = [
-  { name: "minute", min: 0, max: 59 },
-  { name: "hour", min: 0, max: 23 },
-  { name: "day of month", min: 1, max: 31 },
-  { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
-  { name: "day of week", min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
-];
-const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
-
-/** Returns why a cron schedule is invalid, or undefined when Kubernetes accepts it. */
-export function cronProblem(schedule: string): string | undefined {
-  const s = schedule.trim();
-  if (s.startsWith("@")) return CRON_MACROS.includes(s) ? undefined : `unknown macro ${s}; allowed: ${CRON_MACROS.join(", ")}`;
-  if (/^(TZ|CRON_TZ)=/.test(s)) return "time zones in the schedule are not allowed (Kubernetes rejects TZ= in spec.schedule)";
-  const fields = s.split(/\s+/);
-  if (fields.length !== 5) return `expected 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
-  for (let i = 0; i < 5; i++) {
-    const f = CRON_FIELDS[i]!;
-    const value = (tok: string): number | undefined => {
-      if (/^\d+$/.test(tok)) return Number(tok);
-      const idx = f.names?.indexOf(tok.toUpperCase()) ?? -1;
-      if (idx < 0) return undefined;
-      return f.name === "month" ? idx + 1 : idx;
-    };
-    for (const part of fields[i]!.split(",")) {
-      const m = /^(\*|\?|[A-Za-z0-9]+(?:-[A-Za-z0-9]+)?)(?:\/(\d+))?$/.exec(part);
-      const bad = `${f.name} field ${JSON.stringify(fields[i])}: allowed ${f.min}-${f.max}${f.names ? ` or ${f.names[0]}-${f.names[f.names.length - 1]}` : ""}, *, lists (a,b), ranges (a-b) and steps (*/n)`;
-      if (!m) return bad;
-      if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > f.max - f.min + 1)) return bad;
-      if (m[1] === "*" || m[1] === "?") continue;
-      const [a, b] = m[1]!.split("-");
-      const lo = value(a!);
-      const hi = b === undefined ? lo : value(b);
-      if (lo === undefined || hi === undefined || lo < f.min || hi > f.max || lo > hi) return bad;
-    }
-  }
-  return undefined;
-}
-
 /**
  * Validates raw config into a PlatformConfig. All problems are collected so a stack with
  * three bad keys gets one message naming all three, each with its allowed values.
  */
 export function parseConfig(src: ConfigSource): PlatformConfig {
-  const problems: string[] = [];
+  // Unknown keys first: a typo of a key is the likeliest reason for the other problems.
+  const problems: string[] = src.keys ? unknownKeyProblems(src.keys()) : [];
   const key = (k: string) => `${CONFIG_NAMESPACE}:${k}`;
   const info = (k: string): KeyInfo => {
     const i = CONFIG_KEYS[k];
@@ -466,7 +233,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       const v = str("mlflowAllowedHosts");
       const hosts = v === "" ? [] : v.split(",").map((h) => h.trim());
       for (const h of hosts) {
-        if (h === "*" || !/^[A-Za-z0-9*]([A-Za-z0-9.*-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(h)) {
+        if (h === "*" || !ALLOWED_HOST.test(h)) {
           problems.push(`${key("mlflowAllowedHosts")} has ${JSON.stringify(h)}; allowed: comma-separated host names or IPs, optionally with :port or a * label (never * alone)`);
         }
       }
@@ -530,26 +297,4 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return cfg;
-}
-
-/** Reads the stack's `drift-loop:*` config; unknown keys under the namespace are errors too. */
-export function readConfig(): PlatformConfig {
-  const config = new pulumi.Config(CONFIG_NAMESPACE);
-  const src: ConfigSource = {
-    get: (k) => {
-      const v = config.get(k);
-      return v === undefined || v === "" ? undefined : v;
-    },
-    getSecret: (k) => (config.get(k) ? config.requireSecret(k) : undefined),
-    isSecret: (k) => {
-      const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
-      return isConfigSecret ? isConfigSecret(`${CONFIG_NAMESPACE}:${k}`) : true;
-    },
-  };
-  try {
-    return parseConfig(src);
-  } catch (err) {
-    if (err instanceof ConfigValidationError) throw new pulumi.RunError(err.message);
-    throw err;
-  }
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { GENERATED_HEADER, WORKFLOWS_DIR, renderWorkflows } from "./workflows";
+import { GENERATED_HEADER, WORKFLOWS_DIR, renderWorkflows } from "../../components/github/workflows";
 
 export interface WorkflowDiff {
   file: string;

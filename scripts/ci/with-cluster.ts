@@ -6,7 +6,7 @@
  * the MinIO root user) come from the secret stack outputs on stdin and are masked in the
  * Actions log before anything else is printed; they never touch the disk.
  *
- *   pulumi stack output --json --show-secrets | npx tsx components/github/with-cluster.ts -- npm run retrain
+ *   pulumi stack output --json --show-secrets | npx tsx scripts/ci/with-cluster.ts -- npm run retrain
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";

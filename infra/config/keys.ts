@@ -1,0 +1,187 @@
+/**
+ * The key table: every `drift-loop:*` key the program reads, with its type, default, bounds
+ * or allowed values (CONFIG_KEYS), and the typed config the parser produces from them
+ * (PlatformConfig). Pulumi.yaml declares exactly these keys (a unit test checks);
+ * docs/configuration.md is generated from this table (npm run docs:config). The drift
+ * check's keys are lib/settings.ts's entries, the ones the drift job checks its
+ * environment against.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { PROFILE_NAMES, type ProfileName } from "../../stacks/profiles";
+import { PULL_POLICIES, SERVICE_TYPES, SIZES, type PullPolicy, type ServiceType, type Size } from "../../components/shared/args";
+import { SCHEMAS } from "../../drifter/src/scenarios";
+import { ENV } from "../../lib/contract";
+import { DRIFT_SETTINGS } from "../../lib/settings";
+import type { DriftCheckSettings, TrafficSettings } from "../../components/drift-monitor";
+import type { IngressTls } from "../../components/shared/network";
+
+/** The config namespace (the project name in Pulumi.yaml). */
+export const CONFIG_NAMESPACE = "drift-loop";
+
+/** Tables the drifter understands: its own list, not a copy. */
+export const DRIFT_SCHEMAS = SCHEMAS;
+export const CURRENT_SOURCES = DRIFT_SETTINGS.driftCurrentSource.allowed;
+export const STATTESTS = DRIFT_SETTINGS.driftStattest.allowed;
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+
+export interface GithubConfig {
+  /** owner/name; "" switches the GitHub pipeline (and the drift dispatch) off. */
+  repository: string;
+  branch: string;
+  apiUrl: string;
+  /** Token the drift CronJob uses for repository_dispatch (Kubernetes Secret, GITHUB_TOKEN). */
+  dispatchToken?: pulumi.Output<string>;
+  /** Pipeline secrets consumed by components/github (GithubPipeline). */
+  kubeconfig?: pulumi.Output<string>;
+  pulumiConfigPassphrase?: pulumi.Output<string>;
+  pulumiAccessToken?: pulumi.Output<string>;
+  registryToken?: pulumi.Output<string>;
+  /** Token of the GitHub provider that writes the pipeline's secrets and files; unset = env GITHUB_TOKEN. */
+  token?: pulumi.Output<string>;
+  /** State backend URL the workflows log in to; "" = Pulumi Cloud. */
+  backendUrl: string;
+  /** Credentials of an s3:// state backend, for the workflows. */
+  stateAccessKeyId?: pulumi.Output<string>;
+  stateSecretAccessKey?: pulumi.Output<string>;
+}
+
+export interface PlatformConfig {
+  profile: ProfileName;
+  namespace: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  serviceType: ServiceType;
+  storageClass: string;
+  size: Size;
+  postgresStorage: string;
+  minioStorage: string;
+  images: {
+    registry: string;
+    pullPolicy: PullPolicy;
+    build: boolean;
+    push: boolean;
+    /** Tag of our platform images (drifter, drift-job, model-api tools). */
+    tag: string;
+    /** Tag of the model API image the ModelApi Deployment serves; "" = the platform model-api image. */
+    modelTag: string;
+    postgres: string;
+    /** "" = our own image (built, or `<registry>/minio:<release>`). */
+    minio: string;
+    /** "" = our own image (built, or `<registry>/mlflow:<version>`). */
+    mlflow: string;
+    registryUsername: string;
+    registryToken?: pulumi.Output<string>;
+  };
+  ingress: {
+    enabled: boolean;
+    className: string;
+    domain: string;
+    controllerNamespace: string;
+    /** How every Ingress gets its certificate: a cert-manager ClusterIssuer, or an existing TLS Secret (one is required when ingress is on). */
+    tls: IngressTls;
+  };
+  /** What the Ingresses expose besides MLflow (each off unless the stack says so). */
+  expose: { drifter: boolean; modelApi: boolean; minioConsole: boolean };
+  /** Extra Host names MLflow accepts (e.g. a LoadBalancer's DNS name), besides its Service names and localhost. */
+  mlflowAllowedHosts: string[];
+  drifter: {
+    replicas: number;
+    driftProb: number;
+    rows: number;
+    cols: number;
+    scenario: string;
+    magnitude: number;
+    schema: (typeof DRIFT_SCHEMAS)[number];
+  };
+  modelApi: { replicas: number; requestLogFlushRows: number; requestLogFlushSeconds: number };
+  /** The drift check's settings (the DriftMonitor component's), with the allowed sources and methods. */
+  drift: DriftCheckSettings & { currentSource: (typeof CURRENT_SOURCES)[number]; stattest: (typeof STATTESTS)[number] };
+  traffic: TrafficSettings;
+  github: GithubConfig;
+}
+
+/** One key's declaration: used by the parser, the docs (docs/configuration.md) and the Pulumi.yaml test. */
+export interface KeyInfo {
+  type: "string" | "integer" | "boolean" | "number";
+  /** Default when no profile decides it; undefined = profile default or none. */
+  default?: string | number | boolean;
+  profileDefault?: boolean;
+  secret?: boolean;
+  /** Bounds of an integer or number key (minExclusive: the minimum itself is not allowed). */
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  /** The values a string key allows, when it is a fixed list. */
+  allowed?: readonly string[];
+  /** The environment variable a workload reads this key from, when it is passed on as one. */
+  env?: string;
+}
+
+/** Every key the program reads. Pulumi.yaml must declare exactly these (a unit test checks). */
+export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
+  profile: { type: "string", default: "minikube", allowed: PROFILE_NAMES },
+  namespace: { type: "string", default: "drift-loop" },
+  logLevel: { type: "string", default: "info", allowed: LOG_LEVELS, env: ENV.logLevel },
+  serviceType: { type: "string", profileDefault: true, allowed: SERVICE_TYPES },
+  storageClass: { type: "string", profileDefault: true },
+  size: { type: "string", profileDefault: true, allowed: SIZES },
+  postgresStorage: { type: "string", profileDefault: true },
+  minioStorage: { type: "string", profileDefault: true },
+  imageRegistry: { type: "string", profileDefault: true },
+  imagePullPolicy: { type: "string", profileDefault: true, allowed: PULL_POLICIES },
+  buildImages: { type: "boolean", profileDefault: true },
+  pushImages: { type: "boolean", profileDefault: true },
+  imageTag: { type: "string", default: "0.1.0" },
+  modelImageTag: { type: "string", default: "" },
+  postgresImage: { type: "string", default: "postgres:15.14-bookworm" },
+  minioImage: { type: "string", default: "" },
+  mlflowImage: { type: "string", default: "" },
+  registryUsername: { type: "string", default: "" },
+  registryToken: { type: "string", secret: true },
+  ingressEnabled: { type: "boolean", profileDefault: true },
+  ingressClassName: { type: "string", profileDefault: true },
+  ingressDomain: { type: "string", default: "" },
+  ingressControllerNamespace: { type: "string", profileDefault: true },
+  ingressTlsClusterIssuer: { type: "string", default: "" },
+  ingressTlsSecret: { type: "string", default: "" },
+  exposeDrifter: { type: "boolean", default: false },
+  exposeModelApi: { type: "boolean", default: false },
+  exposeMinioConsole: { type: "boolean", default: false },
+  mlflowAllowedHosts: { type: "string", default: "" },
+  drifterReplicas: { type: "integer", profileDefault: true, min: 1, max: 20 },
+  modelApiReplicas: { type: "integer", profileDefault: true, min: 1, max: 20 },
+  driftProb: { type: "number", default: 0.5, min: 0, max: 1, env: ENV.driftProb },
+  driftRows: { type: "integer", default: 1000, min: 100, max: 10000, env: ENV.driftRows },
+  driftCols: { type: "integer", default: 12, min: 2, max: 30, env: ENV.driftCols },
+  driftScenario: { type: "string", default: "none", env: ENV.driftScenario },
+  driftMagnitude: { type: "number", default: 0.5, min: 0, max: 1, env: ENV.driftMagnitude },
+  driftSchema: { type: "string", default: "credit", allowed: DRIFT_SCHEMAS, env: ENV.driftSchema },
+  driftSchedule: { type: "string", default: "0 * * * *" },
+  driftWindowMinutes: DRIFT_SETTINGS.driftWindowMinutes,
+  driftCurrentSource: DRIFT_SETTINGS.driftCurrentSource,
+  driftStattest: DRIFT_SETTINGS.driftStattest,
+  driftThreshold: DRIFT_SETTINGS.driftThreshold,
+  driftShare: DRIFT_SETTINGS.driftShare,
+  driftMinSampleSize: DRIFT_SETTINGS.driftMinSampleSize,
+  driftJobDeadlineSeconds: { type: "integer", default: 900, min: 60, max: 86400 },
+  retrainPsiThreshold: DRIFT_SETTINGS.retrainPsiThreshold,
+  retrainDriftedShare: DRIFT_SETTINGS.retrainDriftedShare,
+  retrainCooldownMinutes: DRIFT_SETTINGS.retrainCooldownMinutes,
+  trafficSchedule: { type: "string", default: "*/5 * * * *" },
+  trafficRows: { type: "integer", default: 500, min: 1, max: 100000, env: ENV.trafficRows },
+  trafficBatchSize: { type: "integer", default: 100, min: 1, max: 1000, env: ENV.trafficBatchSize },
+  trafficScenario: { type: "string", default: "none", env: ENV.trafficScenario },
+  trafficDeadlineSeconds: { type: "integer", default: 240, min: 30, max: 86400 },
+  requestLogFlushRows: { type: "integer", default: 500, min: 1, max: 100000, env: ENV.requestLogFlushRows },
+  requestLogFlushSeconds: { type: "integer", default: 60, min: 1, max: 3600, env: ENV.requestLogFlushSeconds },
+  githubRepository: { type: "string", default: "", env: ENV.githubRepository },
+  githubBranch: { type: "string", default: "main" },
+  githubApiUrl: { type: "string", default: "https://api.github.com", env: ENV.githubApiUrl },
+  githubDispatchToken: { type: "string", secret: true },
+  pipelineKubeconfig: { type: "string", secret: true },
+  pulumiConfigPassphrase: { type: "string", secret: true },
+  pulumiAccessToken: { type: "string", secret: true },
+  githubToken: { type: "string", secret: true },
+  pipelineBackendUrl: { type: "string", default: "" },
+  pipelineStateAccessKeyId: { type: "string", secret: true },
+  pipelineStateSecretAccessKey: { type: "string", secret: true },
+};
