@@ -16,7 +16,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ENV, INITIAL_REFERENCE } from "../lib/contract";
 import { s3Env } from "../lib/s3";
-import { generateRows } from "../drifter/src/generate";
+import { generateRows } from "../lib/generator/generate";
 import { sha256, toCsv, toLabelledRows } from "../model-api/src/dataset";
 import { trainModel } from "../model-api/src/trainer";
 import { getServices, stopServices as stopTestServices } from "../tests/helpers/services";

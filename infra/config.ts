@@ -23,7 +23,7 @@ import {
   type ServiceType,
   type Size,
 } from "../stacks/profiles";
-import { SCENARIOS, SCHEMAS, parseScenarios } from "../drifter/src/scenarios";
+import { SCENARIOS, SCHEMAS, parseScenarios } from "../lib/scenarios";
 import { ENV } from "../lib/contract";
 import { DRIFT_SETTINGS, readNumberSetting, type NumberSetting } from "../lib/settings";
 import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../lib/github-repository";

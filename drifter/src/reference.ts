@@ -10,7 +10,7 @@ import { BUCKETS, INITIAL_REFERENCE, KEYS, type ReferenceMeta } from "../../lib/
 import type { Logger } from "../../lib/logger";
 import { getText, objectExists, putText } from "../../lib/s3";
 import { LABEL } from "../../lib/schema";
-import { columnsOf, createRowSource, type GenerateOptions } from "./generate";
+import { columnsOf, createRowSource, type GenerateOptions } from "../../lib/generator/generate";
 import { serialize } from "./format";
 
 /** The generator options of the initial reference. */

@@ -17,7 +17,7 @@ import { CATEGORICAL_FEATURES, FEATURES, LABEL, legacyColumns } from "../../lib/
 import { DATA_PARAMS, QueryError, parseDataQuery, type DataParam } from "./api-schema";
 import { DEFAULT_SCENARIO, ROWS_ENV_BOUNDS, type DrifterConfig } from "./config";
 import { CONTENT_TYPES, serialize, type Format } from "./format";
-import { LEGACY_COLS, MAX_ROWS, MAX_SEED, NEW_CATEGORIES, SCENARIOS, SCENARIO_INFO, ScenarioError, createRowSource, parseScenarios, type GenerateOptions } from "./generate";
+import { LEGACY_COLS, MAX_ROWS, MAX_SEED, NEW_CATEGORIES, SCENARIOS, SCENARIO_INFO, ScenarioError, createRowSource, parseScenarios, type GenerateOptions } from "../../lib/generator/generate";
 import { createMetrics, type DrifterMetrics } from "./metrics";
 import { BatchPool, PARALLEL_MIN_ROWS } from "./pool";
 

@@ -10,7 +10,7 @@ import type { Logger } from "../../lib/logger";
 import { FEATURE_NAMES, LABEL } from "../../lib/schema";
 import type { ApiMetrics } from "./metrics";
 import type { CompiledModel } from "./model";
-import type { RequestLogRecord } from "./request-log";
+import type { RequestLogRecord } from "../../lib/request-log";
 import { checkRow, featuresOf, fieldPath } from "./validate";
 
 /** Where scored rows go (the request log writer); `append` is all-or-nothing. */

@@ -4,7 +4,7 @@
  */
 import { ENV } from "../../lib/contract";
 import { ConfigError, intEnv, optionalStringEnv, urlEnv } from "../../lib/env";
-import { parseScenarios } from "../../drifter/src/scenarios";
+import { parseScenarios } from "../../lib/scenarios";
 import { createLogger } from "../../lib/logger";
 import { parseFlags, runCli } from "./cli-args";
 import { fetchDrifterBatch, postTraffic } from "./traffic";

@@ -11,8 +11,8 @@ import { BUCKETS, DRIFT_EVENT_TYPE, ENV, KEYS, MLFLOW } from "../../lib/contract
 import { MlflowClient } from "../../lib/mlflow";
 import { ensureBucket, getText, listKeys, objectExists, putText, s3Client } from "../../lib/s3";
 import { FEATURE_NAMES, LABEL, labelOf, type Row } from "../../lib/schema";
-import { generateRows } from "../../drifter/src/generate";
-import { requestLogKey, serializeRecords, type RequestLogRecord } from "../../model-api/src/request-log";
+import { generateRows } from "../../lib/generator/generate";
+import { requestLogKey, serializeRecords, type RequestLogRecord } from "../../lib/request-log";
 import { JOB_EXIT } from "../../drift-job/src/job";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";

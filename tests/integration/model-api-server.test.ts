@@ -6,7 +6,7 @@ import type { Logger } from "../../lib/logger";
 import { s3Client } from "../../lib/s3";
 import { createMetrics } from "../../model-api/src/metrics";
 import { compileModel, type ModelFile } from "../../model-api/src/model";
-import { readRequestWindow } from "../../model-api/src/request-log";
+import { readRequestWindow } from "../../lib/request-log";
 import { RequestLogWriter } from "../../model-api/src/request-log-writer";
 import { buildServer, type ModelApiServer } from "../../model-api/src/server";
 import type { Services } from "../helpers/services";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Client } from "minio";
 import { ENV } from "../../lib/contract";
 import { s3Env } from "../../lib/s3";
-import { readRequestWindow } from "../../model-api/src/request-log";
+import { readRequestWindow } from "../../lib/request-log";
 import type { Services } from "../helpers/services";
 import { realClients, trainedModel, validRow } from "../modelapi/fixtures";
 import { freePort } from "../../scripts/services/ports";

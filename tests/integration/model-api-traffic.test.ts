@@ -6,7 +6,7 @@ import { BUCKETS, ENV } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import { createMetrics } from "../../model-api/src/metrics";
 import { compileModel } from "../../model-api/src/model";
-import { readRequestWindow } from "../../model-api/src/request-log";
+import { readRequestWindow } from "../../lib/request-log";
 import { RequestLogWriter } from "../../model-api/src/request-log-writer";
 import { buildServer, type ModelApiServer } from "../../model-api/src/server";
 import { fetchFromDrifter } from "../../model-api/src/dataset";

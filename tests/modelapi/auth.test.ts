@@ -8,7 +8,7 @@ import { apiTokens } from "../../lib/auth";
 import { createLogger } from "../../lib/logger";
 import { createMetrics } from "../../model-api/src/metrics";
 import { compileModel } from "../../model-api/src/model";
-import type { RequestLogRecord } from "../../model-api/src/request-log";
+import type { RequestLogRecord } from "../../lib/request-log";
 import { buildServer, type ModelApiServer } from "../../model-api/src/server";
 import { trainedModel, validRow } from "./fixtures";
 

@@ -1,5 +1,5 @@
 /** Shared fixtures of the model-api tests: generated credit rows, a valid row, a trained model. */
-import { generateRows } from "../../drifter/src/generate";
+import { generateRows } from "../../lib/generator/generate";
 import { toLabelledRows, toCsv, sha256 } from "../../model-api/src/dataset";
 import type { ModelFile } from "../../model-api/src/model";
 import { trainModel, type LabelledRow } from "../../model-api/src/trainer";
