@@ -23,7 +23,7 @@ import {
   type ServiceType,
   type Size,
 } from "../stacks/profiles";
-import { SCENARIOS, SCHEMAS, parseScenarios } from "../lib/scenarios";
+import { SCHEMAS, parseScenarios } from "../lib/scenarios";
 import { ENV } from "../lib/contract";
 import { DRIFT_SETTINGS, readNumberSetting, type NumberSetting } from "../lib/settings";
 import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../lib/github-repository";
@@ -33,8 +33,7 @@ import type { IngressTls } from "../components/shared/network";
 /** The config namespace (the project name in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "drift-loop";
 
-/** Drift scenarios and tables the drifter understands: its own lists, not a copy. */
-export const DRIFT_SCENARIOS = SCENARIOS;
+/** Drift tables the drifter understands: its own list, not a copy. */
 export const DRIFT_SCHEMAS = SCHEMAS;
 export const CURRENT_SOURCES = DRIFT_SETTINGS.driftCurrentSource.allowed;
 export const STATTESTS = DRIFT_SETTINGS.driftStattest.allowed;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** `npm run drift -- --help`: the local drift check (see cli-run.ts). */
 import { runCli } from "./cli-run";
-import { computeDrift } from "./engine";
+import { computeDrift } from "./stats";
 
 runCli(process.argv.slice(2), computeDrift).then(
   (code) => {

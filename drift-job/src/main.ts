@@ -7,7 +7,7 @@ import { createLogger } from "../../lib/logger";
 import { MlflowClient } from "../../lib/mlflow";
 import { s3Client } from "../../lib/s3";
 import { jobConfigFromEnv, type JobConfig } from "./config";
-import { computeDrift } from "./engine";
+import { computeDrift } from "./stats";
 import { githubDispatcher } from "./github";
 import { JOB_EXIT, runJob } from "./job";
 import { loadRequestWindow } from "./requests";

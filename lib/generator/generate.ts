@@ -28,7 +28,7 @@ import {
 } from "../schema";
 import { CORE_BLOCK_ROWS, CoreSource, type CoreSettings } from "./core";
 import { Rng } from "./prng";
-import { NEW_CATEGORIES, SCENARIOS, SCHEMAS, ScenarioError, parseScenarios, type Scenario, type SchemaName } from "../scenarios";
+import { NEW_CATEGORIES, SCHEMAS, ScenarioError, parseScenarios, type Scenario, type SchemaName } from "../scenarios";
 
 export { SCENARIOS, SCENARIO_INFO, SCHEMAS, NEW_CATEGORIES, ScenarioError, parseScenarios } from "../scenarios";
 export type { Scenario, SchemaName, ScenarioInfo } from "../scenarios";
