@@ -10,7 +10,7 @@
  * request_id). Every line of an object lies in the object's hour, so a reader of a window
  * lists only the hours that overlap it. Objects are written once and never changed.
  *
- * The model API writes through it (model-api/src/request-log-writer.ts) and the drift check
+ * The model API writes through it (model-api/src/serving/request-log-writer.ts) and the drift check
  * reads through it (drift-job/src/requests.ts); it depends on neither.
  */
 import type { Client } from "minio";

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { ENV, MLFLOW, STACK_CONFIG } from "../../lib/contract";
 import type { MlflowClient } from "../../lib/mlflow";
 import { s3Env } from "../../lib/s3";
-import { toCsv } from "../../model-api/src/dataset";
+import { toCsv } from "../../model-api/src/training/dataset";
 import { parseModelFile } from "../../model-api/src/model";
 import { MODEL_BUILD_FILE } from "../../lib/contract";
-import { retrainCommand } from "../../model-api/src/retrain-cli";
-import type { StackHandle, StackSelector } from "../../model-api/src/stack";
+import { retrainCommand } from "../../model-api/src/training/retrain-cli";
+import type { StackHandle, StackSelector } from "../../model-api/src/training/stack";
 import type { Services } from "../helpers/services";
 import { creditRows, realClients } from "../modelapi/fixtures";
 

@@ -43,7 +43,7 @@ describe("model API process: SIGTERM under load", function () {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const tag = `sigterm-${process.pid}-${Date.now()}`;
-    const child = spawn(process.execPath, ["--import", "tsx", "model-api/src/main.ts"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "model-api/src/serving/main.ts"], {
       cwd: repoRoot,
       env: {
         ...process.env,

@@ -2,12 +2,12 @@
  * `npm run retrain`: train, register, promote only if not worse, and deploy the promoted
  * model as a stack update (new model image tag, `pulumi up` via the Automation API).
  */
-import { ENV, MLFLOW, MODEL_BUILD_FILE, STACK_CONFIG } from "../../lib/contract";
-import { optionalStringEnv, urlEnv } from "../../lib/env";
-import { createLogger } from "../../lib/logger";
-import { MlflowClient } from "../../lib/mlflow";
-import { s3Client, s3SettingsFromEnv } from "../../lib/s3";
-import { UsageError, parseFlags, runCli } from "./cli-args";
+import { ENV, MLFLOW, MODEL_BUILD_FILE, STACK_CONFIG } from "../../../lib/contract";
+import { optionalStringEnv, urlEnv } from "../../../lib/env";
+import { createLogger } from "../../../lib/logger";
+import { MlflowClient } from "../../../lib/mlflow";
+import { s3Client, s3SettingsFromEnv } from "../../../lib/s3";
+import { UsageError, parseFlags, runCli } from "../../../lib/cli";
 import { DeployError, redeployChampion, retrain, type RetrainResult } from "./retrain";
 import { findRepoRoot, formatChanges, pulumiStackSelector, type StackSelector } from "./stack";
 import { printOutcome } from "./train-cli";

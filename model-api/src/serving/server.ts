@@ -5,13 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
-import { requireBearer, type ApiToken } from "../../lib/auth";
-import type { Logger } from "../../lib/logger";
-import { FEATURE_NAMES, LABEL } from "../../lib/schema";
+import { requireBearer, type ApiToken } from "../../../lib/auth";
+import type { Logger } from "../../../lib/logger";
+import { FEATURE_NAMES, LABEL } from "../../../lib/schema";
 import type { ApiMetrics } from "./metrics";
-import type { CompiledModel } from "./model";
-import type { RequestLogRecord } from "../../lib/request-log";
-import { checkRow, featuresOf, fieldPath } from "./validate";
+import type { CompiledModel } from "../model";
+import type { RequestLogRecord } from "../../../lib/request-log";
+import { checkRow, featuresOf, fieldPath } from "../validate";
 
 /** Where scored rows go (the request log writer); `append` is all-or-nothing. */
 export interface RequestLogSink {

@@ -1,7 +1,7 @@
 /** Reading and writing model files on disk (atomic writes, so a crash never leaves half a model). */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { ModelFile } from "./model";
+import type { ModelFile } from "../model";
 
 export async function writeModelFile(path: string, model: ModelFile): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

@@ -4,13 +4,13 @@
  * candidate is not worse. Each step's I/O goes through the clients passed in.
  */
 import type { Client } from "minio";
-import { BUCKETS, KEYS, MLFLOW, referenceMetaOf, type ReferenceMeta } from "../../lib/contract";
-import type { Logger } from "../../lib/logger";
-import type { MlflowClient, MlflowRun } from "../../lib/mlflow";
-import { ensureBucket, getText, objectExists, putText } from "../../lib/s3";
-import { FEATURE_NAMES } from "../../lib/schema";
+import { BUCKETS, KEYS, MLFLOW, referenceMetaOf, type ReferenceMeta } from "../../../lib/contract";
+import type { Logger } from "../../../lib/logger";
+import type { MlflowClient, MlflowRun } from "../../../lib/mlflow";
+import { ensureBucket, getText, objectExists, putText } from "../../../lib/s3";
+import { FEATURE_NAMES } from "../../../lib/schema";
 import { sha256, toCsv } from "./dataset";
-import { parseModelFile, type ModelFile, type ModelMetrics } from "./model";
+import { parseModelFile, type ModelFile, type ModelMetrics } from "../model";
 import { evaluateModel, trainModel, type LabelledRow, type TrainOptions } from "./trainer";
 
 /** Metrics a promotion can be decided on; for log_loss and brier lower is better. */

@@ -4,11 +4,11 @@
  */
 import { createHash } from "node:crypto";
 import { parse as parseCsv } from "csv-parse/sync";
-import { parseDecimalNumber } from "../../lib/numbers";
-import { FEATURES, FEATURE_NAMES, LABEL, type Row } from "../../lib/schema";
-import { fetchCreditNdjson } from "./drifter-client";
+import { parseDecimalNumber } from "../../../lib/numbers";
+import { FEATURES, FEATURE_NAMES, LABEL, type Row } from "../../../lib/schema";
+import { fetchCreditNdjson } from "../drifter-client";
 import type { LabelledRow } from "./trainer";
-import { checkRow, featuresOf } from "./validate";
+import { checkRow, featuresOf } from "../validate";
 
 export class DatasetError extends Error {
   constructor(message: string) {

@@ -10,9 +10,9 @@
 import { copyFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { MODEL_BUILD_FILE, STACK_CONFIG } from "../../lib/contract";
-import type { Logger } from "../../lib/logger";
-import type { ModelFile } from "./model";
+import { MODEL_BUILD_FILE, STACK_CONFIG } from "../../../lib/contract";
+import type { Logger } from "../../../lib/logger";
+import type { ModelFile } from "../model";
 import { writeModelFile } from "./model-io";
 import { formatChanges, type OpCounts, type StackSelector } from "./stack";
 import { runTraining, loadChampion, type TrainingDeps, type TrainingOptions, type TrainingOutcome } from "./training";

@@ -1,11 +1,11 @@
 /**
- * `node dist/model-api/src/check-model-cli.js <model.json> [image tag]`: used by the image
+ * `node dist/model-api/src/training/check-model-cli.js <model.json> [image tag]`: used by the image
  * build. Fails when the model file is invalid, or when the image tag names a registry
  * version (`model-v7`) that is not the version inside the file - so an image can never be
  * tagged with one model and carry another.
  */
 import { readFileSync } from "node:fs";
-import { parseModelFile } from "./model";
+import { parseModelFile } from "../model";
 
 function main(): number {
   const [path, tag = ""] = process.argv.slice(2);

@@ -18,9 +18,9 @@
  *   reason) - this only happens when MinIO stays unreachable for the whole grace period.
  */
 import type { Client } from "minio";
-import type { Logger } from "../../lib/logger";
-import { ensureBucket, putText } from "../../lib/s3";
-import { hourPrefix, requestLogKey, serializeRecords, type RequestLogRecord } from "../../lib/request-log";
+import type { Logger } from "../../../lib/logger";
+import { ensureBucket, putText } from "../../../lib/s3";
+import { hourPrefix, requestLogKey, serializeRecords, type RequestLogRecord } from "../../../lib/request-log";
 
 export interface RequestLogWriterOptions {
   client: Client;

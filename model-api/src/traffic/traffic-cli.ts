@@ -2,11 +2,11 @@
  * The traffic CronJob's entry point (`npm run traffic`): a drifter batch posted to the
  * model API as simulated production traffic. Exits 1 when any request failed.
  */
-import { ENV } from "../../lib/contract";
-import { ConfigError, intEnv, optionalStringEnv, urlEnv } from "../../lib/env";
-import { parseScenarios } from "../../lib/scenarios";
-import { createLogger } from "../../lib/logger";
-import { parseFlags, runCli } from "./cli-args";
+import { ENV } from "../../../lib/contract";
+import { ConfigError, intEnv, optionalStringEnv, urlEnv } from "../../../lib/env";
+import { parseScenarios } from "../../../lib/scenarios";
+import { createLogger } from "../../../lib/logger";
+import { parseFlags, runCli } from "../../../lib/cli";
 import { fetchDrifterBatch, postTraffic } from "./traffic";
 
 const HELP = `Usage: npm run traffic [-- --help]

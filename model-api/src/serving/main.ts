@@ -4,13 +4,13 @@
  * finish in-flight requests, flush the request log).
  */
 import { readFileSync } from "node:fs";
-import { ENV } from "../../lib/contract";
-import { ConfigError } from "../../lib/env";
-import { createLogger } from "../../lib/logger";
-import { s3Client } from "../../lib/s3";
+import { ENV } from "../../../lib/contract";
+import { ConfigError } from "../../../lib/env";
+import { createLogger } from "../../../lib/logger";
+import { s3Client } from "../../../lib/s3";
 import { loadConfig } from "./config";
 import { createMetrics } from "./metrics";
-import { compileModel, parseModelFile } from "./model";
+import { compileModel, parseModelFile } from "../model";
 import { RequestLogWriter } from "./request-log-writer";
 import { buildServer } from "./server";
 

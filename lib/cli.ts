@@ -1,6 +1,6 @@
 /** Command-line parsing shared by the trainer, the retrain command and the traffic job. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { parseDecimalInteger, parseDecimalNumber } from "../../lib/numbers";
+import { parseDecimalInteger, parseDecimalNumber } from "./numbers";
 
 export class UsageError extends Error {
   constructor(message: string) {
