@@ -1,12 +1,66 @@
-/** Command-line parsing shared by the trainer, the retrain command and the traffic job. */
+/**
+ * What every entry point (servers, Jobs, CLIs) shares: the exit codes, the one UsageError,
+ * strict flag parsing, and runMain, the one way to report an error and exit.
+ *
+ *   runMain("train", main, { help: true });
+ *
+ * A usage error (a bad flag, environment value or input: UsageError and its subclasses,
+ * such as lib/env's ConfigError) prints `<prog>: <message>` (and, for a program with
+ * --help, `Run with --help for the options.`) and exits EXIT.usage (2). Any other error
+ * prints `<prog>: failed: [<code>: ]<message>` (the stack too with DEBUG set) and exits
+ * EXIT.failed (1). Programs with more outcomes (the drift job and the drift CLI) return
+ * their own codes above 2 from main.
+ */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { parseDecimalInteger, parseDecimalNumber } from "./numbers";
 
+/** The exit codes every entry point shares. */
+export const EXIT = {
+  /** Done. */
+  ok: 0,
+  /** Failed: a service stayed unreachable, a check failed, or a bug. */
+  failed: 1,
+  /** Bad usage: a flag, environment value or input the caller has to fix. */
+  usage: 2,
+} as const;
+
+/** A mistake of the caller (flag, environment value, input); the message names it and what is allowed. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
   }
+}
+
+/** The lines a usage error prints: `<prog>: <message>`, and where the options are when the program has --help. */
+export function usageErrorText(prog: string, message: string, help: boolean): string {
+  return `${prog}: ${message}\n${help ? "Run with --help for the options.\n" : ""}`;
+}
+
+/** The lines any other error prints: `<prog>: failed: [<code>: ]<message>`, the stack with DEBUG set. */
+export function failureText(prog: string, err: unknown): string {
+  const e = err as Error & { code?: unknown };
+  const code = typeof e?.code === "string" ? `${e.code}: ` : "";
+  const stack = process.env.DEBUG && e?.stack ? `${e.stack}\n` : "";
+  return `${prog}: failed: ${code}${e?.message ?? String(err)}\n${stack}`;
+}
+
+/**
+ * Runs an entry point's main, then exits: with main's code (default EXIT.ok); after a usage
+ * error with EXIT.usage; after any other error with EXIT.failed. A server's main resolves
+ * when it has shut down.
+ */
+export function runMain(prog: string, main: () => Promise<number | void> | number | void, opts: { help?: boolean } = {}): void {
+  Promise.resolve()
+    .then(main)
+    .then(
+      (code) => process.exit(code ?? EXIT.ok),
+      (err: unknown) => {
+        const usage = err instanceof UsageError;
+        process.stderr.write(usage ? usageErrorText(prog, (err as Error).message, opts.help === true) : failureText(prog, err));
+        process.exit(usage ? EXIT.usage : EXIT.failed);
+      },
+    );
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -46,18 +100,4 @@ export function enumFlag<T extends string>(name: string, v: string | boolean | u
   if (v === undefined) return fallback;
   if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name}=${JSON.stringify(v)} is not allowed; allowed: ${allowed.join(", ")}`);
   return v as T;
-}
-
-/** Runs a CLI main: usage and config errors print one clear line and exit 2, other failures exit 1. */
-export function runCli(main: () => Promise<number | void>): void {
-  main().then(
-    (code) => process.exit(code ?? 0),
-    (err: unknown) => {
-      const e = err as Error;
-      const usage = e?.name === "UsageError" || e?.name === "ConfigError" || e?.name === "DatasetError";
-      process.stderr.write(`error: ${e?.message ?? String(err)}\n`);
-      if (!usage && process.env.DEBUG) process.stderr.write(`${e?.stack}\n`);
-      process.exit(usage ? 2 : 1);
-    },
-  );
 }

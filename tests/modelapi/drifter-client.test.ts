@@ -156,7 +156,7 @@ describe("drifter clients: a batch shorter than X-Drift-Rows fails loudly", func
     try {
       const r = await runTs(join(ROOT, "model-api", "src", "traffic", "traffic-cli.ts"), [], { [ENV.drifterUrl]: short.url, [ENV.modelApiUrl]: api.url, [ENV.trafficRows]: "5", LOG_LEVEL: "silent" }, ROOT);
       assert.equal(r.status, 1, r.stdout + r.stderr);
-      assert.match(r.stderr, /error: .*holds 3 complete rows where X-Drift-Rows announced 5/);
+      assert.match(r.stderr, /^traffic: failed: .*holds 3 complete rows where X-Drift-Rows announced 5/m);
       assert.equal(api.hits(), 0, "no traffic posted from a short batch");
     } finally {
       await Promise.all([short.close(), api.close()]);

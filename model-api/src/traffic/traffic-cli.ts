@@ -6,7 +6,7 @@ import { ENV } from "../../../lib/contract";
 import { ConfigError, intEnv, optionalStringEnv, urlEnv } from "../../../lib/env";
 import { parseScenarios } from "../../../lib/scenarios";
 import { createLogger } from "../../../lib/logger";
-import { parseFlags, runCli } from "../../../lib/cli";
+import { parseFlags, runMain } from "../../../lib/cli";
 import { fetchDrifterBatch, postTraffic } from "./traffic";
 
 const HELP = `Usage: npm run traffic [-- --help]
@@ -61,4 +61,4 @@ async function main(): Promise<number> {
   return s.failedRequests ? 1 : 0;
 }
 
-runCli(main);
+runMain("traffic", main, { help: true });

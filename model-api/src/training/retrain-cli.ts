@@ -7,7 +7,7 @@ import { optionalStringEnv, urlEnv } from "../../../lib/env";
 import { createLogger } from "../../../lib/logger";
 import { MlflowClient } from "../../../lib/mlflow";
 import { s3Client, s3SettingsFromEnv } from "../../../lib/s3";
-import { UsageError, parseFlags, runCli } from "../../../lib/cli";
+import { UsageError, parseFlags, runMain } from "../../../lib/cli";
 import { DeployError, redeployChampion, retrain, type RetrainResult } from "./retrain";
 import { findRepoRoot, formatChanges, pulumiStackSelector, type StackSelector } from "./stack";
 import { printOutcome } from "./train-cli";
@@ -86,4 +86,4 @@ export async function retrainCommand(argv: string[], env: Record<string, string 
   return 0;
 }
 
-if (require.main === module) runCli(() => retrainCommand(process.argv.slice(2), process.env, pulumiStackSelector));
+if (require.main === module) runMain("retrain", () => retrainCommand(process.argv.slice(2), process.env, pulumiStackSelector), { help: true });

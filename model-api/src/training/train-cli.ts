@@ -8,7 +8,7 @@ import { urlEnv } from "../../../lib/env";
 import { createLogger } from "../../../lib/logger";
 import { MlflowClient } from "../../../lib/mlflow";
 import { s3Client, s3SettingsFromEnv } from "../../../lib/s3";
-import { UsageError, parseFlags, runCli } from "../../../lib/cli";
+import { UsageError, parseFlags, runMain } from "../../../lib/cli";
 import { sha256, toCsv } from "./dataset";
 import { writeModelFile } from "./model-io";
 import { TRAIN_FLAGS, TRAIN_HELP, resolveTraining } from "./train-options";
@@ -99,4 +99,4 @@ export function printOutcome(o: TrainingOutcome, json: boolean, print: (s: strin
   );
 }
 
-if (require.main === module) runCli(main);
+if (require.main === module) runMain("train", main, { help: true });
