@@ -225,7 +225,8 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
     assert.equal(r.code, JOB_EXIT.storage, r.stderr);
     const bad = await runJob(envFor(W(1), { [ENV.driftStattest]: "anderson" }));
     assert.equal(bad.code, JOB_EXIT.badInput);
-    assert.ok(bad.logs.some((l) => /DRIFT_STATTEST="anderson" is not allowed; allowed: auto, ks/.test(String(l.err))));
+    // Printed the way every entry point prints a usage error (lib/cli.ts runMain).
+    assert.match(bad.stderr, /^drift-job: DRIFT_STATTEST="anderson" is not allowed; allowed: auto, ks/m);
     assert.equal((await listKeys(s3, BUCKETS.reports, "")).length, before);
   });
 
