@@ -42,7 +42,7 @@ describe("drift-job image (Dockerfile, by inspection)", () => {
   it("compiles with tsc in the build stage, installs production dependencies only for the runtime, runs as user 1000", () => {
     assert.match(DOCKERFILE, /RUN npm ci\b/);
     assert.match(DOCKERFILE, /npx tsc -p tsconfig\.build\.json/);
-    assert.match(DOCKERFILE, /npm ci --omit=dev/);
+    assert.match(DOCKERFILE, /npm ci --omit=dev .*-w @drift-loop\/drift-job\b/, "the runtime installs the drift-job workspace only");
     const lastStage = DOCKERFILE.slice(DOCKERFILE.lastIndexOf("\nFROM "));
     assert.match(lastStage, /^USER 1000(:1000)?$/m);
     assert.match(lastStage, /^CMD \["node", ?"dist\/drift-job\/src\/main\.js"\]$/m);

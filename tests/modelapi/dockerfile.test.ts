@@ -65,6 +65,9 @@ describe("model-api Dockerfile", () => {
     assert.match(last, new RegExp(`^EXPOSE ${PORTS.modelApi}$`, "m"));
     assert.match(last, /^CMD \["node", "dist\/model-api\/src\/serving\/main\.js"\]$/m);
     assert.match(last, /COPY --from=deps .*node_modules/, "production dependencies only");
-    assert.match(dockerfile, /AS deps\s+WORKDIR \/src\s+COPY package\.json package-lock\.json \.\/\s+RUN npm ci --omit=dev/);
+    // The deps stage installs model-api's workspace only: its runtime dependencies, not the Pulumi program's.
+    const deps = instructions.slice(instructions.findIndex((l) => / AS deps$/.test(l)) + 1);
+    assert.deepEqual(deps.slice(0, 3), ["WORKDIR /src", "COPY package.json package-lock.json ./", "COPY model-api/package.json ./model-api/"]);
+    assert.match(deps[3], /^RUN npm ci --omit=dev .*-w @drift-loop\/model-api\b/);
   });
 });

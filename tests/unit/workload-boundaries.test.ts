@@ -3,7 +3,9 @@
  * workload's file, lib/ imports nothing outside lib/, and the Pulumi program (infra,
  * components, stacks) imports no workload. Each workload's Dockerfile copies only the
  * shared lib/ and its own folder (plus the package and tsconfig files), and its ignore
- * file sends nothing else to the builder.
+ * file sends nothing else to the builder. Each workload is an npm workspace whose
+ * package.json lists exactly the packages its code (with the lib/ files it uses) imports
+ * at run time, at the root's pinned versions; its image installs only those.
  */
 import { strict as assert } from "node:assert";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -36,6 +38,28 @@ function importsOf(file: string): string[] {
 
 const top = (path: string) => path.split("/")[0];
 
+/** The packages a workload's files, and the lib/ files they reach, import at run time (type-only imports aside). */
+function runtimePackages(w: string): string[] {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const stack = tsFiles(w);
+  while (stack.length) {
+    const f = stack.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    for (const t of importsOf(f)) stack.push(t);
+    const src = readFileSync(join(ROOT, f), "utf8");
+    for (const m of src.matchAll(/^\s*(?:import|export)\s+(?!type\s)[^;]*?from\s+["']([^."'][^"']*)["']|(?:import\s*\(\s*|require\(\s*)["']([^."'][^"']*)["']/gm)) {
+      const spec = m[1] ?? m[2]!;
+      if (spec.startsWith("node:")) continue;
+      packages.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
+    }
+  }
+  // tsx is required only when a worker thread runs from the TypeScript sources (development).
+  packages.delete("tsx");
+  return [...packages].sort();
+}
+
 /** Context paths the Dockerfile COPYs (not copies from other stages). */
 function copies(dockerfile: string): string[] {
   return dockerfile
@@ -64,6 +88,20 @@ describe("workload boundaries", () => {
         .filter((l) => l.startsWith("!"))
         .map((l) => l.slice(1));
       for (const a of allowed) assert.ok(BUILD_FILES.includes(a) || a.startsWith("lib/") || a.startsWith(`${w}/`), `${w}/Dockerfile.dockerignore lets ${a} through`);
+    });
+  }
+
+  for (const w of WORKLOADS) {
+    it(`${w}/package.json lists exactly the packages ${w} imports at run time, pinned as the root pins them, and its image installs only those`, () => {
+      const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+      const pkg = JSON.parse(readFileSync(join(ROOT, w, "package.json"), "utf8"));
+      assert.ok(root.workspaces.includes(w), `${w} is a workspace of the root package.json`);
+      assert.equal(pkg.name, `@drift-loop/${w}`);
+      assert.deepEqual(Object.keys(pkg.dependencies).sort(), runtimePackages(w));
+      for (const [name, version] of Object.entries(pkg.dependencies)) assert.equal(version, root.dependencies[name], `${w}: ${name} is pinned as the root pins it`);
+      assert.equal(pkg.devDependencies, undefined, "build tools stay at the root");
+      const dockerfile = readFileSync(join(ROOT, w, "Dockerfile"), "utf8");
+      assert.match(dockerfile, new RegExp(`^RUN npm ci --omit=dev .*-w @drift-loop/${w}\\b`, "m"), `${w}/Dockerfile installs its workspace's runtime dependencies only`);
     });
   }
 
