@@ -16,9 +16,9 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ENV, INITIAL_REFERENCE } from "../lib/contract";
 import { s3Env } from "../lib/s3";
-import { generateRows } from "../drifter/src/generate";
-import { sha256, toCsv, toLabelledRows } from "../model-api/src/dataset";
-import { trainModel } from "../model-api/src/trainer";
+import { generateRows } from "../lib/generator/generate";
+import { sha256, toCsv, toLabelledRows } from "../model-api/src/training/dataset";
+import { trainModel } from "../model-api/src/training/trainer";
 import { getServices, stopServices as stopTestServices } from "../tests/helpers/services";
 import { freePort } from "../scripts/services/ports";
 
@@ -134,7 +134,7 @@ export async function run(): Promise<void> {
       console.log(`note: cannot start MinIO (${(err as Error).message.split("\n")[0]}); our server runs without request logging`);
     }
     const ourPort = await freePort();
-    const ours = spawn(...wrap(process.execPath, ["--import", "tsx", "model-api/src/main.ts"]), {
+    const ours = spawn(...wrap(process.execPath, ["--import", "tsx", "model-api/src/serving/main.ts"]), {
       cwd: repoRoot,
       env: { ...process.env, ...logEnv, [ENV.port]: String(ourPort), HOST: "127.0.0.1", [ENV.modelPath]: modelPath, LOG_LEVEL: "warn", POD_NAME: "bench", REQUEST_LOG_MAX_BUFFERED_ROWS: "2000000" },
       stdio: "ignore",

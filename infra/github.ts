@@ -4,13 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type GithubPipeline, githubPipeline } from "../components/github/pipeline";
+import { registryHost } from "../lib/registry";
 import type { PlatformConfig } from "./config";
-
-/** The registry host of an image prefix: `ghcr.io/acme` -> `ghcr.io`, `acme` -> Docker Hub. */
-export function registryHost(prefix: string): string {
-  const first = prefix.split("/")[0]!;
-  return prefix.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "docker.io";
-}
 
 /**
  * The stack name the workflows select: `org/project/stack` for Pulumi Cloud, the plain

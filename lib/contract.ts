@@ -3,6 +3,7 @@
  * buckets, object keys and ports. Both sides import them from here, so a rename cannot
  * leave a Deployment's env pointing at a variable the code no longer reads.
  */
+import { FEATURE_NAMES, LABEL } from "./schema";
 
 /** Environment variables the workloads read. */
 export const ENV = {
@@ -67,8 +68,6 @@ export const BUCKETS = {
   reports: "reports",
   requests: "requests",
 } as const;
-
-export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
 
 /** Object keys with a fixed meaning. */
 export const KEYS = {
@@ -137,6 +136,28 @@ export interface ReferenceMeta {
   mlflow_run_id?: string;
 }
 
+/**
+ * The one way to make a ReferenceMeta (the seed CLI's initial reference and the trainer's
+ * promoted one): every reference is the credit table with its label, so the columns,
+ * label and schema are fixed here; the fields are written in this order.
+ */
+export function referenceMetaOf(m: Omit<ReferenceMeta, "columns" | "label" | "schema">): ReferenceMeta {
+  const meta: ReferenceMeta = {
+    model_version: m.model_version,
+    rows: m.rows,
+    columns: [...FEATURE_NAMES, LABEL],
+    label: LABEL,
+    schema: "credit",
+    scenario: m.scenario,
+    seed: m.seed,
+    sha256: m.sha256,
+    source: m.source,
+    created_at: m.created_at,
+  };
+  if (m.mlflow_run_id !== undefined) meta.mlflow_run_id = m.mlflow_run_id;
+  return meta;
+}
+
 /** Stack config keys that code outside the Pulumi program sets (retraining). */
 export const STACK_CONFIG = {
   /** The model API image tag; a retrain sets it to a new tag and runs `pulumi up`. */
@@ -145,6 +166,13 @@ export const STACK_CONFIG = {
 
 /** Where the model file is baked into the model-api image. */
 export const BAKED_MODEL_PATH = "/app/model/model.json";
+/**
+ * The model-api image's model folder in the repository (its build context): `npm run
+ * retrain` writes MODEL_BUILD_FILE there, the image bakes it at BAKED_MODEL_PATH, and the
+ * image's content hash and the CI pipeline follow the folder.
+ */
+export const MODEL_BUILD_DIR = "model-api/model";
+export const MODEL_BUILD_FILE = `${MODEL_BUILD_DIR}/model.json`;
 
 /**
  * `client_payload` of the `drift-detected` repository_dispatch, sent by the drift check and

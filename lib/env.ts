@@ -3,9 +3,11 @@
  * allowed values in its error, so a bad Deployment env fails at start-up, clearly.
  * Numbers are read in plain decimal only (lib/numbers.ts).
  */
+import { UsageError } from "./cli";
 import { parseDecimalInteger, parseDecimalNumber } from "./numbers";
 
-export class ConfigError extends Error {
+/** A bad environment value: a usage error (exit 2 through lib/cli.ts runMain), named for where it came from. */
+export class ConfigError extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";

@@ -1,7 +1,7 @@
 /**
  * mulberry32: a small, fast, seedable PRNG for reproducible splits and test data (the same
  * seed gives the same sequence on every machine). Not for secrets. The drifter's generator
- * has its own (xoshiro128**, drifter/src/prng.ts) because its byte-for-byte batches depend on it.
+ * has its own (xoshiro128**, lib/generator/prng.ts) because its byte-for-byte batches depend on it.
  */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

@@ -80,7 +80,7 @@ export interface Applicant {
 
 /**
  * The log-odds of default from complete values: the formula. The drifter's row core
- * (drifter/wasm/core.ts) computes the same in WebAssembly for every generated row, and the
+ * (lib/generator/wasm/core.ts) computes the same in WebAssembly for every generated row, and the
  * drifter's tests check each generated label against this one.
  */
 export function applicantLogit(a: Applicant, concept: Concept = "base"): number {

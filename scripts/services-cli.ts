@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError, intEnv } from "../lib/env";
 import { cacheRoot } from "./services/config";
 import { NotInstalledError, ServiceStartError, startServices, type RunningServices, type ServerExit, type ServerInfo, type ServerName } from "./services";
+import { UsageError } from "../lib/cli";
 
 const HELP = `Usage: npm run services -- <command> [--json]
 
@@ -51,7 +52,8 @@ interface State {
 /** A server may be restarted this many times within RESTART_WINDOW_MS before the tool gives up. */
 const RESTART_WINDOW_MS = 10 * 60_000;
 
-export class UsageError extends Error {}
+/** The one UsageError (lib/cli.ts), exported for the tests. */
+export { UsageError };
 
 export function parseArgs(argv: string[]): { command: "start" | "env" | "stop" | "help"; json: boolean } {
   let command: string | undefined;

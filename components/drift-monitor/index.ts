@@ -80,7 +80,7 @@ export interface DriftMonitorArgs extends PartArgs {
 /**
  * The CronJobs that replace the Airflow DAG: the drift check (drift-job/src/main.ts, which
  * writes reports, logs to MLflow and asks GitHub for a retrain) and the traffic generator
- * (model-api/src/traffic-cli.ts). Never two runs at once, bounded run time, short history.
+ * (model-api/src/traffic/traffic-cli.ts). Never two runs at once, bounded run time, short history.
  */
 export class DriftMonitor extends pulumi.ComponentResource {
   public readonly driftCronJob: k8s.batch.v1.CronJob;
@@ -167,7 +167,7 @@ export class DriftMonitor extends pulumi.ComponentResource {
         name: "traffic",
         image: args.trafficImage,
         imagePullPolicy: args.imagePullPolicy,
-        command: ["node", "dist/model-api/src/traffic-cli.js"],
+        command: ["node", "dist/model-api/src/traffic/traffic-cli.js"],
         env: [
           plainEnv(ENV.logLevel, args.logLevel),
           plainEnv(ENV.drifterUrl, args.drifterUrl),

@@ -34,7 +34,7 @@ export interface ModelApiArgs extends ExposedPartArgs {
 }
 
 /**
- * The model API (model-api/src/main.ts): serves the model baked into its image and logs
+ * The model API (model-api/src/serving/main.ts): serves the model baked into its image and logs
  * every request to MinIO. Retraining is a new image tag: only this Deployment's pod template
  * changes, and it rolls without downtime (maxUnavailable 0) with a grace period long enough
  * to flush the request log. Every route but the probes needs a client's bearer token.
@@ -80,7 +80,7 @@ export class ModelApi extends pulumi.ComponentResource {
           name: "model-api",
           image: args.image,
           imagePullPolicy: args.imagePullPolicy,
-          command: ["node", "dist/model-api/src/main.js"],
+          command: ["node", "dist/model-api/src/serving/main.js"],
           env: [
             plainEnv(ENV.port, PORTS.modelApi),
             plainEnv(ENV.logLevel, args.logLevel),

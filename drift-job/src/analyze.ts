@@ -8,16 +8,10 @@
 import { performanceDrift, type PerformanceDrift } from "./performance";
 import { evaluatePolicy, type PolicyDecision, type RetrainPolicy } from "./policy";
 import type { ColumnDrift, Dataset, DatasetDrift, DriftOptions, MethodChoice } from "./types";
+import { UsageError } from "../../lib/cli";
 
 export type ComputeDrift = (reference: Dataset, current: Dataset, options?: DriftOptions) => DatasetDrift;
 
-/** Bad settings for these datasets (unknown column, nothing to compare): the message says what is allowed. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
 
 export interface ModelColumns {
   /** The model's predicted class. */

@@ -4,7 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { LABEL, PREDICTION, PROBABILITY } from "../../lib/schema";
-import { analyze, type AnalysisSettings, type ComputeDrift, featureRequest, UsageError } from "./analyze";
+import { EXIT as CLI_EXIT, UsageError, failureText, usageErrorText } from "../../lib/cli";
+import { analyze, type AnalysisSettings, type ComputeDrift, featureRequest } from "./analyze";
 import { computeDriftParallel } from "./compute-parallel";
 import { readFilesInParallel } from "./io/parallel";
 import { DataError } from "./io/read";
@@ -31,10 +32,11 @@ export const CLI_FLAG_NAMES = {
   minSampleSize: "--min-sample-size",
 };
 
+/** The drift CLI's exit codes: lib/cli.ts's shared three, and one of its own. */
 export const EXIT = {
-  ok: 0,
-  internal: 1,
-  badInput: 2,
+  ok: CLI_EXIT.ok,
+  internal: CLI_EXIT.failed,
+  badInput: CLI_EXIT.usage,
   columnsNotCompared: 3,
 } as const;
 
@@ -176,16 +178,16 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export async function runCli(argv: string[], compute: ComputeDrift, io: CliIo = defaultIo): Promise<number> {
   const now = io.now ?? Date.now;
-  const fail = (code: number, msg: string) => {
-    io.stderr(`drift: ${msg}\n`);
-    if (code === EXIT.badInput) io.stderr(`Run with --help for the options.\n`);
-    return code;
+  // Errors print the way every entry point prints them (lib/cli.ts).
+  const fail = (msg: string) => {
+    io.stderr(usageErrorText("drift", msg, true));
+    return EXIT.badInput;
   };
   let v: ReturnType<typeof parse>;
   try {
     v = parse(argv);
   } catch (err) {
-    return fail(EXIT.badInput, (err as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
+    return fail((err as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
   }
   if (v.help) {
     io.stdout(HELP);
@@ -251,7 +253,8 @@ export async function runCli(argv: string[], compute: ComputeDrift, io: CliIo = 
     }
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof DataError || err instanceof OutputError) return fail(EXIT.badInput, err.message);
-    return fail(EXIT.internal, `unexpected error: ${(err as Error).stack ?? String(err)}`);
+    if (err instanceof UsageError || err instanceof DataError || err instanceof OutputError) return fail(err.message);
+    io.stderr(failureText("drift", err));
+    return EXIT.internal;
   }
 }

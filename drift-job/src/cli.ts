@@ -1,14 +1,7 @@
 #!/usr/bin/env node
 /** `npm run drift -- --help`: the local drift check (see cli-run.ts). */
+import { runMain } from "../../lib/cli";
 import { runCli } from "./cli-run";
-import { computeDrift } from "./engine";
+import { computeDrift } from "./stats";
 
-runCli(process.argv.slice(2), computeDrift).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`drift: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain("drift", () => runCli(process.argv.slice(2), computeDrift), { help: true });

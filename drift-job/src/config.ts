@@ -10,7 +10,8 @@ import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-
 import { DRIFT_SETTINGS, allowedRange, readChoiceSetting, readNumberSetting, type ChoiceSetting, type NumberSetting } from "../../lib/settings";
 import { type S3Settings, s3SettingsFromEnv } from "../../lib/s3";
 import { LABEL, PREDICTION, PROBABILITY } from "../../lib/schema";
-import { UsageError, type AnalysisSettings } from "./analyze";
+import { UsageError } from "../../lib/cli";
+import type { AnalysisSettings } from "./analyze";
 import { buildDriftOptions } from "./options";
 
 export type CurrentSource = (typeof DRIFT_SETTINGS.driftCurrentSource.allowed)[number];

@@ -16,7 +16,8 @@ import type { Client } from "minio";
 import { BUCKETS, type DriftDispatchPayload } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import type { MlflowClient, MlflowRun } from "../../lib/mlflow";
-import { analyze, type ComputeDrift, type DriftReport, UsageError } from "./analyze";
+import { EXIT, UsageError } from "../../lib/cli";
+import { analyze, type ComputeDrift, type DriftReport } from "./analyze";
 import { type JobConfig, windowOf } from "./config";
 import { DataError } from "./io/source";
 import { finishDriftRun, startDriftRun, type DriftRunInfo } from "./mlflow-log";
@@ -25,14 +26,14 @@ import { type LoadedData, loadReference } from "./sources";
 import { minioStateStore, putReport, reportFolder, type RetryTuning, StorageError } from "./storage";
 import { type Dispatcher, type PlannedTrigger, planRetrain, type TriggerOutcome } from "./trigger";
 
-/** Exit codes of the drift CronJob (documented in drift-job/README.md). */
+/** Exit codes of the drift CronJob (documented in drift-job/README.md): lib/cli.ts's shared three, then its own. */
 export const JOB_EXIT = {
   /** Checked (drift or not), report stored, MLflow logged, retrain handled. */
-  ok: 0,
+  ok: EXIT.ok,
   /** A bug: unexpected error. */
-  internal: 1,
+  internal: EXIT.failed,
   /** Bad configuration or bad input data (env value, malformed reference, no common columns). Nothing stored. */
-  badInput: 2,
+  badInput: EXIT.usage,
   /** MinIO (or the drifter) unreachable after retries: no report stored. */
   storage: 3,
   /** MLflow failed after retries; the report is stored and the retrain handled. */

@@ -2,29 +2,21 @@
  * The drift CronJob: reads its configuration from the environment, wires MinIO, MLflow and
  * GitHub, runs one check (job.ts) and exits with the code that says how it went (JOB_EXIT).
  */
-import { ConfigError } from "../../lib/env";
+import { runMain } from "../../lib/cli";
 import { createLogger } from "../../lib/logger";
 import { MlflowClient } from "../../lib/mlflow";
 import { s3Client } from "../../lib/s3";
 import { jobConfigFromEnv, type JobConfig } from "./config";
-import { computeDrift } from "./engine";
+import { computeDrift } from "./stats";
 import { githubDispatcher } from "./github";
-import { JOB_EXIT, runJob } from "./job";
+import { runJob } from "./job";
 import { loadRequestWindow } from "./requests";
 import { loadDrifterBatch } from "./sources";
 
 async function main(): Promise<number> {
   const log = createLogger("drift-job");
-  let cfg: JobConfig;
-  try {
-    cfg = jobConfigFromEnv(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      log.error({ err: err.message }, "invalid configuration");
-      return JOB_EXIT.badInput;
-    }
-    throw err;
-  }
+  // A bad value is a ConfigError: runMain prints it and exits JOB_EXIT.badInput (2).
+  const cfg: JobConfig = jobConfigFromEnv(process.env);
   const s3 = s3Client(cfg.s3);
   const result = await runJob(cfg, {
     s3,
@@ -43,12 +35,4 @@ process.once("SIGTERM", () => {
   process.exit(143);
 });
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`drift-job: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = JOB_EXIT.internal;
-  },
-);
+runMain("drift-job", main);

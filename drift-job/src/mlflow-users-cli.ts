@@ -6,6 +6,7 @@
  *   MLFLOW_TRACKING_URI=... MLFLOW_AUTH_ADMIN_USERNAME=... MLFLOW_AUTH_ADMIN_PASSWORD=... \
  *   MLFLOW_USER_TRAINER_PASSWORD=... MLFLOW_USER_DRIFT_JOB_PASSWORD=... node dist/drift-job/src/mlflow-users-cli.js
  */
+import { runMain } from "../../lib/cli";
 import { ConfigError, stringEnv, urlEnv, optionalStringEnv } from "../../lib/env";
 import { createLogger } from "../../lib/logger";
 import { AUTH_SETUP_ENV, MLFLOW_WORKLOAD_USERS, setupMlflowUsers, type MlflowWorkloadUser } from "../../lib/mlflow-auth";
@@ -26,29 +27,20 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = createLogger("mlflow-users");
-  let o: Parameters<typeof setupMlflowUsers>[0];
-  try {
-    const passwords: Partial<Record<MlflowWorkloadUser, string>> = {};
-    for (const u of MLFLOW_WORKLOAD_USERS) {
-      const p = optionalStringEnv(process.env, AUTH_SETUP_ENV.userPassword(u));
-      if (p === undefined) continue;
-      if (p.length < 12) throw new ConfigError(`${AUTH_SETUP_ENV.userPassword(u)} is ${p.length} characters; allowed: at least 12 (MLflow's rule)`);
-      passwords[u] = p;
-    }
-    o = {
-      trackingUri: urlEnv(process.env, AUTH_SETUP_ENV.trackingUri),
-      admin: { username: stringEnv(process.env, AUTH_SETUP_ENV.adminUsername), password: stringEnv(process.env, AUTH_SETUP_ENV.adminPassword) },
-      passwords,
-      log,
-    };
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      log.fatal(`${err.message} (see --help)`);
-      log.flush();
-      return 2;
-    }
-    throw err;
+  // A bad value is a ConfigError: runMain prints it and exits 2.
+  const passwords: Partial<Record<MlflowWorkloadUser, string>> = {};
+  for (const u of MLFLOW_WORKLOAD_USERS) {
+    const p = optionalStringEnv(process.env, AUTH_SETUP_ENV.userPassword(u));
+    if (p === undefined) continue;
+    if (p.length < 12) throw new ConfigError(`${AUTH_SETUP_ENV.userPassword(u)} is ${p.length} characters; allowed: at least 12 (MLflow's rule)`);
+    passwords[u] = p;
   }
+  const o: Parameters<typeof setupMlflowUsers>[0] = {
+    trackingUri: urlEnv(process.env, AUTH_SETUP_ENV.trackingUri),
+    admin: { username: stringEnv(process.env, AUTH_SETUP_ENV.adminUsername), password: stringEnv(process.env, AUTH_SETUP_ENV.adminPassword) },
+    passwords,
+    log,
+  };
   // MLflow may still be rolling out; a refused login stays refused.
   await withRetry(() => setupMlflowUsers(o), {
     what: "setting up the MLflow users",
@@ -63,10 +55,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`MLflow users setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain("mlflow-users", main, { help: true });

@@ -5,7 +5,7 @@
  */
 import { DRIFT_SETTINGS, readNumberSetting, type NumberSetting } from "../../lib/settings";
 import { STATTEST_IDS, type ColumnType, type DriftOptions, type MethodChoice, type StatTestId } from "./types";
-import { UsageError } from "./analyze";
+import { UsageError } from "../../lib/cli";
 
 export function parseStattest(value: string, where: string): StatTestId {
   const v = value.trim();

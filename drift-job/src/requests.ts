@@ -1,6 +1,6 @@
 /**
  * The current window from production request logs: the model API's NDJSON objects under
- * `requests/YYYY/MM/DD/HH/` (layout and reader in model-api/src/request-log.ts, shared so
+ * `requests/YYYY/MM/DD/HH/` (layout and reader in lib/request-log.ts, shared so
  * that writer and reader cannot disagree). Each logged row becomes one row of features,
  * `prediction`, `probability` and, when the client sent the ground truth, the label
  * column (lib/schema LABEL), so performance drift can be measured on labelled traffic.
@@ -9,7 +9,7 @@ import type { Client } from "minio";
 import { BUCKETS } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import { FEATURE_NAMES, LABEL, PREDICTION, PROBABILITY } from "../../lib/schema";
-import { readRequestWindow } from "../../model-api/src/request-log";
+import { readRequestWindow } from "../../lib/request-log";
 import { NdjsonAccumulator } from "./io/ndjson";
 import type { LoadedData } from "./sources";
 import { type RetryTuning, s3Retry } from "./storage";

@@ -6,7 +6,7 @@
  */
 import { parseDecimalInteger, parseDecimalNumber } from "../../lib/numbers";
 import { FORMATS } from "./format";
-import { MAX_ROWS, MAX_SEED, LEGACY_COLS, SCENARIOS, SCHEMAS } from "./generate";
+import { MAX_ROWS, MAX_SEED, LEGACY_COLS, SCENARIOS, SCHEMAS } from "../../lib/generator/generate";
 
 const MAX_SCENARIO_CHARS = 200;
 

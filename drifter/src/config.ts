@@ -7,8 +7,8 @@ import { availableParallelism } from "node:os";
 import { ENV, PORTS } from "../../lib/contract";
 import { readTokenDir, type ApiToken } from "../../lib/auth";
 import { ConfigError, enumEnv, floatEnv, intEnv, optionalStringEnv } from "../../lib/env";
-import { SCHEMAS, ScenarioError, parseScenarios, type Scenario, type SchemaName } from "./scenarios";
-import { LEGACY_COLS } from "./generate";
+import { SCHEMAS, ScenarioError, parseScenarios, type Scenario, type SchemaName } from "../../lib/scenarios";
+import { LEGACY_COLS } from "../../lib/generator/generate";
 
 export interface DrifterConfig {
   port: number;

@@ -1,14 +1,14 @@
 /**
  * Serializers of a batch: CSV (the legacy contract: header line, comma-separated, missing
  * values empty), JSON (one array of row objects) and NDJSON (one object per line). The
- * bytes of the rows come from the WebAssembly core (drifter/wasm/core.ts), which copies
+ * bytes of the rows come from the WebAssembly core (lib/generator/wasm/core.ts), which copies
  * ready pieces (a key with a category, a comma) and prints each number from its integer
  * (a value times 10^decimals) exactly as String(n) prints the value. This file gives the
  * core each format's pieces and packs its output into fixed-size chunks, handed out one at
  * a time, so any batch size streams with bounded memory.
  */
-import type { CoreLayout } from "./core";
-import type { RowSource } from "./generate";
+import type { CoreLayout } from "../../lib/generator/core";
+import type { RowSource } from "../../lib/generator/generate";
 
 export const FORMATS = ["csv", "json", "ndjson"] as const;
 export type Format = (typeof FORMATS)[number];

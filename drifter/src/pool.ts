@@ -11,7 +11,7 @@
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import type { Format } from "./format";
-import { BLOCK_ROWS, type GenerateOptions } from "./generate";
+import { BLOCK_ROWS, type GenerateOptions } from "../../lib/generator/generate";
 
 /** Rows per part: 4 blocks (about 1 MB of JSON, 0.25 MB of CSV for the credit table). */
 export const PART_ROWS = 4 * BLOCK_ROWS;

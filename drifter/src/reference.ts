@@ -2,15 +2,15 @@
  * The initial reference dataset: the credit table (scenario none, with labels) of
  * INITIAL_REFERENCE's seed and size, written to `datasets/` at KEYS.reference with its
  * metadata at KEYS.referenceMeta. The first model is trained on the very same rows (the
- * trainer calls referenceCsv() / generateRows with referenceOptions()).
+ * image build trains it with `train-cli --offline`, which generates the same INITIAL_REFERENCE
+ * rows with lib/generator).
  */
 import { createHash } from "node:crypto";
 import type { Client } from "minio";
-import { BUCKETS, INITIAL_REFERENCE, KEYS, type ReferenceMeta } from "../../lib/contract";
+import { BUCKETS, INITIAL_REFERENCE, KEYS, referenceMetaOf, type ReferenceMeta } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import { getText, objectExists, putText } from "../../lib/s3";
-import { LABEL } from "../../lib/schema";
-import { columnsOf, createRowSource, type GenerateOptions } from "./generate";
+import { createRowSource, type GenerateOptions } from "../../lib/generator/generate";
 import { serialize } from "./format";
 
 /** The generator options of the initial reference. */
@@ -25,20 +25,18 @@ export function referenceCsv(): Buffer {
   return Buffer.concat(parts);
 }
 
-export function referenceMeta(csv: Buffer, now = new Date()): ReferenceMeta {
+/** The metadata of the initial reference (lib/contract.ts referenceMetaOf). */
+export function initialReferenceMeta(csv: Buffer, now = new Date()): ReferenceMeta {
   const o = referenceOptions();
-  return {
+  return referenceMetaOf({
     model_version: null,
     rows: o.rows,
-    columns: columnsOf(o),
-    label: LABEL,
-    schema: "credit",
     scenario: "none",
     seed: o.seed,
     sha256: createHash("sha256").update(csv).digest("hex"),
     source: "drifter seed-cli (initial reference)",
     created_at: now.toISOString(),
-  };
+  });
 }
 
 export type ReferenceOutcome = "written" | "kept" | "meta-restored";
@@ -58,7 +56,7 @@ export async function writeInitialReference(client: Client, log?: Logger): Promi
     }
     const stored = Buffer.from(await getText(client, bucket, KEYS.reference), "utf8");
     if (stored.equals(csv)) {
-      await putText(client, bucket, KEYS.referenceMeta, JSON.stringify(referenceMeta(csv), null, 2) + "\n", "application/json");
+      await putText(client, bucket, KEYS.referenceMeta, JSON.stringify(initialReferenceMeta(csv), null, 2) + "\n", "application/json");
       log?.warn({ bucket, key: KEYS.referenceMeta }, "the initial reference had no metadata (an earlier run stopped half-way); metadata written");
       return "meta-restored";
     }
@@ -66,7 +64,7 @@ export async function writeInitialReference(client: Client, log?: Logger): Promi
     return "kept";
   }
   await putText(client, bucket, KEYS.reference, csv, "text/csv");
-  await putText(client, bucket, KEYS.referenceMeta, JSON.stringify(referenceMeta(csv), null, 2) + "\n", "application/json");
+  await putText(client, bucket, KEYS.referenceMeta, JSON.stringify(initialReferenceMeta(csv), null, 2) + "\n", "application/json");
   log?.info({ bucket, key: KEYS.reference, rows: INITIAL_REFERENCE.rows, seed: INITIAL_REFERENCE.seed, bytes: csv.length }, "initial reference dataset written");
   return "written";
 }

@@ -7,12 +7,12 @@
  *   S3_ENDPOINT=127.0.0.1 S3_PORT=9000 S3_ACCESS_KEY=... S3_SECRET_KEY=... node dist/drifter/src/seed-cli.js
  */
 import { BUCKETS } from "../../lib/contract";
-import { ConfigError, intEnv } from "../../lib/env";
+import { runMain } from "../../lib/cli";
+import { intEnv, optionalStringEnv } from "../../lib/env";
 import { createLogger } from "../../lib/logger";
 import { withRetry } from "../../lib/retry";
 import { ensureBucket, s3Client, s3SettingsFromEnv } from "../../lib/s3";
 import { S3_USERS, ensureUsers, userSecretEnv, type S3User } from "../../lib/storage-access";
-import { optionalStringEnv } from "../../lib/env";
 import { writeInitialReference } from "./reference";
 
 const HELP = `drifter seed CLI: create the buckets (${Object.values(BUCKETS).join(", ")}) and write the initial
@@ -33,19 +33,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = createLogger("drifter-seed");
-  let settings;
-  let attempts;
-  try {
-    settings = s3SettingsFromEnv();
-    attempts = intEnv(process.env, "SEED_ATTEMPTS", { min: 1, max: 100, fallback: 30 });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      log.fatal(`${err.message} (see --help)`);
-      log.flush();
-      return 2;
-    }
-    throw err;
-  }
+  // A bad value is a ConfigError: runMain prints it and exits 2.
+  const settings = s3SettingsFromEnv();
+  const attempts = intEnv(process.env, "SEED_ATTEMPTS", { min: 1, max: 100, fallback: 30 });
   const client = s3Client(settings);
   // Credentials or permissions that are wrong stay wrong: fail at once instead of retrying.
   const retryable = (err: unknown) => !["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"].includes((err as { code?: string }).code ?? "");
@@ -65,11 +55,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    const code = (err as { code?: string }).code;
-    console.error(`seed failed: ${code ? `${code}: ` : ""}${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain("seed", main, { help: true });

@@ -5,19 +5,21 @@
  *   GET /healthz         alive
  *   GET /readyz          ready to serve (503 while shutting down)
  *   GET /metrics         Prometheus
+ * The probes, /metrics and the error shape come from lib/http-plugin.ts.
  */
 import { randomInt } from "node:crypto";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import { requireBearer } from "../../lib/auth";
+import { httpBasics, sendProblem } from "../../lib/http-plugin";
 import { DRIFT_ROWS_HEADER } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import { CATEGORICAL_FEATURES, FEATURES, LABEL, legacyColumns } from "../../lib/schema";
 import { DATA_PARAMS, QueryError, parseDataQuery, type DataParam } from "./api-schema";
 import { DEFAULT_SCENARIO, ROWS_ENV_BOUNDS, type DrifterConfig } from "./config";
 import { CONTENT_TYPES, serialize, type Format } from "./format";
-import { LEGACY_COLS, MAX_ROWS, MAX_SEED, NEW_CATEGORIES, SCENARIOS, SCENARIO_INFO, ScenarioError, createRowSource, parseScenarios, type GenerateOptions } from "./generate";
+import { LEGACY_COLS, MAX_ROWS, MAX_SEED, NEW_CATEGORIES, SCENARIOS, SCENARIO_INFO, ScenarioError, createRowSource, parseScenarios, type GenerateOptions } from "../../lib/generator/generate";
 import { createMetrics, type DrifterMetrics } from "./metrics";
 import { BatchPool, PARALLEL_MIN_ROWS } from "./pool";
 
@@ -31,10 +33,6 @@ export interface DrifterServer {
   metrics: DrifterMetrics;
   /** Marks the server not ready (readyz 503), then waits for in-flight batches and closes. */
   shutdown(): Promise<void>;
-}
-
-function badRequest(reply: FastifyReply, parameter: string, message: string, allowed?: string) {
-  return reply.code(400).send({ statusCode: 400, error: "Bad Request", parameter, message, ...(allowed ? { allowed } : {}) });
 }
 
 /** The query string of a request (after `?`), for parseDataQuery. */
@@ -69,33 +67,25 @@ export function buildServer(opts: ServerOptions): DrifterServer {
   const pool = cfg.threads > 0 ? new BatchPool(cfg.threads, (err) => app.log.error({ err }, "a batch worker thread failed; replaced it")) : null;
   app.addHook("onClose", async () => pool?.close());
 
+  // Probes, /metrics, request metrics and the error shape (lib/http-plugin.ts); a bad
+  // query parameter is a 400 naming it and what it allows.
+  app.register(httpBasics, {
+    service: "drifter",
+    routes: ["GET /api/v1/data", "GET /api/v1/schema"],
+    metrics,
+    readiness: () => (ready ? { ready: true, body: { status: "ready" } } : { ready: false, body: { status: "shutting down" } }),
+    mapError: (err) => {
+      if (!(err instanceof QueryError || err instanceof ScenarioError)) return undefined;
+      const allowed = err.parameter in DATA_PARAMS ? DATA_PARAMS[err.parameter as DataParam] : undefined;
+      return { status: 400, message: err.message, details: { parameter: err.parameter, ...(allowed ? { allowed } : {}) } };
+    },
+  });
+
   app.addHook("onResponse", async (req, reply) => {
     // While shutting down, a keep-alive connection that just finished its response would
     // otherwise hold close() open until the keep-alive timeout.
     if (!ready) setImmediate(() => app.server.closeIdleConnections());
-    metrics.requests.inc({ route: req.routeOptions.url ?? "unmatched", method: req.method, status: String(reply.statusCode) });
     if (reply.statusCode >= 500) req.log.warn({ url: req.url, status: reply.statusCode }, "request failed");
-  });
-
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof QueryError || err instanceof ScenarioError) {
-      const allowed = err.parameter in DATA_PARAMS ? DATA_PARAMS[err.parameter as DataParam] : undefined;
-      return badRequest(reply, err.parameter, err.message, allowed);
-    }
-    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ statusCode: err.statusCode, error: err.code ?? "Error", message: err.message });
-    req.log.error({ err }, "unhandled error");
-    return reply.code(500).send({ statusCode: 500, error: "Internal Server Error", message: "internal error; see the drifter's log" });
-  });
-
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ statusCode: 404, error: "Not Found", message: `no route ${req.method} ${req.url.split("?")[0]}; routes: GET /api/v1/data, GET /api/v1/schema, GET /healthz, GET /readyz, GET /metrics` }),
-  );
-
-  app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_req, reply) => (ready ? { status: "ready" } : reply.code(503).send({ status: "shutting down" })));
-  app.get("/metrics", async (_req, reply) => {
-    reply.header("content-type", metrics.registry.contentType);
-    return metrics.registry.metrics();
   });
 
   app.get("/api/v1/schema", async () => schemaDocument(cfg));
@@ -123,13 +113,13 @@ export function buildServer(opts: ServerOptions): DrifterServer {
     const src = createRowSource(options);
     if (inFlight >= maxConcurrent) {
       reply.header("retry-after", "1");
-      return reply.code(503).send({ statusCode: 503, error: "Service Unavailable", message: `${inFlight} batches are being streamed (limit ${maxConcurrent}); retry shortly` });
+      return sendProblem(reply, { status: 503, message: `${inFlight} batches are being streamed (limit ${maxConcurrent}); retry shortly` });
     }
     const client = req.apiClient || req.ip;
     const held = perClient.get(client) ?? 0;
     if (held >= cfg.slots.perClient && req.method !== "HEAD") {
       reply.header("retry-after", "1");
-      return reply.code(503).send({ statusCode: 503, error: "Service Unavailable", message: `this client already streams ${held} batches (limit ${cfg.slots.perClient} per client); retry when one is done` });
+      return sendProblem(reply, { status: 503, message: `this client already streams ${held} batches (limit ${cfg.slots.perClient} per client); retry when one is done` });
     }
     const scenarioLabel = scenarios.length ? scenarios.join(",") : "none";
     const o = src.options;

@@ -6,7 +6,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { encodePart } from "./format";
-import { createRowSource } from "./generate";
+import { createRowSource } from "../../lib/generator/generate";
 import { PART_CHUNK_BYTES, type PartJob, type PartReply } from "./pool";
 
 if (!parentPort) throw new Error("drifter/src/worker.ts runs as a worker thread of the drifter server");

@@ -9,7 +9,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { PROFILE_NAMES, type ProfileName } from "../../stacks/profiles";
 import { PULL_POLICIES, SERVICE_TYPES, SIZES, type PullPolicy, type ServiceType, type Size } from "../../components/shared/args";
-import { SCHEMAS } from "../../drifter/src/scenarios";
+import { SCHEMAS } from "../../lib/scenarios";
 import { ENV } from "../../lib/contract";
 import { DRIFT_SETTINGS } from "../../lib/settings";
 import type { DriftCheckSettings, TrafficSettings } from "../../components/drift-monitor";

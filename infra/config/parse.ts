@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROFILES, PROFILE_NAMES, isProfileName, type ProfileName } from "../../stacks/profiles";
 import { PULL_POLICIES, SERVICE_TYPES, SIZES } from "../../components/shared/args";
-import { parseScenarios } from "../../drifter/src/scenarios";
+import { parseScenarios } from "../../lib/scenarios";
 import { readNumberSetting, type NumberSetting } from "../../lib/settings";
 import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
 import { ALLOWED_HOST, DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, QUANTITY, REGISTRY, TAG, cronProblem, unknownKeyProblems } from "./checks";

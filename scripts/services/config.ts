@@ -2,7 +2,7 @@
  * Where the servers installed by `npm run setup` live, and the pinned versions
  * (scripts/versions.env, shared with the set-up scripts and the image builds).
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { readVersionsEnv, versionsFile } from "../../lib/versions-env";

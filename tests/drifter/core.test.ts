@@ -3,8 +3,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WASM_FILE } from "../../drifter/src/core";
-import { createRowSource, generateRows, type GenerateOptions } from "../../drifter/src/generate";
+import { WASM_FILE } from "../../lib/generator/core";
+import { createRowSource, generateRows, type GenerateOptions } from "../../lib/generator/generate";
 import { serialize } from "../../drifter/src/format";
 
 const ROOT = join(__dirname, "..", "..");
@@ -12,15 +12,15 @@ const ROOT = join(__dirname, "..", "..");
 describe("drifter row core (WebAssembly)", function () {
   this.timeout(120_000);
 
-  it("is committed as the build of drifter/wasm/core.ts (npm run build:wasm)", () => {
+  it("is committed as the build of lib/generator/wasm/core.ts (npm run build:wasm)", () => {
     const dir = mkdtempSync(join(tmpdir(), "drifter-core-"));
     try {
       const out = join(dir, "core.wasm");
       const script = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts["build:wasm"] as string;
-      const args = script.replace(/^asc /, "").replace("-o drifter/wasm/core.wasm", `-o ${out}`).split(" ");
+      const args = script.replace(/^asc /, "").replace("-o lib/generator/wasm/core.wasm", `-o ${out}`).split(" ");
       const r = spawnSync(process.execPath, [require.resolve("assemblyscript/bin/asc"), ...args], { cwd: ROOT, encoding: "utf8" });
       assert.equal(r.status, 0, r.stderr);
-      assert.ok(readFileSync(out).equals(readFileSync(WASM_FILE)), "drifter/wasm/core.wasm is stale: run npm run build:wasm and commit it");
+      assert.ok(readFileSync(out).equals(readFileSync(WASM_FILE)), "lib/generator/wasm/core.wasm is stale: run npm run build:wasm and commit it");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

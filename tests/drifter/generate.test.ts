@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { FEATURE_NAMES, LABEL, labelOf, type Row } from "../../lib/schema";
-import { BLOCK_ROWS, MAX_ROWS, SCENARIOS, cellOf, rowBuffers, SCENARIO_INFO, ScenarioError, columnsOf, createRowSource, generateChunks, generateRows, type GenerateOptions } from "../../drifter/src/generate";
+import { BLOCK_ROWS, MAX_ROWS, SCENARIOS, cellOf, rowBuffers, SCENARIO_INFO, ScenarioError, columnsOf, createRowSource, generateChunks, generateRows, type GenerateOptions } from "../../lib/generator/generate";
 import { serializeToString } from "../../drifter/src/format";
 import { referenceCsv, referenceOptions } from "../../drifter/src/reference";
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { CATEGORICAL_FEATURES, FEATURE_NAMES, LABEL, NUMERIC_FEATURES, labelOf, type Row } from "../../lib/schema";
-import { NEW_CATEGORIES } from "../../drifter/src/generate";
+import { NEW_CATEGORIES } from "../../lib/generator/generate";
 import { PARALLEL_MIN_ROWS, PART_ROWS } from "../../drifter/src/pool";
 import { chiSquare, counts, getText, meanShiftZ, parseCsv, proportionZ, startInProcess, type Running, type Table } from "./support";
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { BatchPool, PART_ROWS } from "../../drifter/src/pool";
-import { createRowSource, type GenerateOptions } from "../../drifter/src/generate";
+import { createRowSource, type GenerateOptions } from "../../lib/generator/generate";
 import { serialize } from "../../drifter/src/format";
 
 const collect = async (chunks: AsyncIterable<Buffer>) => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { Rng } from "../../drifter/src/prng";
-import { coreNormals } from "../../drifter/src/core";
+import { Rng } from "../../lib/generator/prng";
+import { coreNormals } from "../../lib/generator/core";
 import { normalSf } from "../../drift-job/src/stats/special";
 import { kstwoSf } from "../../drift-job/src/stats/kolmogorov";
 

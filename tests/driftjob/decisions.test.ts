@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { UsageError } from "../../drift-job/src/analyze";
+import { UsageError } from "../../lib/cli";
 import { CLI_FLAG_NAMES } from "../../drift-job/src/cli-run";
 import { buildDriftOptions } from "../../drift-job/src/options";
 import { sidePerformance } from "../../drift-job/src/performance";

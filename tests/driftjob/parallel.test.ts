@@ -7,7 +7,7 @@ import { readDatasetFile } from "../../drift-job/src/io/read";
 import { DataError } from "../../drift-job/src/io/source";
 import { pack, unpack } from "../../drift-job/src/io/transfer";
 import { computeDriftParallel } from "../../drift-job/src/compute-parallel";
-import { computeDrift } from "../../drift-job/src/engine";
+import { computeDrift } from "../../drift-job/src/stats";
 import { normal, rng } from "../../drift-job/tools/synth";
 
 describe("reading files in parallel", function () {

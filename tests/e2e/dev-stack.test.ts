@@ -1,7 +1,7 @@
 // The real dev stack (Pulumi.yaml + Pulumi.dev.yaml + infra/) deployed by the real Pulumi
 // engine to the e2e cluster: images referenced by tag (no Docker here), GitHub off, a local
 // file backend. Then the retrain update of the model image tag through the Automation API
-// boundary `npm run retrain` uses (model-api/src/stack.ts), then destroy. Everything runs
+// boundary `npm run retrain` uses (model-api/src/training/stack.ts), then destroy. Everything runs
 // in a copy of the project, so the test never edits the committed stack config.
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -14,7 +14,7 @@ import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "./helpers/pulumi";
 import { getCluster } from "./helpers/shared";
 import { REPO_ROOT, ensureToolchain } from "./helpers/toolchain";
 import { STACK_CONFIG } from "../../lib/contract";
-import { pulumiStackSelector } from "../../model-api/src/stack";
+import { pulumiStackSelector } from "../../model-api/src/training/stack";
 
 const STACK = "dev";
 const NEW_MODEL_TAG = "model-v2";
@@ -123,7 +123,7 @@ describe("dev stack: pulumi up, retrain update, destroy against the e2e cluster"
   });
 
   it("previews a retrain (new model image tag) as exactly one update and rolls the model API", async () => {
-    // The same Automation API boundary as `npm run retrain` (model-api/src/retrain.ts).
+    // The same Automation API boundary as `npm run retrain` (model-api/src/training/retrain.ts).
     const stack = await withEnv(penv.env, () => pulumiStackSelector({ stackName: STACK, workDir: work }));
     const lines: string[] = [];
     const onOutput = (out: string) => lines.push(out);

@@ -165,8 +165,8 @@ export function makeRepoFixture(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "drift-loop-repo-"));
   const copies: Record<string, string[]> = {
     drifter: ["lib ./lib", "drifter/src ./drifter/src"],
-    "drift-job": ["lib ./lib", "model-api/src/request-log.ts ./model-api/src/request-log.ts", "drift-job/src ./drift-job/src"],
-    "model-api": ["lib ./lib", "drifter/src ./drifter/src", "model-api/src ./model-api/src", "model-api/model/ ./model-in/"],
+    "drift-job": ["lib ./lib", "drift-job/src ./drift-job/src"],
+    "model-api": ["lib ./lib", "model-api/src ./model-api/src", "model-api/model/ ./model-in/"],
   };
   for (const [dir, lines] of Object.entries(copies)) {
     fs.mkdirSync(path.join(root, dir, "src"), { recursive: true });
@@ -174,7 +174,6 @@ export function makeRepoFixture(): string {
     fs.writeFileSync(path.join(root, dir, "Dockerfile"), df.join("\n"));
     fs.writeFileSync(path.join(root, dir, "src", "main.ts"), `export const part = ${JSON.stringify(dir)};\n`);
   }
-  fs.writeFileSync(path.join(root, "model-api", "src", "request-log.ts"), "export const layout = 1;\n");
   fs.mkdirSync(path.join(root, "model-api", "model"));
   fs.writeFileSync(path.join(root, "model-api", "model", "model.json"), '{"version":"1"}\n');
   fs.mkdirSync(path.join(root, "lib"));

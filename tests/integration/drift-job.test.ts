@@ -11,8 +11,8 @@ import { BUCKETS, DRIFT_EVENT_TYPE, ENV, KEYS, MLFLOW } from "../../lib/contract
 import { MlflowClient } from "../../lib/mlflow";
 import { ensureBucket, getText, listKeys, objectExists, putText, s3Client } from "../../lib/s3";
 import { FEATURE_NAMES, LABEL, labelOf, type Row } from "../../lib/schema";
-import { generateRows } from "../../drifter/src/generate";
-import { requestLogKey, serializeRecords, type RequestLogRecord } from "../../model-api/src/request-log";
+import { generateRows } from "../../lib/generator/generate";
+import { requestLogKey, serializeRecords, type RequestLogRecord } from "../../lib/request-log";
 import { JOB_EXIT } from "../../drift-job/src/job";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
@@ -225,7 +225,8 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
     assert.equal(r.code, JOB_EXIT.storage, r.stderr);
     const bad = await runJob(envFor(W(1), { [ENV.driftStattest]: "anderson" }));
     assert.equal(bad.code, JOB_EXIT.badInput);
-    assert.ok(bad.logs.some((l) => /DRIFT_STATTEST="anderson" is not allowed; allowed: auto, ks/.test(String(l.err))));
+    // Printed the way every entry point prints a usage error (lib/cli.ts runMain).
+    assert.match(bad.stderr, /^drift-job: DRIFT_STATTEST="anderson" is not allowed; allowed: auto, ks/m);
     assert.equal((await listKeys(s3, BUCKETS.reports, "")).length, before);
   });
 

@@ -104,20 +104,20 @@ describe("drifter seed CLI against real MinIO (the init Job)", function () {
   it("fails fast and clearly on wrong credentials or a missing setting", async () => {
     const wrong = await seed({ ...env, S3_SECRET_KEY: "definitely-not-the-secret-key", SEED_ATTEMPTS: "3" });
     assert.notEqual(wrong.code, 0);
-    assert.match(wrong.output, /seed failed: .*credentials/i);
+    assert.match(wrong.output, /^seed: failed: .*credentials/im);
     assert.doesNotMatch(wrong.output, /retrying/, "a credentials error is not retried");
     assert.ok(!wrong.output.includes("definitely-not-the-secret-key"), "the secret key is never logged");
     const { S3_ENDPOINT: _omit, ...noEndpoint } = env;
     const missing = await seed(noEndpoint);
     assert.equal(missing.code, 2);
-    assert.match(missing.output, /S3_ENDPOINT is required/);
+    assert.match(missing.output, /^seed: S3_ENDPOINT is required.*\nRun with --help for the options\.$/m);
   });
 
   it("waits for MinIO to come up, then gives up with an error after SEED_ATTEMPTS", async () => {
     const r = await seed({ ...env, S3_PORT: "1", SEED_ATTEMPTS: "2" });
     assert.equal(r.code, 1);
     assert.match(r.output, /creating bucket .* failed, retrying/);
-    assert.match(r.output, /seed failed/);
+    assert.match(r.output, /^seed: failed: /m);
   });
 
   it("prints --help", async () => {

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { ENV, MLFLOW, STACK_CONFIG } from "../../lib/contract";
 import type { MlflowClient } from "../../lib/mlflow";
 import { s3Env } from "../../lib/s3";
-import { toCsv } from "../../model-api/src/dataset";
+import { toCsv } from "../../model-api/src/training/dataset";
 import { parseModelFile } from "../../model-api/src/model";
-import { BUILD_CONTEXT_MODEL } from "../../model-api/src/retrain";
-import { retrainCommand } from "../../model-api/src/retrain-cli";
-import type { StackHandle, StackSelector } from "../../model-api/src/stack";
+import { MODEL_BUILD_FILE } from "../../lib/contract";
+import { retrainCommand } from "../../model-api/src/training/retrain-cli";
+import type { StackHandle, StackSelector } from "../../model-api/src/training/stack";
 import type { Services } from "../helpers/services";
 import { creditRows, realClients } from "../modelapi/fixtures";
 
@@ -47,7 +47,7 @@ class RecordingStack implements StackHandle {
   async up({ onOutput }: { onOutput: (s: string) => void }) {
     this.calls.push("up");
     // What the image build would see in its context at this moment.
-    this.modelAtUp = readFileSync(join(this.workDir, BUILD_CONTEXT_MODEL), "utf8");
+    this.modelAtUp = readFileSync(join(this.workDir, MODEL_BUILD_FILE), "utf8");
     onOutput("Updating (dev)\n");
     if (this.failUp) throw new Error("docker build failed: no space left on device");
     return { summary: { result: "succeeded", resourceChanges: { same: 40, update: 2 } }, outputs: { modelImageTag: { value: this.config.get(STACK_CONFIG.modelImageTag), secret: false }, minioSecretKey: { value: "s3cr3t", secret: true } } };
@@ -99,7 +99,7 @@ describe("retraining as a stack update (npm run retrain)", function () {
     const { code, out } = await run(["--file", dataFile, "--max-iter", "0", "--work-dir", workDir], stack);
     assert.equal(code, 0);
     assert.deepEqual(stack.calls, [], "the stack is not even selected");
-    assert.equal(existsSync(join(workDir, BUILD_CONTEXT_MODEL)), false, "no model file in the build context");
+    assert.equal(existsSync(join(workDir, MODEL_BUILD_FILE)), false, "no model file in the build context");
     assert.match(out, /NOT PROMOTED/);
     assert.match(out, /nothing deployed/);
     assert.equal((await mlflow.getVersionByAlias(MLFLOW.registeredModel, MLFLOW.championAlias))?.version, before?.version);
@@ -108,7 +108,7 @@ describe("retraining as a stack update (npm run retrain)", function () {
   it("only previews in a dry run and puts the config and the build context back", async () => {
     const workDir = mkdtempSync(join(tmpdir(), "retrain-repo-"));
     mkdirSync(join(workDir, "model-api", "model"), { recursive: true });
-    writeFileSync(join(workDir, BUILD_CONTEXT_MODEL), "the committed model\n");
+    writeFileSync(join(workDir, MODEL_BUILD_FILE), "the committed model\n");
     const stack = new RecordingStack("staging", workDir);
     stack.config.set(STACK_CONFIG.modelImageTag, "model-v3");
     const before = await mlflow.getVersionByAlias(MLFLOW.registeredModel, MLFLOW.championAlias);
@@ -119,7 +119,7 @@ describe("retraining as a stack update (npm run retrain)", function () {
     assert.deepEqual(stack.calls.slice(2), ["preview", `set ${STACK_CONFIG.modelImageTag}=model-v3`]);
     assert.ok(!stack.calls.includes("up"));
     assert.equal(stack.config.get(STACK_CONFIG.modelImageTag), "model-v3");
-    assert.equal(readFileSync(join(workDir, BUILD_CONTEXT_MODEL), "utf8"), "the committed model\n");
+    assert.equal(readFileSync(join(workDir, MODEL_BUILD_FILE), "utf8"), "the committed model\n");
     assert.match(out, /preview +update 2, same 40/);
     assert.equal((await mlflow.getVersionByAlias(MLFLOW.registeredModel, MLFLOW.championAlias))?.version, before?.version, "nothing promoted");
   });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Client } from "minio";
 import { ENV } from "../../lib/contract";
 import { s3Env } from "../../lib/s3";
-import { readRequestWindow } from "../../model-api/src/request-log";
+import { readRequestWindow } from "../../lib/request-log";
 import type { Services } from "../helpers/services";
 import { realClients, trainedModel, validRow } from "../modelapi/fixtures";
 import { freePort } from "../../scripts/services/ports";
@@ -43,7 +43,7 @@ describe("model API process: SIGTERM under load", function () {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const tag = `sigterm-${process.pid}-${Date.now()}`;
-    const child = spawn(process.execPath, ["--import", "tsx", "model-api/src/main.ts"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "model-api/src/serving/main.ts"], {
       cwd: repoRoot,
       env: {
         ...process.env,

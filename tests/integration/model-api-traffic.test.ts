@@ -4,12 +4,12 @@ import { join } from "node:path";
 import type { Client } from "minio";
 import { BUCKETS, ENV } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
-import { createMetrics } from "../../model-api/src/metrics";
+import { createMetrics } from "../../model-api/src/serving/metrics";
 import { compileModel } from "../../model-api/src/model";
-import { readRequestWindow } from "../../model-api/src/request-log";
-import { RequestLogWriter } from "../../model-api/src/request-log-writer";
-import { buildServer, type ModelApiServer } from "../../model-api/src/server";
-import { fetchFromDrifter } from "../../model-api/src/dataset";
+import { readRequestWindow } from "../../lib/request-log";
+import { RequestLogWriter } from "../../model-api/src/serving/request-log-writer";
+import { buildServer, type ModelApiServer } from "../../model-api/src/serving/server";
+import { fetchFromDrifter } from "../../model-api/src/training/dataset";
 import { creditRows, realClients, runTs, trainedModel } from "../modelapi/fixtures";
 import { freePort } from "../../scripts/services/ports";
 
@@ -59,7 +59,7 @@ describe("traffic CronJob entry point (npm run traffic) with the real drifter", 
     await writer?.close(Date.now() + 5000);
   });
 
-  const traffic = (env: Record<string, string>) => runTs("model-api/src/traffic-cli.ts", [], { LOG_LEVEL: "info", ...env }, repoRoot);
+  const traffic = (env: Record<string, string>) => runTs("model-api/src/traffic/traffic-cli.ts", [], { LOG_LEVEL: "info", ...env }, repoRoot);
 
   it("posts a drifter batch to the model API in batches and logs one summary line", async () => {
     const start = new Date(Date.now() - 1000);

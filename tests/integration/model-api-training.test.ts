@@ -8,9 +8,9 @@ import { BUCKETS, ENV, KEYS, MLFLOW } from "../../lib/contract";
 import type { Logger } from "../../lib/logger";
 import type { MlflowClient } from "../../lib/mlflow";
 import { getText, listKeys, objectExists, s3Env } from "../../lib/s3";
-import { sha256, toCsv } from "../../model-api/src/dataset";
+import { sha256, toCsv } from "../../model-api/src/training/dataset";
 import { parseModelFile } from "../../model-api/src/model";
-import { MODEL_ARTIFACT, runTraining, type TrainingOptions } from "../../model-api/src/training";
+import { MODEL_ARTIFACT, runTraining, type TrainingOptions } from "../../model-api/src/training/training";
 import type { Services } from "../helpers/services";
 import { creditRows, realClients } from "../modelapi/fixtures";
 
@@ -111,7 +111,7 @@ describe("model-api training against real MLflow and MinIO", function () {
     const file = join(dir, "train.csv");
     writeFileSync(file, toCsv(creditRows(1500, 404)));
     const env = { ...process.env, ...s3Env(svc.s3), [ENV.mlflowTrackingUri]: svc.mlflowUrl, LOG_LEVEL: "warn" };
-    const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "model-api/src/train-cli.ts", ...args], { cwd: repoRoot, env, encoding: "utf8", timeout: 120_000 });
+    const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "model-api/src/training/train-cli.ts", ...args], { cwd: repoRoot, env, encoding: "utf8", timeout: 120_000 });
     const ok = run(["--file", file, "--tolerance", "1", "--json", "--out", join(dir, "model.json")]);
     assert.equal(ok.status, 0, ok.stderr);
     const res = JSON.parse(ok.stdout.trim().split("\n").pop()!);
@@ -132,7 +132,7 @@ describe("model-api training against real MLflow and MinIO", function () {
   it("trains the initial model offline from INITIAL_REFERENCE, byte for byte reproducibly", () => {
     const dir = mkdtempSync(join(tmpdir(), "train-offline-"));
     const run = (out: string) =>
-      spawnSync(process.execPath, ["--import", "tsx", "model-api/src/train-cli.ts", "--offline", "--out", out], { cwd: repoRoot, env: { ...process.env, SOURCE_DATE_EPOCH: "1795000000", LOG_LEVEL: "warn" }, encoding: "utf8", timeout: 120_000 });
+      spawnSync(process.execPath, ["--import", "tsx", "model-api/src/training/train-cli.ts", "--offline", "--out", out], { cwd: repoRoot, env: { ...process.env, SOURCE_DATE_EPOCH: "1795000000", LOG_LEVEL: "warn" }, encoding: "utf8", timeout: 120_000 });
     const a = run(join(dir, "a.json"));
     assert.equal(a.status, 0, a.stderr);
     run(join(dir, "b.json"));

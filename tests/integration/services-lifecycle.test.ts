@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, appendFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";

@@ -6,10 +6,10 @@
 import { strict as assert } from "node:assert";
 import { apiTokens } from "../../lib/auth";
 import { createLogger } from "../../lib/logger";
-import { createMetrics } from "../../model-api/src/metrics";
+import { createMetrics } from "../../model-api/src/serving/metrics";
 import { compileModel } from "../../model-api/src/model";
-import type { RequestLogRecord } from "../../model-api/src/request-log";
-import { buildServer, type ModelApiServer } from "../../model-api/src/server";
+import type { RequestLogRecord } from "../../lib/request-log";
+import { buildServer, type ModelApiServer } from "../../model-api/src/serving/server";
 import { trainedModel, validRow } from "./fixtures";
 
 const TRAFFIC = "T".repeat(47) + "1";

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { BAKED_MODEL_PATH, PORTS } from "../../lib/contract";
 import { ConfigError } from "../../lib/env";
-import { loadConfig } from "../../model-api/src/config";
+import { loadConfig } from "../../model-api/src/serving/config";
 
 const s3 = { S3_ENDPOINT: "minio", S3_ACCESS_KEY: "a", S3_SECRET_KEY: "b" };
 

@@ -53,9 +53,9 @@ describe("model-api Dockerfile", () => {
 
   it("bakes a model at BAKED_MODEL_PATH: the one in the context, or one trained offline, checked against the tag", () => {
     assert.ok(dockerfile.includes(`/app/model/model.json`) && BAKED_MODEL_PATH === "/app/model/model.json");
-    assert.match(dockerfile, /node dist\/model-api\/src\/train-cli\.js --offline --out \/out\/model\/model\.json --version initial/);
-    assert.match(dockerfile, /node dist\/model-api\/src\/check-model-cli\.js \/out\/model\/model\.json "\$\{MODEL_IMAGE_TAG\}"/);
-    for (const ts of ["train-cli.ts", "check-model-cli.ts", "main.ts", "traffic-cli.ts"]) assert.ok(existsSync(join(root, "model-api", "src", ts)), ts);
+    assert.match(dockerfile, /node dist\/model-api\/src\/training\/train-cli\.js --offline --out \/out\/model\/model\.json --version initial/);
+    assert.match(dockerfile, /node dist\/model-api\/src\/training\/check-model-cli\.js \/out\/model\/model\.json "\$\{MODEL_IMAGE_TAG\}"/);
+    for (const ts of ["training/train-cli.ts", "training/check-model-cli.ts", "serving/main.ts", "traffic/traffic-cli.ts"]) assert.ok(existsSync(join(root, "model-api", "src", ts)), ts);
     assert.ok(existsSync(join(root, "model-api", "model")), "the model folder exists, so COPY model-api/model/ never fails");
   });
 
@@ -63,8 +63,11 @@ describe("model-api Dockerfile", () => {
     const last = dockerfile.slice(dockerfile.lastIndexOf("FROM "));
     assert.match(last, /^USER 1000(:1000)?$/m);
     assert.match(last, new RegExp(`^EXPOSE ${PORTS.modelApi}$`, "m"));
-    assert.match(last, /^CMD \["node", "dist\/model-api\/src\/main\.js"\]$/m);
+    assert.match(last, /^CMD \["node", "dist\/model-api\/src\/serving\/main\.js"\]$/m);
     assert.match(last, /COPY --from=deps .*node_modules/, "production dependencies only");
-    assert.match(dockerfile, /AS deps\s+WORKDIR \/src\s+COPY package\.json package-lock\.json \.\/\s+RUN npm ci --omit=dev/);
+    // The deps stage installs model-api's workspace only: its runtime dependencies, not the Pulumi program's.
+    const deps = instructions.slice(instructions.findIndex((l) => / AS deps$/.test(l)) + 1);
+    assert.deepEqual(deps.slice(0, 3), ["WORKDIR /src", "COPY package.json package-lock.json ./", "COPY model-api/package.json ./model-api/"]);
+    assert.match(deps[3], /^RUN npm ci --omit=dev .*-w @drift-loop\/model-api\b/);
   });
 });

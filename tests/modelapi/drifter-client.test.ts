@@ -9,9 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from "node:path";
 import { ENV } from "../../lib/contract";
 import { IncompleteBatchError, readDrifterBatch } from "../../lib/drifter-batch";
-import { DatasetError, fetchFromDrifter } from "../../model-api/src/dataset";
+import { DatasetError, fetchFromDrifter } from "../../model-api/src/training/dataset";
 import { fetchCreditNdjson } from "../../model-api/src/drifter-client";
-import { fetchDrifterBatch } from "../../model-api/src/traffic";
+import { fetchDrifterBatch } from "../../model-api/src/traffic/traffic";
 import { exitOf, freePort, spawnDrifter, startInProcess, waitFor, type Running } from "../drifter/support";
 import { runTs } from "./fixtures";
 
@@ -154,9 +154,9 @@ describe("drifter clients: a batch shorter than X-Drift-Rows fails loudly", func
       res.writeHead(500).end();
     });
     try {
-      const r = await runTs(join(ROOT, "model-api", "src", "traffic-cli.ts"), [], { [ENV.drifterUrl]: short.url, [ENV.modelApiUrl]: api.url, [ENV.trafficRows]: "5", LOG_LEVEL: "silent" }, ROOT);
+      const r = await runTs(join(ROOT, "model-api", "src", "traffic", "traffic-cli.ts"), [], { [ENV.drifterUrl]: short.url, [ENV.modelApiUrl]: api.url, [ENV.trafficRows]: "5", LOG_LEVEL: "silent" }, ROOT);
       assert.equal(r.status, 1, r.stdout + r.stderr);
-      assert.match(r.stderr, /error: .*holds 3 complete rows where X-Drift-Rows announced 5/);
+      assert.match(r.stderr, /^traffic: failed: .*holds 3 complete rows where X-Drift-Rows announced 5/m);
       assert.equal(api.hits(), 0, "no traffic posted from a short batch");
     } finally {
       await Promise.all([short.close(), api.close()]);

@@ -1,8 +1,8 @@
 /** Shared fixtures of the model-api tests: generated credit rows, a valid row, a trained model. */
-import { generateRows } from "../../drifter/src/generate";
-import { toLabelledRows, toCsv, sha256 } from "../../model-api/src/dataset";
+import { generateRows } from "../../lib/generator/generate";
+import { toLabelledRows, toCsv, sha256 } from "../../model-api/src/training/dataset";
 import type { ModelFile } from "../../model-api/src/model";
-import { trainModel, type LabelledRow } from "../../model-api/src/trainer";
+import { trainModel, type LabelledRow } from "../../model-api/src/training/trainer";
 
 /** Labelled credit rows from the drifter's seeded generator. */
 export function creditRows(rows: number, seed: number, scenario = "none", magnitude?: number): LabelledRow[] {

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { UsageError, floatFlag, intFlag } from "../../model-api/src/cli-args";
-import { parseCsvDataset, toCsv } from "../../model-api/src/dataset";
-import { resolveTraining } from "../../model-api/src/train-options";
+import { UsageError, floatFlag, intFlag } from "../../lib/cli";
+import { parseCsvDataset, toCsv } from "../../model-api/src/training/dataset";
+import { resolveTraining } from "../../model-api/src/training/train-options";
 import { creditRows } from "./fixtures";
 
 describe("model-api flags and data cells: decimal numbers only", () => {

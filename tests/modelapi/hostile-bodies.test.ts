@@ -8,9 +8,9 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { createLogger } from "../../lib/logger";
 import { FEATURE_NAMES } from "../../lib/schema";
-import { createMetrics, type ApiMetrics } from "../../model-api/src/metrics";
+import { createMetrics, type ApiMetrics } from "../../model-api/src/serving/metrics";
 import { compileModel } from "../../model-api/src/model";
-import { buildServer, type ModelApiServer } from "../../model-api/src/server";
+import { buildServer, type ModelApiServer } from "../../model-api/src/serving/server";
 import { trainedModel, validRow } from "./fixtures";
 
 const BODY_LIMIT = 256 * 1024;

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, labelOf } from "../../lib/schema";
 import { compileModel, encodedColumnNames, parseModelFile } from "../../model-api/src/model";
-import { designMatrix, evaluate, evaluateModel, fitLogistic, fitPreprocessing, rocAuc, splitIndices, trainModel } from "../../model-api/src/trainer";
+import { designMatrix, evaluate, evaluateModel, fitLogistic, fitPreprocessing, rocAuc, splitIndices, trainModel } from "../../model-api/src/training/trainer";
 import { creditRows, trainedModel, validRow } from "./fixtures";
 
 describe("model-api trainer", () => {

@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
-import { DatasetError, parseCsvDataset, parseDataset, parseNdjsonDataset, toCsv } from "../../model-api/src/dataset";
+import { DatasetError, parseCsvDataset, parseDataset, parseNdjsonDataset, toCsv } from "../../model-api/src/training/dataset";
 import { checkRow } from "../../model-api/src/validate";
-import { hourPrefix, hourPrefixes, keyTimestamp, parseRecord, recordsToRows, requestLogKey, REQUEST_ROW_COLUMNS } from "../../model-api/src/request-log";
-import { decidePromotion } from "../../model-api/src/training";
-import { imageTagFor } from "../../model-api/src/retrain";
+import { hourPrefix, hourPrefixes, keyTimestamp, parseRecord, recordsToRows, requestLogKey, REQUEST_ROW_COLUMNS } from "../../lib/request-log";
+import { decidePromotion } from "../../model-api/src/training/training";
+import { imageTagFor } from "../../model-api/src/training/retrain";
 import { creditRows, validRow } from "./fixtures";
 
 describe("model-api input validation", () => {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { readDatasetFile } from "../../drift-job/src/io/read.js";
 import { computeDrift } from "../../drift-job/src/stats/index.js";
 import type { Column, Dataset, StatTestId } from "../../drift-job/src/types.js";
-import { agrees, categories, integers, relError, uniforms } from "./data.js";
+import { agrees, integers, relError, uniforms } from "./data.js";
 import { OracleBatch, oracleNumber } from "./oracle-client.js";
 
 const batch = new OracleBatch();

@@ -9,9 +9,9 @@ import { findUrls, formatResults, main, smokeCheck } from "../../scripts/ci/smok
 import { SMOKE_TOKEN_OUTPUT } from "../../components/github/workflows";
 import { apiTokens } from "../../lib/auth";
 import { createLogger } from "../../lib/logger";
-import { createMetrics } from "../../model-api/src/metrics";
+import { createMetrics } from "../../model-api/src/serving/metrics";
 import { compileModel } from "../../model-api/src/model";
-import { buildServer } from "../../model-api/src/server";
+import { buildServer } from "../../model-api/src/serving/server";
 import { trainedModel } from "../modelapi/fixtures";
 
 const ROOT = resolve(__dirname, "..", "..");

@@ -6,7 +6,8 @@ import { ENV } from "../../lib/contract";
 import { GITHUB_TOKEN_KEY } from "../../components/drift-monitor";
 import { SECRETS, VARIABLES } from "../../components/github/workflows";
 import { parseConfig, objectSource, ConfigValidationError } from "../../infra/config";
-import { createGithubPipeline, registryHost } from "../../infra/github";
+import { createGithubPipeline } from "../../infra/github";
+import { registryHost } from "../../lib/registry";
 import { type RecordedResource, RecordingMocks, makeRepoFixture, runPlatform, settle } from "../helpers/pulumi";
 
 /** The platform and its GitHub pipeline, as infra/index.ts declares them, under the platform's mocks. */
@@ -177,6 +178,7 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
     assert.equal(registryHost("registry.example.com:5000/team/x"), "registry.example.com:5000");
     assert.equal(registryHost("acme/images"), "docker.io");
     assert.equal(registryHost("localhost/x"), "localhost");
+    assert.equal(registryHost("drift-loop"), "docker.io");
   });
 
   it("writes workflow files that parse and trigger on the configured branch", async () => {

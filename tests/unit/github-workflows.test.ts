@@ -18,7 +18,7 @@ import {
   renderWorkflows,
   workflows,
 } from "../../components/github/workflows";
-import { BUILD_CONTEXT_MODEL } from "../../model-api/src/retrain";
+import { MODEL_BUILD_FILE } from "../../lib/contract";
 import { diffWorkflows, main as writeWorkflowsMain, writeWorkflows } from "../../scripts/ci/write-workflows";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -297,7 +297,7 @@ describe("GitHub workflows generated from TypeScript", () => {
     });
 
     it("commits the file model-api's retrain writes", () => {
-      assert.ok(BUILD_CONTEXT_MODEL.startsWith(`${RETRAINED_MODEL_DIR}/`), BUILD_CONTEXT_MODEL);
+      assert.ok(MODEL_BUILD_FILE.startsWith(`${RETRAINED_MODEL_DIR}/`), MODEL_BUILD_FILE);
     });
 
     it("reads only client_payload fields the drift dispatch sends, through env, never inside a script", () => {

@@ -17,7 +17,7 @@ import { ConfigError } from "../../lib/env";
 import { DRIFT_SETTINGS, type DriftSettingName } from "../../lib/settings";
 import { s3SettingsFromEnv } from "../../lib/s3";
 import { BAKED_MODEL_PATH, PORTS } from "../../lib/contract";
-import { loadConfig as modelApiConfig } from "../../model-api/src/config";
+import { loadConfig as modelApiConfig } from "../../model-api/src/serving/config";
 import { SECRETS, byKind, cloudConfig, containersOf, makeRepoFixture, manifests, minikubeConfig, runPlatform, workloads, type Workload } from "../helpers/pulumi";
 
 /** The container's environment as the kubelet builds it. */

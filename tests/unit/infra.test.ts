@@ -238,7 +238,7 @@ for (const profile of ["minikube", "cloud"] as const) {
         assert.equal(Number(url.port), port);
         assertAllowed(ms, traffic, svc, port);
       }
-      assert.deepEqual(containersOf(traffic)[0]!.command, ["node", "dist/model-api/src/traffic-cli.js"]);
+      assert.deepEqual(containersOf(traffic)[0]!.command, ["node", "dist/model-api/src/traffic/traffic-cli.js"]);
       for (const k of [ENV.trafficRows, ENV.trafficBatchSize, ENV.trafficScenario]) assert.ok(env[k], `traffic lacks ${k}`);
 
       const api = partWorkload(ms, "model-api");

@@ -1,6 +1,6 @@
 /** Worker thread body of `computeDriftParallel`: the drift of its share of the columns. */
 import { parentPort, workerData } from "node:worker_threads";
-import { computeDrift } from "../engine";
+import { computeDrift } from "../stats";
 import type { DriftOptions } from "../types";
 import { type PackedDataset, pack, unpack } from "./transfer";
 

@@ -27,7 +27,7 @@ import { ksTestSorted } from "./ks.js";
 import { ColumnError, compareCatKeys, prepareColumn, type PreparedColumn } from "./prepare.js";
 import { DRIFT_SETTINGS, MIN_SAMPLE_SIZE } from "../../../lib/settings.js";
 import { METHODS, chosenStatTest, chosenThreshold, defaultStatTest, validateOptions } from "./select.js";
-import { chiSquareFromCounts, zTestFromCounts } from "./tests.js";
+import { chiSquareFromCounts, zTestFromCounts } from "./categorical-pvalues.js";
 
 /** Largest number of bins shown in a report histogram (the rest is folded into "(other)"). */
 export const MAX_REPORT_BINS = 50;

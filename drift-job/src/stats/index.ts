@@ -22,4 +22,4 @@ export { chi2Sf, normalSf, normalCdf, gammaP, gammaQ, erfc, lgamma } from "./spe
 export { sturgesEdges, histogramSorted, fillZeros, MAX_VALUE_BINS } from "./binning.js";
 export { sortFloat64, radixSortFloat64 } from "./sort.js";
 export { psiFromShares, klDivFromShares, jensenShannonFromShares, hellingerFromShares, wassersteinSorted, wassersteinNormSorted, populationStd } from "./distances.js";
-export { chiSquareFromCounts, zTestFromCounts } from "./tests.js";
+export { chiSquareFromCounts, zTestFromCounts } from "./categorical-pvalues.js";

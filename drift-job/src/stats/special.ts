@@ -8,11 +8,6 @@ const EPS = 2.220446049250313e-16;
 const BIG = 4503599627370496.0;
 const BIG_INV = 2.22044604925031308085e-16;
 
-const LANCZOS_G = 7;
-const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
 const HALF_LOG_2PI = 0.91893853320467274178;
 
 /** Stirling series for ln Gamma(x), x >= 10 (error < 1e-16 relative to the result). */
@@ -43,15 +38,6 @@ export function lgamma(x: number): number {
     y += 1;
   }
   return lgammaStirling(y) - Math.log(prod);
-}
-
-/** Lanczos ln Gamma, kept for cross-checking in tests. */
-export function lgammaLanczos(x: number): number {
-  const z = x - 1;
-  let a = LANCZOS[0];
-  const t = z + LANCZOS_G + 0.5;
-  for (let i = 1; i < LANCZOS_G + 2; i++) a += LANCZOS[i] / (z + i);
-  return HALF_LOG_2PI + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
 /** x^a e^-x / Gamma(a), in log space. */

@@ -2,7 +2,6 @@
 // running when Node exits is killed so a failed run leaves no strays behind.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import net from "node:net";
 export { freePort } from "../../../scripts/services/ports";
 
 const running = new Set<ChildProcess>();

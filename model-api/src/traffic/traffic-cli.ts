@@ -2,11 +2,11 @@
  * The traffic CronJob's entry point (`npm run traffic`): a drifter batch posted to the
  * model API as simulated production traffic. Exits 1 when any request failed.
  */
-import { ENV } from "../../lib/contract";
-import { ConfigError, intEnv, optionalStringEnv, urlEnv } from "../../lib/env";
-import { parseScenarios } from "../../drifter/src/scenarios";
-import { createLogger } from "../../lib/logger";
-import { parseFlags, runCli } from "./cli-args";
+import { ENV } from "../../../lib/contract";
+import { ConfigError, intEnv, optionalStringEnv, urlEnv } from "../../../lib/env";
+import { parseScenarios } from "../../../lib/scenarios";
+import { createLogger } from "../../../lib/logger";
+import { parseFlags, runMain } from "../../../lib/cli";
 import { fetchDrifterBatch, postTraffic } from "./traffic";
 
 const HELP = `Usage: npm run traffic [-- --help]
@@ -61,4 +61,4 @@ async function main(): Promise<number> {
   return s.failedRequests ? 1 : 0;
 }
 
-runCli(main);
+runMain("traffic", main, { help: true });

@@ -1,7 +1,7 @@
 /** Where a training run's labelled rows come from: a file, the drifter's API, or the drifter's generator in-process. */
 import { readFile } from "node:fs/promises";
-import type { Logger } from "../../lib/logger";
-import { generateRows } from "../../drifter/src/generate";
+import type { Logger } from "../../../lib/logger";
+import { generateRows } from "../../../lib/generator/generate";
 import { DatasetError, fetchFromDrifter, parseDataset, toLabelledRows } from "./dataset";
 import type { LabelledRow } from "./trainer";
 

@@ -4,13 +4,13 @@
  * candidate is not worse. Each step's I/O goes through the clients passed in.
  */
 import type { Client } from "minio";
-import { BUCKETS, KEYS, MLFLOW, type ReferenceMeta } from "../../lib/contract";
-import type { Logger } from "../../lib/logger";
-import type { MlflowClient, MlflowRun } from "../../lib/mlflow";
-import { ensureBucket, getText, objectExists, putText } from "../../lib/s3";
-import { FEATURE_NAMES, LABEL } from "../../lib/schema";
+import { BUCKETS, KEYS, MLFLOW, referenceMetaOf, type ReferenceMeta } from "../../../lib/contract";
+import type { Logger } from "../../../lib/logger";
+import type { MlflowClient, MlflowRun } from "../../../lib/mlflow";
+import { ensureBucket, getText, objectExists, putText } from "../../../lib/s3";
+import { FEATURE_NAMES } from "../../../lib/schema";
 import { sha256, toCsv } from "./dataset";
-import { parseModelFile, type ModelFile, type ModelMetrics } from "./model";
+import { parseModelFile, type ModelFile, type ModelMetrics } from "../model";
 import { evaluateModel, trainModel, type LabelledRow, type TrainOptions } from "./trainer";
 
 /** Metrics a promotion can be decided on; for log_loss and brier lower is better. */
@@ -180,7 +180,7 @@ export async function runTraining(o: TrainingOptions, deps: TrainingDeps): Promi
       // alias, then the `current` keys: a failure part-way leaves the old pair consistent.
       await ensureBucket(s3, BUCKETS.datasets);
       archivedReference = await archiveCurrentReference(s3, log);
-      const meta = referenceMeta(model, o, runId, dataSha256);
+      const meta = promotedReferenceMeta(model, o, runId, dataSha256);
       const versionKey = `reference/versions/model-v${mv.version}`;
       await putText(s3, BUCKETS.datasets, `${versionKey}.csv`, csv, "text/csv");
       await putText(s3, BUCKETS.datasets, `${versionKey}.json`, JSON.stringify(meta, null, 2), "application/json");
@@ -202,20 +202,18 @@ function prefixed(prefix: string, m: ModelMetrics): Record<string, number> {
   return Object.fromEntries(Object.entries(m).map(([k, v]) => [`${prefix}${k}`, v]));
 }
 
-function referenceMeta(model: ModelFile, o: TrainingOptions, runId: string, dataSha256: string): ReferenceMeta {
-  return {
+/** The metadata of a promoted model's reference (lib/contract.ts referenceMetaOf). */
+function promotedReferenceMeta(model: ModelFile, o: TrainingOptions, runId: string, dataSha256: string): ReferenceMeta {
+  return referenceMetaOf({
     model_version: model.version,
     rows: o.rows.length,
-    columns: [...FEATURE_NAMES, LABEL],
-    label: LABEL,
-    schema: "credit",
     scenario: o.dataInfo?.scenario ?? "unknown",
     seed: o.dataInfo?.seed ?? null,
     sha256: dataSha256,
     source: o.source,
     created_at: new Date().toISOString(),
     mlflow_run_id: runId,
-  };
+  });
 }
 
 /** Copies the current reference (and its metadata) to `reference/archive/...`; returns the CSV key, or undefined when there was none. */

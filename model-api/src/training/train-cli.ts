@@ -3,12 +3,12 @@
  * it only when it is not worse than the champion. `--offline` trains without any service
  * (the image build uses it to bake the first model from INITIAL_REFERENCE).
  */
-import { ENV, INITIAL_REFERENCE, MLFLOW } from "../../lib/contract";
-import { urlEnv } from "../../lib/env";
-import { createLogger } from "../../lib/logger";
-import { MlflowClient } from "../../lib/mlflow";
-import { s3Client, s3SettingsFromEnv } from "../../lib/s3";
-import { UsageError, parseFlags, runCli } from "./cli-args";
+import { ENV, INITIAL_REFERENCE, MLFLOW } from "../../../lib/contract";
+import { urlEnv } from "../../../lib/env";
+import { createLogger } from "../../../lib/logger";
+import { MlflowClient } from "../../../lib/mlflow";
+import { s3Client, s3SettingsFromEnv } from "../../../lib/s3";
+import { UsageError, parseFlags, runMain } from "../../../lib/cli";
 import { sha256, toCsv } from "./dataset";
 import { writeModelFile } from "./model-io";
 import { TRAIN_FLAGS, TRAIN_HELP, resolveTraining } from "./train-options";
@@ -99,4 +99,4 @@ export function printOutcome(o: TrainingOutcome, json: boolean, print: (s: strin
   );
 }
 
-if (require.main === module) runCli(main);
+if (require.main === module) runMain("train", main, { help: true });

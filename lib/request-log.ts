@@ -10,12 +10,13 @@
  * request_id). Every line of an object lies in the object's hour, so a reader of a window
  * lists only the hours that overlap it. Objects are written once and never changed.
  *
- * The drift check imports this module; it has no dependency on the server.
+ * The model API writes through it (model-api/src/serving/request-log-writer.ts) and the drift check
+ * reads through it (drift-job/src/requests.ts); it depends on neither.
  */
 import type { Client } from "minio";
-import { BUCKETS } from "../../lib/contract";
-import { FEATURES, FEATURE_NAMES, LABEL, PREDICTION, PROBABILITY, type Row } from "../../lib/schema";
-import { getText, listKeys } from "../../lib/s3";
+import { BUCKETS } from "./contract";
+import { FEATURES, FEATURE_NAMES, LABEL, PREDICTION, PROBABILITY, type Row } from "./schema";
+import { getText, listKeys } from "./s3";
 
 /** One scored row, one line of a request log object. */
 export interface RequestLogRecord {

@@ -1,17 +1,18 @@
 /**
- * The model API's HTTP server (Fastify): `POST /predict`, `GET /model`, `/healthz`,
- * `/readyz`, `/metrics`. Built from its dependencies so tests and the benchmark can start
+ * The model API's HTTP server (Fastify): `POST /predict`, `GET /model`, and `/healthz`,
+ * `/readyz`, `/metrics` with the error shape from lib/http-plugin.ts. Built from its dependencies so tests and the benchmark can start
  * it in-process; `main.ts` wires it to the environment.
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
-import { requireBearer, type ApiToken } from "../../lib/auth";
-import type { Logger } from "../../lib/logger";
-import { FEATURE_NAMES, LABEL } from "../../lib/schema";
+import { requireBearer, type ApiToken } from "../../../lib/auth";
+import { HttpError, httpBasics, sendProblem, type HttpProblem } from "../../../lib/http-plugin";
+import type { Logger } from "../../../lib/logger";
+import { FEATURE_NAMES, LABEL } from "../../../lib/schema";
 import type { ApiMetrics } from "./metrics";
-import type { CompiledModel } from "./model";
-import type { RequestLogRecord } from "./request-log";
-import { checkRow, featuresOf, fieldPath } from "./validate";
+import type { CompiledModel } from "../model";
+import type { RequestLogRecord } from "../../../lib/request-log";
+import { checkRow, featuresOf, fieldPath } from "../validate";
 
 /** Where scored rows go (the request log writer); `append` is all-or-nothing. */
 export interface RequestLogSink {
@@ -47,9 +48,10 @@ interface Prediction {
   probability: number;
 }
 
-class BadInput extends Error {
-  constructor(readonly status: number, readonly field: string, message: string) {
-    super(message);
+/** A request the API refuses, naming the field at fault (answered by lib/http-plugin.ts: {statusCode, error, message, field}). */
+class BadInput extends HttpError {
+  constructor(status: number, readonly field: string, message: string) {
+    super(status, message, { field });
   }
 }
 
@@ -105,35 +107,37 @@ export function buildServer(o: ServerOptions): ModelApiServer {
   const threshold = model.file.threshold;
   metrics.modelInfo.set({ version, format: model.file.format }, 1);
 
-  app.addHook("onResponse", async (req, reply) => {
-    const route = req.routeOptions.url ?? "unmatched";
-    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    metrics.latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
-  });
-
-  app.setErrorHandler((err: FastifyError | BadInput, req, reply) => {
-    if (err instanceof BadInput) {
-      metrics.invalid.inc({ field: metricField(err.field) });
-      return reply.code(err.status).send({ error: err.status === 413 ? "payload too large" : "invalid input", field: err.field, message: err.message });
-    }
-    const code = (err as FastifyError).code;
-    if (code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      return reply.code(413).send({ error: "payload too large", field: "body", message: `the body is larger than ${o.bodyLimit} bytes; send at most ${o.maxBatchRows} rows per request` });
-    }
-    if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-      return reply.code(415).send({ error: "unsupported media type", field: "content-type", message: `${JSON.stringify((req.headers["content-type"] ?? "").slice(0, 100))} is not accepted; send Content-Type: application/json` });
-    }
-    const status = (err as FastifyError).statusCode;
-    if (status && status >= 400 && status < 500) {
+  // Probes, /metrics, request metrics and the error shape (lib/http-plugin.ts); every 4xx
+  // names the field at fault.
+  app.register(httpBasics, {
+    service: "model-api",
+    routes: ["POST /predict", "GET /model"],
+    metrics,
+    beforeScrape: () => {
+      if (o.requestLog) metrics.logBuffered.set(o.requestLog.buffered);
+    },
+    readiness: () => {
+      if (shuttingDown) return { ready: false, body: { status: "shutting down" } };
+      if (o.requestLog && !o.requestLog.healthy) return { ready: false, body: { status: "request log backlog", buffered_rows: o.requestLog.buffered } };
+      return { ready: true, body: { status: "ready", model_version: version } };
+    },
+    mapError: (err, req): HttpProblem | undefined => {
+      if (err instanceof BadInput) {
+        metrics.invalid.inc({ field: metricField(err.field) });
+        return undefined; // answered as thrown
+      }
+      const code = (err as FastifyError).code;
+      if (code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        return { status: 413, message: `the body is larger than ${o.bodyLimit} bytes; send at most ${o.maxBatchRows} rows per request`, details: { field: "body" } };
+      }
+      if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+        return { status: 415, message: `${JSON.stringify((req.headers["content-type"] ?? "").slice(0, 100))} is not accepted; send Content-Type: application/json`, details: { field: "content-type" } };
+      }
+      const status = (err as FastifyError).statusCode;
       // Other client errors Fastify finds in the body (a wrong Content-Length, ...): its message says what is wrong.
-      return reply.code(status).send({ error: "invalid request", field: "body", message: err.message });
-    }
-    req.log.error({ err }, "request failed");
-    return reply.code(500).send({ error: "internal error", message: "the request failed; see the server log", request_id: req.id });
-  });
-
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ error: "not found", message: `${req.method} ${req.url.split("?")[0]} does not exist; routes: POST /predict, GET /model, GET /healthz, GET /readyz, GET /metrics` });
+      if (status && status >= 400 && status < 500) return { status, message: err.message, details: { field: "body" } };
+      return undefined;
+    },
   });
 
   const score = (row: Record<string, unknown>): Prediction => {
@@ -188,7 +192,7 @@ export function buildServer(o: ServerOptions): ModelApiServer {
     if (o.requestLog && !o.requestLog.append(records)) {
       metrics.logRejected.inc();
       reply.header("retry-after", "5");
-      return reply.code(503).send({ error: "unavailable", message: "the request log buffer is full (object storage unreachable); retry later - the request was not scored" });
+      return sendProblem(reply, { status: 503, message: "the request log buffer is full (object storage unreachable); retry later - the request was not scored" });
     }
     metrics.rowsPerRequest.observe(rows.length);
     let ones = 0;
@@ -217,22 +221,6 @@ export function buildServer(o: ServerOptions): ModelApiServer {
       metrics: f.metrics,
       tags: f.tags,
     };
-  });
-
-  app.get("/healthz", async () => ({ status: "ok" }));
-
-  app.get("/readyz", async (_req, reply) => {
-    if (shuttingDown) return reply.code(503).send({ status: "shutting down" });
-    if (o.requestLog && !o.requestLog.healthy) {
-      return reply.code(503).send({ status: "request log backlog", buffered_rows: o.requestLog.buffered });
-    }
-    return { status: "ready", model_version: version };
-  });
-
-  app.get("/metrics", async (_req, reply) => {
-    if (o.requestLog) metrics.logBuffered.set(o.requestLog.buffered);
-    reply.header("content-type", metrics.registry.contentType);
-    return metrics.registry.metrics();
   });
 
   return { app, setShuttingDown: () => (shuttingDown = true) };

@@ -2,11 +2,11 @@
  * Simulated production traffic: take a batch from the drifter and post it to the model
  * API in request batches, so the request log (and the drift check after it) sees traffic.
  */
-import { bearerHeaders } from "../../lib/auth";
-import type { Logger } from "../../lib/logger";
-import { sleep } from "../../lib/retry";
-import { fetchCreditNdjson } from "./drifter-client";
-import { FEATURE_NAMES, LABEL } from "../../lib/schema";
+import { bearerHeaders } from "../../../lib/auth";
+import type { Logger } from "../../../lib/logger";
+import { sleep } from "../../../lib/retry";
+import { fetchCreditNdjson } from "../drifter-client";
+import { FEATURE_NAMES, LABEL } from "../../../lib/schema";
 
 export interface TrafficOptions {
   drifterUrl: string;

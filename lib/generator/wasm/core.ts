@@ -1,8 +1,8 @@
 /**
- * The drifter's row core, in AssemblyScript (compiled to drifter/wasm/core.wasm by
+ * The generator's row core, in AssemblyScript (compiled to lib/generator/wasm/core.wasm by
  * `npm run build:wasm`): the random streams, the rows of both tables under every scenario,
  * and their CSV / JSON / NDJSON bytes. It is the one implementation of a batch's numbers;
- * drifter/src/core.ts loads it and fills in each source's settings: drifter/src/generate.ts
+ * lib/generator/core.ts loads it and fills in each source's settings: lib/generator/generate.ts
  * computes them from the options (scenario shares, shifts, category tables) and
  * drifter/src/format.ts gives the encoded pieces of every column in each format.
  *

@@ -2,13 +2,13 @@
  * `npm run retrain`: train, register, promote only if not worse, and deploy the promoted
  * model as a stack update (new model image tag, `pulumi up` via the Automation API).
  */
-import { ENV, MLFLOW, STACK_CONFIG } from "../../lib/contract";
-import { optionalStringEnv, urlEnv } from "../../lib/env";
-import { createLogger } from "../../lib/logger";
-import { MlflowClient } from "../../lib/mlflow";
-import { s3Client, s3SettingsFromEnv } from "../../lib/s3";
-import { UsageError, parseFlags, runCli } from "./cli-args";
-import { BUILD_CONTEXT_MODEL, DeployError, redeployChampion, retrain, type RetrainResult } from "./retrain";
+import { ENV, MLFLOW, MODEL_BUILD_FILE, STACK_CONFIG } from "../../../lib/contract";
+import { optionalStringEnv, urlEnv } from "../../../lib/env";
+import { createLogger } from "../../../lib/logger";
+import { MlflowClient } from "../../../lib/mlflow";
+import { s3Client, s3SettingsFromEnv } from "../../../lib/s3";
+import { UsageError, parseFlags, runMain } from "../../../lib/cli";
+import { DeployError, redeployChampion, retrain, type RetrainResult } from "./retrain";
 import { findRepoRoot, formatChanges, pulumiStackSelector, type StackSelector } from "./stack";
 import { printOutcome } from "./train-cli";
 import { TRAIN_FLAGS, TRAIN_HELP, resolveTraining } from "./train-options";
@@ -18,7 +18,7 @@ const HELP = `Usage: npm run retrain -- [options]
 
 Retraining as a stack update. Trains a candidate (as npm run train), registers it in MLflow
 and, only when it is not worse than the champion on the same holdout, promotes it, writes
-its model file to ${BUILD_CONTEXT_MODEL} (the model-api image build context), sets the
+its model file to ${MODEL_BUILD_FILE} (the model-api image build context), sets the
 stack config ${STACK_CONFIG.modelImageTag} to model-v<version> and runs pulumi up through
 the Automation API: the new image is built and the model API rolls to it. A candidate that
 is not promoted changes nothing. Needs the pulumi CLI and the stack's backend login.
@@ -86,4 +86,4 @@ export async function retrainCommand(argv: string[], env: Record<string, string 
   return 0;
 }
 
-if (require.main === module) runCli(() => retrainCommand(process.argv.slice(2), process.env, pulumiStackSelector));
+if (require.main === module) runMain("retrain", () => retrainCommand(process.argv.slice(2), process.env, pulumiStackSelector), { help: true });

@@ -1,7 +1,7 @@
 /**
  * The batch-level random stream (which columns drift_prob moves, and by how much):
  * xoshiro128** (Blackman & Vigna) seeded through splitmix32, named by (seed, block,
- * stream) the way the row core names its streams (drifter/wasm/core.ts, which makes every
+ * stream) the way the row core names its streams (lib/generator/wasm/core.ts, which makes every
  * row and its normals). Pure integer arithmetic: the same name gives the same stream on
  * every platform and Node version.
  */

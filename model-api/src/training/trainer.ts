@@ -3,9 +3,9 @@
  * fitted on the training split, L2-regularised log-loss minimised with L-BFGS, holdout
  * metrics. No I/O; deterministic for a given input and seed.
  */
-import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type Row } from "../../lib/schema";
-import { MODEL_FORMAT, compileModel, encodedWidth, type CategoricalEncoding, type ModelFile, type ModelMetrics, type NumericEncoding } from "./model";
-import { mulberry32 } from "../../lib/random";
+import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type Row } from "../../../lib/schema";
+import { MODEL_FORMAT, compileModel, encodedWidth, type CategoricalEncoding, type ModelFile, type ModelMetrics, type NumericEncoding } from "../model";
+import { mulberry32 } from "../../../lib/random";
 
 export interface LabelledRow {
   features: Row;

@@ -10,15 +10,12 @@
 import { copyFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { STACK_CONFIG } from "../../lib/contract";
-import type { Logger } from "../../lib/logger";
-import type { ModelFile } from "./model";
+import { MODEL_BUILD_FILE, STACK_CONFIG } from "../../../lib/contract";
+import type { Logger } from "../../../lib/logger";
+import type { ModelFile } from "../model";
 import { writeModelFile } from "./model-io";
 import { formatChanges, type OpCounts, type StackSelector } from "./stack";
 import { runTraining, loadChampion, type TrainingDeps, type TrainingOptions, type TrainingOutcome } from "./training";
-
-/** Where the model file must be in the build context (repo root) for model-api/Dockerfile. */
-export const BUILD_CONTEXT_MODEL = "model-api/model/model.json";
 
 /** The image tag of a registry version: `model-v7`. */
 export function imageTagFor(version: string): string {
@@ -57,7 +54,7 @@ export class DeployError extends Error {
  * dry run the previous model file and config value are put back, whatever happens.
  */
 export async function deployModel(model: ModelFile, tag: string, o: DeployOptions, selectStack: StackSelector, log: Logger): Promise<DeployResult> {
-  const modelPath = join(o.workDir, BUILD_CONTEXT_MODEL);
+  const modelPath = join(o.workDir, MODEL_BUILD_FILE);
   const backup = `${modelPath}.before-preview`;
   const hadModel = existsSync(modelPath);
   if (o.dryRun && hadModel) await copyFile(modelPath, backup);

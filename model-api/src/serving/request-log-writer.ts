@@ -1,5 +1,5 @@
 /**
- * The writer side of the request log (layout in ./request-log.ts).
+ * The writer side of the request log (layout in lib/request-log.ts).
  *
  * Behaviour (what callers can rely on):
  * - `append` accepts all rows of a request or none: when the buffer cannot take them it
@@ -18,9 +18,9 @@
  *   reason) - this only happens when MinIO stays unreachable for the whole grace period.
  */
 import type { Client } from "minio";
-import type { Logger } from "../../lib/logger";
-import { ensureBucket, putText } from "../../lib/s3";
-import { hourPrefix, requestLogKey, serializeRecords, type RequestLogRecord } from "./request-log";
+import type { Logger } from "../../../lib/logger";
+import { ensureBucket, putText } from "../../../lib/s3";
+import { hourPrefix, requestLogKey, serializeRecords, type RequestLogRecord } from "../../../lib/request-log";
 
 export interface RequestLogWriterOptions {
   client: Client;

@@ -1,8 +1,8 @@
 /** The training flags shared by `npm run train` and `npm run retrain`, validated. */
-import { ENV, INITIAL_REFERENCE } from "../../lib/contract";
-import { optionalStringEnv, urlEnv } from "../../lib/env";
-import { parseScenarios } from "../../drifter/src/scenarios";
-import { UsageError, enumFlag, floatFlag, intFlag } from "./cli-args";
+import { ENV, INITIAL_REFERENCE } from "../../../lib/contract";
+import { optionalStringEnv, urlEnv } from "../../../lib/env";
+import { parseScenarios } from "../../../lib/scenarios";
+import { UsageError, enumFlag, floatFlag, intFlag } from "../../../lib/cli";
 import type { DataSource } from "./training-data";
 import { PROMOTION_METRICS, type PromotionMetric } from "./training";
 

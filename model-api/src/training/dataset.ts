@@ -4,13 +4,15 @@
  */
 import { createHash } from "node:crypto";
 import { parse as parseCsv } from "csv-parse/sync";
-import { parseDecimalNumber } from "../../lib/numbers";
-import { FEATURES, FEATURE_NAMES, LABEL, type Row } from "../../lib/schema";
-import { fetchCreditNdjson } from "./drifter-client";
+import { parseDecimalNumber } from "../../../lib/numbers";
+import { FEATURES, FEATURE_NAMES, LABEL, type Row } from "../../../lib/schema";
+import { fetchCreditNdjson } from "../drifter-client";
 import type { LabelledRow } from "./trainer";
-import { checkRow, featuresOf } from "./validate";
+import { checkRow, featuresOf } from "../validate";
+import { UsageError } from "../../../lib/cli";
 
-export class DatasetError extends Error {
+/** Training rows that cannot be used (unreadable file, rows outside the schema): a usage error (exit 2). */
+export class DatasetError extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = "DatasetError";

@@ -1,9 +1,9 @@
 /** The model API's configuration, read and validated once from the environment. */
 import { hostname } from "node:os";
-import { BAKED_MODEL_PATH, BUCKETS, ENV, PORTS } from "../../lib/contract";
-import { boolEnv, intEnv, optionalStringEnv, stringEnv } from "../../lib/env";
-import { readTokenDir, type ApiToken } from "../../lib/auth";
-import { s3SettingsFromEnv, type S3Settings } from "../../lib/s3";
+import { BAKED_MODEL_PATH, BUCKETS, ENV, PORTS } from "../../../lib/contract";
+import { boolEnv, intEnv, optionalStringEnv, stringEnv } from "../../../lib/env";
+import { readTokenDir, type ApiToken } from "../../../lib/auth";
+import { s3SettingsFromEnv, type S3Settings } from "../../../lib/s3";
 
 /** Model-API-only variables (not set by the Pulumi program; defaults suit it). */
 export const LOCAL_ENV = {

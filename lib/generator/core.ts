@@ -1,6 +1,6 @@
 /**
- * The host side of the drifter's WebAssembly row core (drifter/wasm/core.ts, built into
- * drifter/wasm/core.wasm by `npm run build:wasm`): loads it once per thread and gives each
+ * The host side of the generator's WebAssembly row core (lib/generator/wasm/core.ts, built
+ * into lib/generator/wasm/core.wasm by `npm run build:wasm`): loads it once per thread and gives each
  * batch a CoreSource, whose settings generate.ts fills in. The core makes the rows and
  * their bytes; this file moves settings in and bytes out.
  *
@@ -30,9 +30,9 @@ interface CoreExports {
   normals(seed: number, block: number, stream: number, n: number, out: number): void;
 }
 
-/** core.wasm next to the sources, or (from dist/drifter/src) in the repository's drifter/wasm. */
-export const WASM_FILE = join(__dirname, "..", "wasm", "core.wasm");
-const WASM_CANDIDATES = [WASM_FILE, join(__dirname, "..", "..", "..", "drifter", "wasm", "core.wasm")];
+/** core.wasm next to the sources (`npm run build` copies it next to dist/lib/generator too), or, from dist, in the repository's lib/generator/wasm. */
+export const WASM_FILE = join(__dirname, "wasm", "core.wasm");
+const WASM_CANDIDATES = [WASM_FILE, join(__dirname, "..", "..", "..", "lib", "generator", "wasm", "core.wasm")];
 
 function loadCore(): CoreExports {
   const file = WASM_CANDIDATES.find((f) => existsSync(f));
@@ -57,7 +57,7 @@ const ROW_NUM = core.rowNumPtr();
 const ROW_CODE = core.rowCodePtr();
 const OUT = core.outPtr();
 
-/** A constant the core exports (its layout: drifter/wasm/core.ts), read by name. */
+/** A constant the core exports (its layout: lib/generator/wasm/core.ts), read by name. */
 function constant(name: string): number {
   const g = (core as unknown as Record<string, { value: number } | undefined>)[name];
   if (!g || typeof g.value !== "number") throw new Error(`drifter row core: it exports no constant ${name}; rebuild it with npm run build:wasm`);

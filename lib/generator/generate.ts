@@ -3,7 +3,7 @@
  * the MinIO init Job writes the initial reference with it, and the trainer and tests
  * import it in-process. This file holds the world (tables, scenarios, what each does to
  * the numbers) and checks the options; the row arithmetic runs in the WebAssembly row core
- * (drifter/wasm/core.ts through drifter/src/core.ts), about twice as fast as the same code
+ * (lib/generator/wasm/core.ts through lib/generator/core.ts), about twice as fast as the same code
  * in JavaScript.
  *
  *   for (const row of generateRows({ schema: "credit", rows: 1000, seed: 7, scenario: "mean_shift", magnitude: 0.5 })) ...
@@ -25,14 +25,14 @@ import {
   NUMERIC_FEATURES,
   legacyColumns,
   type Row,
-} from "../../lib/schema";
+} from "../schema";
 import { CORE_BLOCK_ROWS, CoreSource, type CoreSettings } from "./core";
 import { Rng } from "./prng";
-import { NEW_CATEGORIES, SCENARIOS, SCHEMAS, ScenarioError, parseScenarios, type Scenario, type SchemaName } from "./scenarios";
+import { NEW_CATEGORIES, SCHEMAS, ScenarioError, parseScenarios, type Scenario, type SchemaName } from "../scenarios";
 
-export { SCENARIOS, SCENARIO_INFO, SCHEMAS, NEW_CATEGORIES, ScenarioError, parseScenarios } from "./scenarios";
-export type { Scenario, SchemaName, ScenarioInfo } from "./scenarios";
-export type { Row } from "../../lib/schema";
+export { SCENARIOS, SCENARIO_INFO, SCHEMAS, NEW_CATEGORIES, ScenarioError, parseScenarios } from "../scenarios";
+export type { Scenario, SchemaName, ScenarioInfo } from "../scenarios";
+export type { Row } from "../schema";
 
 /** Per-request ceiling of rows (streamed, so memory does not depend on it). */
 export const MAX_ROWS = 1_000_000;
@@ -178,7 +178,7 @@ export function* generateChunks(options: GenerateOptions, size = 1000): Generato
 }
 
 // ---------------------------------------------------------------------------------------
-// Streams: base features and per-row drift decisions (in the core, drifter/wasm/core.ts),
+// Streams: base features and per-row drift decisions (in the core, lib/generator/wasm/core.ts),
 // batch-level choices (here).
 
 /** Rows per block; each block has its own streams (part of what a seed means: do not change). */
@@ -293,7 +293,7 @@ const NO_SETTINGS: CoreSettings = {
 // physical bounds and the dependencies between features stay realistic. Values are
 // rounded as they are published (money to cents, ratios to 4 decimals, counts to
 // integers) before the label is computed, so the label is a function of what a consumer
-// reads. The core (drifter/wasm/core.ts) holds the arithmetic; this part holds the world's
+// reads. The core (lib/generator/wasm/core.ts) holds the arithmetic; this part holds the world's
 // numbers and what each scenario does to them.
 
 /** Reference category shares, in lib/schema.ts category order. */
@@ -346,7 +346,7 @@ const CAT = CATEGORICAL_FEATURES.map((f) => f.name);
 const EXPECTED_NUM = ["age", "income", "loan_amount", "credit_score", "debt_to_income", "months_employed", "num_open_accounts"];
 const EXPECTED_CAT = ["employment_type", "home_ownership", "loan_purpose", "region"];
 if (FEATURE_NAMES.join() !== [...EXPECTED_NUM, ...EXPECTED_CAT].join()) {
-  throw new Error(`generator: lib/schema.ts features changed (numeric ${NUM.join()}, categorical ${CAT.join()}); update drifter/src/generate.ts`);
+  throw new Error(`generator: lib/schema.ts features changed (numeric ${NUM.join()}, categorical ${CAT.join()}); update lib/generator/generate.ts`);
 }
 for (const name of CAT) {
   if (CATEGORY_SHARES[name].length !== CATEGORICAL_FEATURES[CAT.indexOf(name)].categories.length) throw new Error(`generator: category shares of ${name} do not match lib/schema.ts`);

@@ -4,26 +4,26 @@
  * finish in-flight requests, flush the request log).
  */
 import { readFileSync } from "node:fs";
-import { ENV } from "../../lib/contract";
-import { ConfigError } from "../../lib/env";
-import { createLogger } from "../../lib/logger";
-import { s3Client } from "../../lib/s3";
+import { ENV } from "../../../lib/contract";
+import { runMain } from "../../../lib/cli";
+import { ConfigError } from "../../../lib/env";
+import { createLogger } from "../../../lib/logger";
+import { s3Client } from "../../../lib/s3";
 import { loadConfig } from "./config";
 import { createMetrics } from "./metrics";
-import { compileModel, parseModelFile } from "./model";
+import { compileModel, parseModelFile } from "../model";
 import { RequestLogWriter } from "./request-log-writer";
 import { buildServer } from "./server";
 
-async function main(): Promise<void> {
+/** Serves until SIGTERM/SIGINT; resolves with the exit code once shut down. A bad setting or model file exits 2. */
+async function main(): Promise<number> {
   const log = createLogger("model-api");
-  let config;
+  const config = loadConfig();
   let model;
   try {
-    config = loadConfig();
     model = compileModel(parseModelFile(readFileSync(config.modelPath, "utf8")));
   } catch (err) {
-    log.fatal({ err: (err as Error).message }, err instanceof ConfigError ? "invalid configuration" : "cannot load the model");
-    process.exit(2);
+    throw new ConfigError(`cannot load the model ${config.modelPath} (${ENV.modelPath}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const metrics = createMetrics();
   const writer = config.requestLog
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   log.info({ port: config.port, modelVersion: model.file.version, modelPath: config.modelPath, clients: config.tokens?.map((t) => t.client) ?? "no auth", requestLog: config.requestLog ? { bucket: config.requestLog.bucket, flushRows: config.requestLog.flushRows, flushSeconds: config.requestLog.flushSeconds } : "off" }, "model API listening");
 
   let stopping = false;
+  let stopped: (code: number) => void = () => undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -58,10 +59,13 @@ async function main(): Promise<void> {
     if (writer && !(await writer.close(deadline))) code = 1;
     log.info({ code }, "stopped");
     log.flush?.();
-    process.exit(code);
+    stopped(code);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
+  return new Promise<number>((resolve) => {
+    stopped = resolve;
+    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    process.on("SIGINT", () => void shutdown("SIGINT"));
+  });
 }
 
-void main();
+runMain("model-api", main);
