@@ -68,6 +68,18 @@ export const DRIFT_SETTINGS = {
 export type DriftSettingName = keyof typeof DRIFT_SETTINGS;
 
 /**
+ * The Postgres backup's retention (lib/pg-backup.ts): a dump is deleted only when it is
+ * neither among the newest `backupKeepLast` nor younger than `backupMaxAgeDays` days, so
+ * the newest `backupKeepLast` dumps are always kept.
+ * - backupKeepLast: at least 1 (the dump just written) up to 1000.
+ * - backupMaxAgeDays: 0 (age keeps nothing beyond the newest backupKeepLast) up to ten years.
+ */
+export const BACKUP_SETTINGS = {
+  backupKeepLast: integer(ENV.backupKeepLast, 1, 1000, 7),
+  backupMaxAgeDays: integer(ENV.backupMaxAgeDays, 0, 3650, 30),
+} as const;
+
+/**
  * The minimum sample size of a drift decision: a column with fewer non-missing values
  * than this on either side is reported as "not enough data" and never asks for a retrain.
  */
