@@ -4,8 +4,10 @@
  * takes these entries into CONFIG_KEYS under the same names) and the drift CronJob's
  * loader (drift-job/src/config.ts) both check a value with `readNumberSetting` and
  * `readChoiceSetting` below, so `pulumi preview` accepts exactly what the job accepts and
- * both say the same thing about a bad value. docs/configuration.md is generated from this
- * table (scripts/docs-config.ts).
+ * both say the same thing about a bad value. The Postgres backup's retention
+ * (BACKUP_SETTINGS) is declared the same way, for the stack config and the backup CLI
+ * (drift-job/src/backup-cli.ts). docs/configuration.md is generated from these tables
+ * (scripts/docs-config.ts).
  */
 import { ENV } from "./contract";
 import { parseDecimalInteger, parseDecimalNumber } from "./numbers";
