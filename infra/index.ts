@@ -41,6 +41,7 @@ export const trainerS3SecretKey = o.credentials.trainerS3SecretKey;
 export const trainerMlflowUsername = o.credentials.trainerMlflowUsername;
 export const trainerMlflowPassword = o.credentials.trainerMlflowPassword;
 export const trainerDrifterToken = o.credentials.trainerDrifterToken;
+export const backupS3SecretKey = o.credentials.backupS3SecretKey;
 export const githubPipeline = pipeline
   ? `${cfg.github.repository} (branch ${cfg.github.branch}): workflows ${Object.keys(pipeline.files).join(", ")}; secrets ${Object.keys(pipeline.secrets).join(", ")}; variables ${Object.keys(pipeline.variables).join(", ")}`
   : "off (drift-loop:githubRepository is empty)";

@@ -13,6 +13,7 @@ import { Mlflow } from "../components/mlflow";
 import { ModelApi } from "../components/model-api";
 import { Namespace } from "../components/namespace";
 import { POSTGRES_SECRET_KEYS, Postgres } from "../components/postgres";
+import { PostgresBackup } from "../components/postgres-backup";
 import type { PlatformConfig } from "./config";
 
 /** The repository root (Pulumi.yaml, the workload folders, scripts/versions.env). */
@@ -56,6 +57,8 @@ export interface PlatformOutputs {
     trainerMlflowUsername: pulumi.Output<string>;
     trainerMlflowPassword: pulumi.Output<string>;
     trainerDrifterToken: pulumi.Output<string>;
+    /** The `backup` MinIO user's key: what `npm run backup -- restore` reads the dumps with (docs/operations.md). */
+    backupS3SecretKey: pulumi.Output<string>;
   };
 }
 
@@ -68,6 +71,7 @@ export interface Platform {
   drifter: Drifter;
   modelApi: ModelApi;
   driftMonitor: DriftMonitor;
+  postgresBackup: PostgresBackup;
   outputs: PlatformOutputs;
 }
 
@@ -209,6 +213,31 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
     afterAll(minio, mlflow, drifter, modelApi),
   );
 
+  const postgresBackup = new PostgresBackup(
+    "postgres-backup",
+    {
+      namespace: ns,
+      postgresImage: images.postgres,
+      uploaderImage: images.driftJob,
+      imagePullPolicy: pullPolicy,
+      size: cfg.size,
+      logLevel: cfg.logLevel,
+      postgres: {
+        host: postgres.host,
+        port: postgres.port,
+        podLabels: postgres.podLabels,
+        secretName: postgres.secretName,
+        userKey: POSTGRES_SECRET_KEYS.user,
+        passwordKey: POSTGRES_SECRET_KEYS.password,
+        databaseKey: POSTGRES_SECRET_KEYS.database,
+      },
+      s3: { env: minio.users.backup.env, podLabels: minio.podLabels, port: minio.apiPort },
+      dumpSizeLimit: cfg.postgresStorage,
+      settings: cfg.backup,
+    },
+    afterAll(postgres, minio),
+  );
+
   // Exposed parts are reached over HTTPS only (every Ingress has TLS); the others by port-forward.
   const external = (part: string, exposed: boolean, svcName: pulumi.Output<string>, port: number): pulumi.Output<string> =>
     cfg.ingress.enabled && exposed
@@ -246,7 +275,8 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       trainerMlflowUsername: pulumi.secret(pulumi.output(mlflow.users.trainer.username)),
       trainerMlflowPassword: pulumi.secret(mlflow.users.trainer.password),
       trainerDrifterToken: pulumi.secret(drifter.tokens.tokens.trainer!),
+      backupS3SecretKey: pulumi.secret(minio.users.backup.secretKey),
     },
   };
-  return { namespace, images, postgres, minio, mlflow, drifter, modelApi, driftMonitor, outputs };
+  return { namespace, images, postgres, minio, mlflow, drifter, modelApi, driftMonitor, postgresBackup, outputs };
 }

@@ -59,6 +59,9 @@ export const ENV = {
   trafficRows: "TRAFFIC_ROWS",
   trafficBatchSize: "TRAFFIC_BATCH_SIZE",
   trafficScenario: "TRAFFIC_SCENARIO",
+  // Postgres backup CronJob (lib/pg-backup.ts)
+  backupKeepLast: "BACKUP_KEEP_LAST",
+  backupMaxAgeDays: "BACKUP_MAX_AGE_DAYS",
 } as const;
 
 /** Buckets created by the MinIO init Job. */
@@ -67,6 +70,8 @@ export const BUCKETS = {
   mlflow: "mlflow",
   reports: "reports",
   requests: "requests",
+  /** pg_dump files of MLflow's database (lib/pg-backup.ts), written by the backup CronJob. */
+  backups: "backups",
 } as const;
 
 /** Object keys with a fixed meaning. */

@@ -4,8 +4,10 @@
  * takes these entries into CONFIG_KEYS under the same names) and the drift CronJob's
  * loader (drift-job/src/config.ts) both check a value with `readNumberSetting` and
  * `readChoiceSetting` below, so `pulumi preview` accepts exactly what the job accepts and
- * both say the same thing about a bad value. docs/configuration.md is generated from this
- * table (scripts/docs-config.ts).
+ * both say the same thing about a bad value. The Postgres backup's retention
+ * (BACKUP_SETTINGS) is declared the same way, for the stack config and the backup CLI
+ * (drift-job/src/backup-cli.ts). docs/configuration.md is generated from these tables
+ * (scripts/docs-config.ts).
  */
 import { ENV } from "./contract";
 import { parseDecimalInteger, parseDecimalNumber } from "./numbers";
@@ -66,6 +68,18 @@ export const DRIFT_SETTINGS = {
 } as const;
 
 export type DriftSettingName = keyof typeof DRIFT_SETTINGS;
+
+/**
+ * The Postgres backup's retention (lib/pg-backup.ts): a dump is deleted only when it is
+ * neither among the newest `backupKeepLast` nor younger than `backupMaxAgeDays` days, so
+ * the newest `backupKeepLast` dumps are always kept.
+ * - backupKeepLast: at least 1 (the dump just written) up to 1000.
+ * - backupMaxAgeDays: 0 (age keeps nothing beyond the newest backupKeepLast) up to ten years.
+ */
+export const BACKUP_SETTINGS = {
+  backupKeepLast: integer(ENV.backupKeepLast, 1, 1000, 7),
+  backupMaxAgeDays: integer(ENV.backupMaxAgeDays, 0, 3650, 30),
+} as const;
 
 /**
  * The minimum sample size of a drift decision: a column with fewer non-missing values

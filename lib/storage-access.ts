@@ -10,13 +10,15 @@
  *   trainer    reads and writes the reference (and archive): datasets/reference/*; its MLflow
  *              artifacts go through MLflow's artifact proxy (MLflow's own user below)
  *   mlflow     its artifact store:                           mlflow/*
+ *   backup     writes, lists and prunes Postgres dumps:      backups/* (nothing else: it
+ *              cannot read the data the dumps do not hold)
  */
 import { BUCKETS } from "./contract";
 import { ConfigError } from "./env";
 import { MinioAdmin, type PolicyDocument } from "./minio-admin";
 import type { S3Settings } from "./s3";
 
-export type S3User = "model-api" | "drift-job" | "trainer" | "mlflow";
+export type S3User = "model-api" | "drift-job" | "trainer" | "mlflow" | "backup";
 
 /** The reference datasets' prefix in BUCKETS.datasets (KEYS.reference and its archive). */
 export const REFERENCE_PREFIX = "reference/";
@@ -44,6 +46,11 @@ export const S3_POLICIES: Readonly<Record<S3User, PolicyDocument>> = {
   mlflow: policy(
     { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [bucketArn(BUCKETS.mlflow)] },
     { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [obj(BUCKETS.mlflow)] },
+  ),
+  // The backup CronJob lists (retention), writes and deletes dumps; the restore reads them.
+  backup: policy(
+    { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(BUCKETS.backups)] },
+    { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [obj(BUCKETS.backups)] },
   ),
 };
 

@@ -58,6 +58,8 @@ export class Minio extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
   public readonly secret: k8s.core.v1.Secret;
   public readonly statefulSet: k8s.apps.v1.StatefulSet;
+  /** Labels of the server's pods (a client's egress policy selects them). */
+  public readonly podLabels: Record<string, string>;
   public readonly initJob: k8s.batch.v1.Job;
   /** `<svc>.<ns>.svc.cluster.local`. */
   public readonly host: pulumi.Output<string>;
@@ -75,6 +77,7 @@ export class Minio extends pulumi.ComponentResource {
   constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:minio:Minio", name, {}, opts);
     const labels = appLabels("minio", name);
+    this.podLabels = labels;
     const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
 
     const user = new random.RandomPassword(`${name}-root-user`, { length: 20, special: false, upper: false }, { parent: this });

@@ -34,6 +34,8 @@ export class Postgres extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
   public readonly secret: k8s.core.v1.Secret;
   public readonly statefulSet: k8s.apps.v1.StatefulSet;
+  /** Labels of the server's pods (a client's egress policy selects them). */
+  public readonly podLabels: Record<string, string>;
   /** `<svc>.<ns>.svc.cluster.local`. */
   public readonly host: pulumi.Output<string>;
   public readonly port: number = PORTS.postgres;
@@ -52,6 +54,7 @@ export class Postgres extends pulumi.ComponentResource {
       throw new pulumi.ResourceError(`database ${JSON.stringify(this.database)} is not a valid Postgres identifier; allowed: [a-z_][a-z0-9_]*`, this);
     }
     const labels = appLabels("postgres", name);
+    this.podLabels = labels;
     const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });

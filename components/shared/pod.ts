@@ -48,7 +48,7 @@ export interface PodVolume {
 }
 
 /** A writable scratch directory (emptyDir, size-capped) for a read-only container. */
-export function scratch(name: string, mountPath: string, sizeLimit = "256Mi"): PodVolume {
+export function scratch(name: string, mountPath: string, sizeLimit: Input<string> = "256Mi"): PodVolume {
   return { volume: { name, emptyDir: { sizeLimit } }, mount: { name, mountPath } };
 }
 
@@ -108,6 +108,11 @@ export interface PodArgs {
   terminationGracePeriodSeconds?: number;
   /** The one container: image, command, env, ports, resources. */
   container: PodContainer;
+  /**
+   * Containers that run to completion, in order, before it (e.g. a pg_dump from another
+   * image into a scratch volume): hardened the same way, with the same uid and mounts. Defaults to none.
+   */
+  initContainers?: PodContainer[];
   /** Its probes. Defaults to none (run-to-completion pods). */
   probes?: Probes;
   /** Its volumes, mounted in this order (scratch() for writable directories). Defaults to none. */
@@ -140,6 +145,7 @@ export class PodBuilder {
   template(opts: { restartPolicy?: "Never" | "OnFailure"; claimed?: k8s.types.input.core.v1.VolumeMount[] } = {}): k8s.types.input.core.v1.PodTemplateSpec {
     const a = this.args;
     const volumes = a.volumes ?? [];
+    const volumeMounts = [...(opts.claimed ?? []), ...volumes.map((v) => v.mount)];
     const probes = a.probes ? { livenessProbe: a.probes.liveness, readinessProbe: a.probes.readiness, startupProbe: a.probes.startup } : {};
     return {
       metadata: { labels: a.labels, ...(a.annotations ? { annotations: a.annotations } : {}) },
@@ -152,12 +158,15 @@ export class PodBuilder {
         enableServiceLinks: false,
         securityContext: podSecurityContext(a.uid, a.fsGroup),
         ...(a.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: a.terminationGracePeriodSeconds } : {}),
+        ...(a.initContainers?.length
+          ? { initContainers: a.initContainers.map((c) => ({ ...c, securityContext: containerSecurityContext(a.uid), volumeMounts })) }
+          : {}),
         containers: [
           {
             ...a.container,
             ...probes,
             securityContext: containerSecurityContext(a.uid),
-            volumeMounts: [...(opts.claimed ?? []), ...volumes.map((v) => v.mount)],
+            volumeMounts,
           },
         ],
         volumes: volumes.map((v) => v.volume),

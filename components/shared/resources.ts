@@ -4,7 +4,7 @@
  */
 import type { Size } from "./args";
 
-export type Part = "postgres" | "minio" | "minioInit" | "mlflow" | "mlflowUsers" | "drifter" | "modelApi" | "driftJob" | "traffic";
+export type Part = "postgres" | "minio" | "minioInit" | "mlflow" | "mlflowUsers" | "drifter" | "modelApi" | "driftJob" | "traffic" | "backupDump" | "backupUpload";
 
 interface Res {
   requests: { cpu: string; memory: string };
@@ -22,6 +22,8 @@ const BASE: Record<Part, [number, number, number, number]> = {
   modelApi: [100, 192, 1000, 384],
   driftJob: [200, 384, 1000, 1024],
   traffic: [50, 128, 500, 256],
+  backupDump: [50, 128, 500, 256],
+  backupUpload: [50, 128, 500, 256],
 };
 
 const FACTOR: Record<Size, number> = { small: 1, medium: 2, large: 4 };

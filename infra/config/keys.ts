@@ -3,16 +3,17 @@
  * or allowed values (CONFIG_KEYS), and the typed config the parser produces from them
  * (PlatformConfig). Pulumi.yaml declares exactly these keys (a unit test checks);
  * docs/configuration.md is generated from this table (npm run docs:config). The drift
- * check's keys are lib/settings.ts's entries, the ones the drift job checks its
- * environment against.
+ * check's keys and the backup's retention keys are lib/settings.ts's entries, the ones the
+ * drift job and the backup CLI check their environment against.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { PROFILE_NAMES, type ProfileName } from "../../stacks/profiles";
 import { PULL_POLICIES, SERVICE_TYPES, SIZES, type PullPolicy, type ServiceType, type Size } from "../../components/shared/args";
 import { SCHEMAS } from "../../lib/scenarios";
 import { ENV } from "../../lib/contract";
-import { DRIFT_SETTINGS } from "../../lib/settings";
+import { BACKUP_SETTINGS, DRIFT_SETTINGS } from "../../lib/settings";
 import type { DriftCheckSettings, TrafficSettings } from "../../components/drift-monitor";
+import type { BackupSettings } from "../../components/postgres-backup";
 import type { IngressTls } from "../../components/shared/network";
 
 /** The config namespace (the project name in Pulumi.yaml). */
@@ -96,6 +97,8 @@ export interface PlatformConfig {
   /** The drift check's settings (the DriftMonitor component's), with the allowed sources and methods. */
   drift: DriftCheckSettings & { currentSource: (typeof CURRENT_SOURCES)[number]; stattest: (typeof STATTESTS)[number] };
   traffic: TrafficSettings;
+  /** The Postgres backup CronJob's schedule and retention (components/postgres-backup). */
+  backup: BackupSettings;
   github: GithubConfig;
 }
 
@@ -171,6 +174,9 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   trafficBatchSize: { type: "integer", default: 100, min: 1, max: 1000, env: ENV.trafficBatchSize },
   trafficScenario: { type: "string", default: "none", env: ENV.trafficScenario },
   trafficDeadlineSeconds: { type: "integer", default: 240, min: 30, max: 86400 },
+  backupSchedule: { type: "string", default: "30 2 * * *" },
+  backupKeepLast: BACKUP_SETTINGS.backupKeepLast,
+  backupMaxAgeDays: BACKUP_SETTINGS.backupMaxAgeDays,
   requestLogFlushRows: { type: "integer", default: 500, min: 1, max: 100000, env: ENV.requestLogFlushRows },
   requestLogFlushSeconds: { type: "integer", default: 60, min: 1, max: 3600, env: ENV.requestLogFlushSeconds },
   githubRepository: { type: "string", default: "", env: ENV.githubRepository },

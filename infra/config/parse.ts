@@ -274,6 +274,11 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       scenario: scenario("trafficScenario", "credit"),
       deadlineSeconds: int("trafficDeadlineSeconds"),
     },
+    backup: {
+      schedule: schedule("backupSchedule"),
+      keepLast: int("backupKeepLast"),
+      maxAgeDays: int("backupMaxAgeDays"),
+    },
     github: {
       repository: githubRepository,
       branch: matching("githubBranch", /^[A-Za-z0-9._\/-]{1,255}$/, "a branch name such as main"),

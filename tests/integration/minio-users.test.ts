@@ -124,6 +124,21 @@ describe("MinIO users and policies created by the init Job (real MinIO)", functi
     await deniedWrite("writing requests/", c, BUCKETS.requests, "x");
   });
 
+  it("backup writes, lists, reads and deletes in the backups bucket only", async () => {
+    const c = as.backup;
+    await putText(c, BUCKETS.backups, "test/minio-users/dump.bin", "d");
+    assert.equal(await getText(c, BUCKETS.backups, "test/minio-users/dump.bin"), "d");
+    const listed: string[] = [];
+    for await (const o of c.listObjectsV2(BUCKETS.backups, "test/minio-users/", true)) listed.push((o as { name: string }).name);
+    assert.deepEqual(listed, ["test/minio-users/dump.bin"]);
+    await c.removeObject(BUCKETS.backups, "test/minio-users/dump.bin");
+    assert.equal(await objectExists(root, BUCKETS.backups, "test/minio-users/dump.bin"), false);
+    await denied("reading the reference", getText(c, BUCKETS.datasets, KEYS.reference));
+    await denied("listing MLflow's bucket", (async () => { for await (const _ of c.listObjectsV2(BUCKETS.mlflow, "", true)) void _; })());
+    await deniedWrite("writing MLflow's bucket", c, BUCKETS.mlflow, "x");
+    await deniedWrite("writing reports/", c, BUCKETS.reports, "x.json");
+  });
+
   it("rotates: a second run with a new secret key replaces the old one", async () => {
     const fresh = randomBytes(15).toString("hex");
     await ensureUsers(svc.s3, { "model-api": fresh });

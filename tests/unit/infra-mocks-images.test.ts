@@ -63,8 +63,13 @@ describe("Images", () => {
     const before = await runPlatform(minikube(), { state, repoRoot: root });
     fs.appendFileSync(path.join(root, "drift-job", "src", "main.ts"), "// a change\n");
     const after = await runPlatform(minikube(), { state, repoRoot: root });
-    // The drift-job image runs the drift CronJob and the MLflow users Job.
-    assert.deepEqual(Object.keys(changes(before, after)).sort(), ["docker:index/image:Image::images-drift-job", "kubernetes:batch/v1:CronJob::drift-monitor-drift", "kubernetes:batch/v1:Job::mlflow-users"]);
+    // The drift-job image runs the drift CronJob, the MLflow users Job and the backup's uploader.
+    assert.deepEqual(Object.keys(changes(before, after)).sort(), [
+      "docker:index/image:Image::images-drift-job",
+      "kubernetes:batch/v1:CronJob::drift-monitor-drift",
+      "kubernetes:batch/v1:CronJob::postgres-backup-cron",
+      "kubernetes:batch/v1:Job::mlflow-users",
+    ]);
     assert.notEqual(before.outputs.images.driftJob, after.outputs.images.driftJob);
     assert.equal(before.outputs.images.drifter, after.outputs.images.drifter);
   });

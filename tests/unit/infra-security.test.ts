@@ -99,7 +99,7 @@ for (const [variant, config] of Object.entries(VARIANTS)) {
           users[part(w)] = byKind(ms, "Secret").find((s) => s.metadata.name === ref.name)!.stringData[ref.key];
         }
       }
-      assert.deepEqual(users, { mlflow: "mlflow", "model-api": "model-api", "drift-job": "drift-job" });
+      assert.deepEqual(users, { mlflow: "mlflow", "model-api": "model-api", "drift-job": "drift-job", "postgres-backup": "backup" });
     });
 
     it("asks for credentials on every server the outside can reach (Ingress backends, NodePort/LoadBalancer Services)", () => {

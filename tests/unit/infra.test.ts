@@ -7,6 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, PORTS } from "../../lib/contract";
 import { cronProblem } from "../../infra/config";
 import { ACCESS } from "../../components/shared/labels";
+import { DUMP_DIR, DUMP_FILE } from "../../components/postgres-backup";
+import { pgDumpCommand } from "../../lib/pg-backup";
 import {
   SECRETS,
   byKind,
@@ -26,22 +28,24 @@ import {
 const EXPECTED: Record<"minikube" | "cloud", Record<string, number>> = {
   minikube: {
     "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 7,
-    "kubernetes:core/v1:ServiceAccount": 7,
+    // ... + the backup CronJob's egress policy
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 8,
+    "kubernetes:core/v1:ServiceAccount": 8,
     "kubernetes:core/v1:Service": 5,
-    // Postgres, MinIO root, 4 MinIO workload users, MLflow admin, 2 MLflow workload users,
+    // Postgres, MinIO root, 5 MinIO workload users, MLflow admin, 2 MLflow workload users,
     // the drifter's and the model API's client tokens.
-    "kubernetes:core/v1:Secret": 11,
+    "kubernetes:core/v1:Secret": 12,
     // the drifter's settings, MLflow's auth app config
     "kubernetes:core/v1:ConfigMap": 2,
     "kubernetes:apps/v1:Deployment": 3,
     "kubernetes:apps/v1:StatefulSet": 2,
     // MinIO's init Job, the MLflow users Job
     "kubernetes:batch/v1:Job": 2,
-    "kubernetes:batch/v1:CronJob": 2,
-    // Postgres, MinIO root user and password, 4 MinIO users, MLflow admin, Flask key and
+    // drift check, traffic, Postgres backup
+    "kubernetes:batch/v1:CronJob": 3,
+    // Postgres, MinIO root user and password, 5 MinIO users, MLflow admin, Flask key and
     // 2 users, 4 drifter and 3 model API client tokens
-    "random:index/randomPassword:RandomPassword": 18,
+    "random:index/randomPassword:RandomPassword": 19,
     // the MLflow admin's id
     "random:index/randomString:RandomString": 1,
     "docker:index/image:Image": 5,
@@ -53,6 +57,7 @@ const EXPECTED: Record<"minikube" | "cloud", Record<string, number>> = {
     "drift-loop:drifter:Drifter": 1,
     "drift-loop:model-api:ModelApi": 1,
     "drift-loop:drift-monitor:DriftMonitor": 1,
+    "drift-loop:postgres-backup:PostgresBackup": 1,
   },
   cloud: {} as Record<string, number>,
 };
@@ -60,8 +65,8 @@ EXPECTED.cloud = {
   ...EXPECTED.minikube,
   // + the GitHub egress policy of the drift job, + the dispatch token Secret, + MLflow's
   // Ingress (the drifter, model API and MinIO console are exposed only when the stack says so)
-  "kubernetes:networking.k8s.io/v1:NetworkPolicy": 8,
-  "kubernetes:core/v1:Secret": 12,
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": 9,
+  "kubernetes:core/v1:Secret": 13,
   "kubernetes:networking.k8s.io/v1:Ingress": 1,
 };
 
@@ -381,7 +386,7 @@ for (const profile of ["minikube", "cloud"] as const) {
 
     it("runs the CronJobs one at a time, with deadlines and bounded history", () => {
       const cronJobs = byKind(ms, "CronJob");
-      assert.equal(cronJobs.length, 2);
+      assert.equal(cronJobs.length, 3);
       for (const cj of cronJobs) {
         assert.equal(cj.spec.concurrencyPolicy, "Forbid");
         assert.ok(cj.spec.startingDeadlineSeconds > 0);
@@ -394,6 +399,50 @@ for (const profile of ["minikube", "cloud"] as const) {
       assert.ok(job.spec.activeDeadlineSeconds > 0 && job.spec.backoffLimit >= 1);
     });
 
+    it("backs up Postgres on schedule: pg_dump from the Postgres image, uploaded by the backup user, with the configured retention", () => {
+      const cfg = profile === "minikube" ? minikubeConfig() : cloudConfig();
+      const w = partWorkload(ms, "postgres-backup");
+      const cj = w.manifest;
+      assert.equal(cj.kind, "CronJob");
+      assert.equal(cj.spec.schedule, cfg.backup.schedule);
+      assert.equal(cj.spec.schedule, "30 2 * * *", "Pulumi.yaml's default");
+      assert.equal(cj.spec.concurrencyPolicy, "Forbid");
+      assert.equal(cj.spec.jobTemplate.spec.template.spec.restartPolicy, "Never");
+      const [dump] = w.podSpec.initContainers;
+      const [upload] = w.podSpec.containers;
+      assert.equal(w.podSpec.initContainers.length, 1);
+      assert.equal(dump.image, run.outputs.images.postgres, "pg_dump of the server's own version");
+      assert.deepEqual(dump.command, pgDumpCommand(DUMP_FILE));
+      assert.equal(upload.image, run.outputs.images.driftJob);
+      assert.deepEqual(upload.command, ["node", "dist/drift-job/src/backup-cli.js", "upload", DUMP_FILE]);
+      const pgSecret = byKind(ms, "Secret").find((x) => x.metadata.name === envOf(w, "pg-dump").PGPASSWORD.valueFrom.secretKeyRef.name)!;
+      assert.equal(pgSecret.metadata.name, envOf(partWorkload(ms, "postgres"), "postgres").POSTGRES_PASSWORD.valueFrom.secretKeyRef.name);
+      // Each container holds only the credential it uses.
+      assert.equal(envOf(w, "upload").PGPASSWORD, undefined, "the uploader never sees the Postgres password");
+      assert.equal(envOf(w, "pg-dump")[ENV.s3SecretKey], undefined, "pg_dump never sees the MinIO key");
+      const userRef = envOf(w, "upload")[ENV.s3AccessKey].valueFrom.secretKeyRef;
+      assert.equal(byKind(ms, "Secret").find((x) => x.metadata.name === userRef.name)!.stringData[userRef.key], "backup");
+      assert.equal(envOf(w, "upload")[ENV.backupKeepLast].value, String(cfg.backup.keepLast));
+      assert.equal(envOf(w, "upload")[ENV.backupMaxAgeDays].value, String(cfg.backup.maxAgeDays));
+      assert.deepEqual(cfg.backup, { schedule: "30 2 * * *", keepLast: 7, maxAgeDays: 30 });
+      // The dump's scratch volume is as large as the Postgres volume; both containers mount it.
+      assert.equal(w.podSpec.volumes.find((v: any) => v.name === "backup").emptyDir.sizeLimit, cfg.postgresStorage);
+      for (const c of [dump, upload]) assert.ok(c.volumeMounts.some((m: any) => m.name === "backup" && m.mountPath === DUMP_DIR));
+      for (const c of [dump, upload]) assert.ok(c.resources.limits.cpu && c.resources.limits.memory, `${c.name} has limits`);
+      assert.notEqual(w.podSpec.serviceAccountName, partWorkload(ms, "postgres").podSpec.serviceAccountName, "its own ServiceAccount");
+      // Network: admitted by Postgres and MinIO (access labels), and its egress names only them.
+      for (const part of ["postgres", "minio"]) {
+        const svc = byKind(ms, "Service").find((x) => x.spec.selector?.["app.kubernetes.io/name"] === part)!;
+        assertAllowed(ms, w, svc, part === "postgres" ? PORTS.postgres : PORTS.minio);
+      }
+      assert.equal(w.podLabels[ACCESS.mlflow], undefined);
+      const egress = byKind(ms, "NetworkPolicy").filter((p) => Object.keys(p.spec.podSelector?.matchLabels ?? {}).length > 0 && selects(p.spec.podSelector.matchLabels, w.podLabels));
+      assert.equal(egress.length, 1);
+      assert.deepEqual(egress[0]!.spec.policyTypes, ["Egress"]);
+      const targets = egress[0]!.spec.egress.map((r: any) => [r.to[0].podSelector.matchLabels["app.kubernetes.io/name"], r.ports.map((pt: any) => pt.port)]);
+      assert.deepEqual(targets, [["postgres", [PORTS.postgres]], ["minio", [PORTS.minio]]]);
+    });
+
     it("denies all traffic by default and admits each server port only from its clients", () => {
       const policies = byKind(ms, "NetworkPolicy");
       const deny = policies.find((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes("Ingress") && p.spec.policyTypes.includes("Egress") && !p.spec.ingress && !p.spec.egress);
@@ -404,9 +453,9 @@ for (const profile of ["minikube", "cloud"] as const) {
         assert.ok(own.length > 0, `no NetworkPolicy protects ${server.name}`);
         for (const p of own) for (const rule of p.spec.ingress ?? []) assert.ok(rule.from?.length > 0, `${p.metadata.name} admits from anywhere`);
       }
-      // Nobody but MLflow holds the Postgres access label.
+      // Nobody but MLflow and the backup holds the Postgres access label.
       const pgClients = workloads(ms).filter((w) => w.podLabels[ACCESS.postgres] === "true").map((w) => w.podLabels["app.kubernetes.io/name"]);
-      assert.deepEqual(pgClients, ["mlflow"]);
+      assert.deepEqual(pgClients.sort(), ["mlflow", "postgres-backup"]);
     });
 
     it("exports the namespace, URLs or port-forward commands, the model image, and credentials only as secrets", async () => {
@@ -437,7 +486,7 @@ for (const profile of ["minikube", "cloud"] as const) {
 
     it("keeps every generated password and configured secret out of plain objects, env literals and plain outputs", () => {
       const secrets = run.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.state.result as string);
-      assert.equal(secrets.length, 18);
+      assert.equal(secrets.length, 19);
       for (const s of secrets) assert.ok(s.length >= 20);
       const configured = Object.values(SECRETS);
       const haystack = JSON.stringify({

@@ -46,6 +46,16 @@ describe("PodBuilder", () => {
     assert.deepEqual(t.spec.volumes, [{ name: "run", emptyDir: { sizeLimit: "16Mi" } }, { name: "tmp", emptyDir: { sizeLimit: "256Mi" } }]);
   });
 
+  it("hardens init containers like the main one, mounts the same volumes in them, and adds none unless given", () => {
+    assert.equal((new PodBuilder(base).template() as any).spec.initContainers, undefined);
+    const t = new PodBuilder({ ...base, initContainers: [{ name: "first", image: "other:1", command: ["true"], securityContext: { privileged: true } } as any] }).template() as any;
+    const [i] = t.spec.initContainers;
+    assert.equal(t.spec.initContainers.length, 1);
+    assert.equal(i.image, "other:1");
+    assert.deepEqual(i.securityContext, t.spec.containers[0].securityContext, "the builder's context replaces anything given");
+    assert.deepEqual(i.volumeMounts, t.spec.containers[0].volumeMounts);
+  });
+
   it("sets probes, annotations, fsGroup and the grace period when given", () => {
     const t = new PodBuilder({ ...base, probes: httpProbes(8080), annotations: { h: "1" }, fsGroup: 999, terminationGracePeriodSeconds: 45 }).template() as any;
     const c = t.spec.containers[0];
