@@ -8,7 +8,8 @@
  *   4. plan the retrain trigger from the stored state      (MinIO)
  *   5. store report.json + report.html under reports/<window end>/
  *   6. carry out the trigger (repository_dispatch), record its state
- *   7. log metrics, the decision and the report files to MLflow
+ *   7. rebuild the history index (reports/index.{html,json})  (MinIO)
+ *   8. log metrics, the decision and the report files to MLflow (the run links the index)
  * A report is stored before anything is sent, and a failure of MLflow or GitHub never
  * loses it; the exit code says which step failed (JOB_EXIT).
  */
@@ -20,6 +21,7 @@ import { analyze, type ComputeDrift, type DriftReport, UsageError } from "./anal
 import { type JobConfig, windowOf } from "./config";
 import { DataError } from "./io/source";
 import { finishDriftRun, startDriftRun, type DriftRunInfo } from "./mlflow-log";
+import { HISTORY_URI, updateHistory } from "./report/history";
 import { reportFiles } from "./report/write";
 import { type LoadedData, loadReference } from "./sources";
 import { minioStateStore, putReport, reportFolder, type RetryTuning, StorageError } from "./storage";
@@ -170,7 +172,17 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   const githubFailed = outcome.action === "failed";
   if (githubFailed) log.error({ err: outcome.message }, "retrain request failed");
 
-  // 7. MLflow: metrics, decision, report files.
+  // 7. History index: derived from the stored reports, so a failure here loses nothing and
+  // the next run repairs it; it does not change the exit code.
+  try {
+    await updateHistory(deps.s3, { log, retry: deps.retry, now });
+    info.historyUri = HISTORY_URI;
+    log.info({ index: HISTORY_URI }, "history index updated");
+  } catch (err) {
+    log.error({ err: String(err) }, "could not update the history index: the report is stored, the next run rebuilds the index");
+  }
+
+  // 8. MLflow: metrics, decision, report files.
   if (run) {
     try {
       await finishDriftRun(deps.mlflow, run, report, info, reportFiles(report));
