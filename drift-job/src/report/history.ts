@@ -25,8 +25,9 @@ import { esc } from "./html";
 export const HISTORY_MAX_WINDOWS = 1000;
 /** Drifted column names kept per window in index.json (the count is always exact). */
 export const HISTORY_MAX_NAMES = 20;
-/** Drifted column names shown per row on the page. */
+/** Drifted column names shown per row on the page, each cut to PAGE_NAME_LENGTH (the full name in its tooltip). */
 const PAGE_NAMES = 6;
+const PAGE_NAME_LENGTH = 40;
 /** Longest text kept from a report (a column name, the retrain action, ...). */
 const MAX_TEXT = 120;
 /** Reports read at a time when (re)building. */
@@ -278,6 +279,8 @@ th,td{padding:6px 9px;border-bottom:1px solid var(--line);text-align:left;vertic
 th.n{text-align:right}
 th{background:#eef1f5;font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.when{white-space:nowrap;font-variant-numeric:tabular-nums}
+td.names{max-width:420px;overflow-wrap:anywhere}
 tr.drift td:first-child{border-left:4px solid var(--bad)}
 tr.thin td:first-child,tr.err td:first-child{border-left:4px solid var(--warn)}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}
@@ -329,13 +332,19 @@ export function historyChartSvg(entries: HistoryEntry[], width = 1130, height = 
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
   parts.push(`<text x="${left}" y="${height - 6}" font-size="10" fill="#616e7c">${esc(day(t0))}</text>`);
   if (t1 !== t0) parts.push(`<text x="${width - right}" y="${height - 6}" font-size="10" fill="#616e7c" text-anchor="end">${esc(day(t1))}</text>`);
-  return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="share of drifted columns per window over time">${parts.join("")}</svg>`;
+  return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" style="width:100%;height:auto" role="img" aria-label="share of drifted columns per window over time">${parts.join("")}</svg>`;
+}
+
+/** `2026-05-01T01:00:00.000Z` -> `2026-05-01 01:00` (UTC); any other text as it is. */
+function minute(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:00(\.000)?)?Z$/.exec(iso);
+  return m ? `${m[1]} ${m[2]}` : iso;
 }
 
 function entryRow(e: HistoryEntry): string {
   const link = `<a href="${esc(e.folder)}/report.html">report</a> · <a href="${esc(e.folder)}/report.json">json</a>`;
-  const when = `<b>${esc(e.window_end.replace(/\.000Z$/, "Z").replace("T", " "))}</b>${e.window_start ? `<div class="legend">from ${esc(e.window_start.replace(/\.000Z$/, "Z").replace("T", " "))}${e.source ? ` · ${esc(e.source)}` : ""}</div>` : ""}`;
-  if (e.error) return `<tr class="err"><td>${when}</td><td colspan="5"><span class="badge warn">report unreadable</span> <span class="legend">${esc(e.error)}</span></td><td>${link}</td></tr>`;
+  const when = `<td class="when"><b>${esc(minute(e.window_end))}</b>${e.window_start ? `<div class="legend">from ${esc(e.window_start.slice(0, 10) === e.window_end.slice(0, 10) ? minute(e.window_start).slice(11) : minute(e.window_start))}${e.source ? ` · ${esc(e.source)}` : ""}</div>` : ""}</td>`;
+  if (e.error) return `<tr class="err">${when}<td colspan="5"><span class="badge warn">report unreadable</span> <span class="legend">${esc(e.error)}</span></td><td>${link}</td></tr>`;
   const drifted = e.number_of_drifted_columns ?? e.drifted_columns.length;
   const cls = e.dataset_drift ? "drift" : e.not_enough_data ? "thin" : "";
   const badge = e.dataset_drift
@@ -345,13 +354,14 @@ function entryRow(e: HistoryEntry): string {
       : `<span class="badge ok">no drift</span>`;
   const shown = e.drifted_columns.slice(0, PAGE_NAMES);
   const more = drifted - shown.length;
-  const names = shown.length ? shown.map((n) => `<code>${esc(n)}</code>`).join(", ") + (more > 0 ? ` <span class="legend">+${fmtInt(more)} more</span>` : "") : `<span class="legend">none</span>`;
-  const share = e.share_of_drifted_columns === null ? "n/a" : `${fmtPct(e.share_of_drifted_columns)}<div class="legend">${fmtInt(drifted)} of ${fmtInt(e.number_of_columns ?? 0)}</div>`;
+  const short = (n: string) => (n.length > PAGE_NAME_LENGTH ? `<code title="${esc(n)}">${esc(n.slice(0, PAGE_NAME_LENGTH - 1))}…</code>` : `<code>${esc(n)}</code>`);
+  const names = shown.length ? shown.map(short).join(", ") + (more > 0 ? ` <span class="legend">+${fmtInt(more)} more</span>` : "") : `<span class="legend">none</span>`;
+  const share = e.not_enough_data ? `<span class="legend">no decision</span>` : e.share_of_drifted_columns === null ? "n/a" : `${fmtPct(e.share_of_drifted_columns)}<div class="legend">${fmtInt(drifted)} of ${fmtInt(e.number_of_columns ?? 0)}</div>`;
   const thin = e.columns_without_enough_data ? `<div class="legend">${fmtInt(e.columns_without_enough_data)} column(s) without enough data</div>` : "";
   const retrain = e.retrain_fired ? `<span class="badge bad">fired</span>` : e.retrain_fired === false ? `<span class="legend">no</span>` : `<span class="legend">n/a</span>`;
   return (
-    `<tr class="${cls}"><td>${when}</td><td class="n">${e.rows === null ? "n/a" : fmtInt(e.rows)}</td><td>${badge}${thin}</td><td class="n">${share}</td>` +
-    `<td>${names}</td><td>${retrain}${e.max_psi !== null ? `<div class="legend">max PSI ${fmtScore(e.max_psi)}</div>` : ""}</td><td>${link}</td></tr>`
+    `<tr class="${cls}">${when}<td class="n">${e.rows === null ? "n/a" : fmtInt(e.rows)}</td><td>${badge}${thin}</td><td class="n">${share}</td>` +
+    `<td class="names">${names}</td><td>${retrain}${e.max_psi !== null ? `<div class="legend">max PSI ${fmtScore(e.max_psi)}</div>` : ""}</td><td>${link}</td></tr>`
   );
 }
 
