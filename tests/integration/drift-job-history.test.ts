@@ -198,12 +198,16 @@ describe("drift history index (real MinIO + MLflow)", function () {
     assert.deepEqual(rebuilt.map((e) => e.folder), good.map((e) => e.folder));
     assert.ok(await objectExists(s3, BUCKETS.reports, HISTORY_KEYS.html));
 
-    for (const garbage of ["{not json", JSON.stringify({ version: 1, entries: [{ folder: 7 }] })]) {
+    const whole = await readIndex();
+    // An index that parses but whose entry has a field of the wrong type is not trusted either.
+    const tampered = JSON.stringify({ ...whole, entries: whole.entries.map((e) => (e.folder === folderOf(W(3)) ? { ...e, rows: "<b>10</b>" } : e)) });
+    for (const garbage of ["{not json", JSON.stringify({ version: 1, entries: [{ folder: 7 }] }), tampered]) {
       await putText(s3, BUCKETS.reports, HISTORY_KEYS.json, garbage, "application/json");
       r = await runJob(envFor(W(1)));
       assert.equal(r.code, JOB_EXIT.ok, r.stderr);
       const again = mine(await readIndex());
       assert.deepEqual(again.map((e) => e.folder), good.map((e) => e.folder));
+      assert.equal(again.find((e) => e.folder === folderOf(W(3)))!.rows, 10);
       // Runs of the same window rewrite its report: the entry follows the new report.
       const w1 = JSON.parse(await getText(s3, BUCKETS.reports, `${folderOf(W(1))}/report.json`));
       assert.equal(again.find((e) => e.folder === folderOf(W(1)))!.mlflow_run_id, w1.meta.mlflow_run_id);

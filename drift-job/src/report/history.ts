@@ -135,7 +135,6 @@ export function historyEntry(folder: string, etag: string, text: string): Histor
   return {
     ...base,
     window_start: str(win.start),
-    window_end: str(win.end) ?? base.window_end,
     source: str(win.source),
     rows: num(obj(meta.current).rows),
     reference_rows: num(obj(meta.reference).rows),
@@ -155,12 +154,38 @@ export function historyEntry(folder: string, etag: string, text: string): Histor
   };
 }
 
+const FIELDS: Record<Exclude<keyof HistoryEntry, "folder" | "etag" | "window_end" | "drifted_columns" | "not_enough_data" | "error">, "string" | "number" | "boolean"> = {
+  window_start: "string",
+  source: "string",
+  rows: "number",
+  reference_rows: "number",
+  dataset_drift: "boolean",
+  share_of_drifted_columns: "number",
+  drift_share: "number",
+  number_of_drifted_columns: "number",
+  number_of_columns: "number",
+  columns_without_enough_data: "number",
+  max_psi: "number",
+  retrain_fired: "boolean",
+  retrain_action: "string",
+  model_version: "string",
+  mlflow_run_id: "string",
+};
+
+/** An entry of a stored index that can be reused as it is: every field of its type, within the bounds. */
+function validEntry(e: unknown): e is HistoryEntry {
+  const x = obj(e);
+  if (typeof x.folder !== "string" || !REPORT_KEY.test(`${x.folder}/report.json`) || typeof x.etag !== "string" || x.window_end !== folderTime(x.folder)) return false;
+  if (typeof x.not_enough_data !== "boolean" || (x.error !== undefined && typeof x.error !== "string")) return false;
+  if (!Array.isArray(x.drifted_columns) || x.drifted_columns.length > HISTORY_MAX_NAMES || !x.drifted_columns.every((n) => typeof n === "string" && n.length <= MAX_TEXT)) return false;
+  return Object.entries(FIELDS).every(([k, t]) => x[k] === null || (typeof x[k] === t && (t !== "string" || (x[k] as string).length <= MAX_TEXT) && (t !== "number" || Number.isFinite(x[k]))));
+}
+
 /** A stored index.json, or undefined when it is not one (then the index is rebuilt from the reports). */
 export function parseHistory(text: string): HistoryIndex | undefined {
   try {
     const h = JSON.parse(text) as HistoryIndex;
-    if (h?.version !== 1 || !Array.isArray(h.entries)) return undefined;
-    if (!h.entries.every((e) => e && typeof e.folder === "string" && typeof e.etag === "string" && typeof e.window_end === "string" && Array.isArray(e.drifted_columns))) return undefined;
+    if (h?.version !== 1 || !Array.isArray(h.entries) || !h.entries.every(validEntry)) return undefined;
     return h;
   } catch {
     return undefined;
