@@ -157,8 +157,9 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   try {
     outcome = await planned.execute(() => payloadOf(report, reportUri, run?.run_id ?? "", window, modelVersion));
   } catch (err) {
-    // Recording the state failed (MinIO): nothing was sent.
+    // Recording the state failed (MinIO): nothing was sent. The report is stored: list it.
     await abandonRun(deps.mlflow, run);
+    await refreshHistory(deps, now);
     return { ...failed(log, err), folder, report };
   }
   if (outcome.action !== planned.action) {
@@ -172,15 +173,8 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   const githubFailed = outcome.action === "failed";
   if (githubFailed) log.error({ err: outcome.message }, "retrain request failed");
 
-  // 7. History index: derived from the stored reports, so a failure here loses nothing and
-  // the next run repairs it; it does not change the exit code.
-  try {
-    await updateHistory(deps.s3, { log, retry: deps.retry, now });
-    info.historyUri = HISTORY_URI;
-    log.info({ index: HISTORY_URI }, "history index updated");
-  } catch (err) {
-    log.error({ err: String(err) }, "could not update the history index: the report is stored, the next run rebuilds the index");
-  }
+  // 7. History index.
+  info.historyUri = await refreshHistory(deps, now);
 
   // 8. MLflow: metrics, decision, report files.
   if (run) {
@@ -211,6 +205,22 @@ export function payloadOf(r: DriftReport, reportUri: string, runId: string, wind
     window_end: window.end.toISOString(),
     model_version: modelVersion,
   };
+}
+
+/**
+ * Rebuilds the history index after a report was stored. It is derived from the stored
+ * reports, so a failure here loses nothing and the next run repairs it: logged, and the
+ * exit code is left alone. Returns the index's URI when it was updated.
+ */
+async function refreshHistory(deps: JobDeps, now: () => number): Promise<string | undefined> {
+  try {
+    await updateHistory(deps.s3, { log: deps.log, retry: deps.retry, now });
+    deps.log.info({ index: HISTORY_URI }, "history index updated");
+    return HISTORY_URI;
+  } catch (err) {
+    deps.log.error({ err: String(err) }, "could not update the history index: the report is stored, the next run rebuilds the index");
+    return undefined;
+  }
 }
 
 /** Marks a started MLflow run FAILED when a later step stops the check (best effort). */

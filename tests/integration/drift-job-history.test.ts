@@ -19,7 +19,11 @@ import { ensureBucket, getText, listKeys, objectExists, putText, s3Client } from
 import { FEATURE_NAMES, LABEL, labelOf, type Row } from "../../lib/schema";
 import { generateRows } from "../../drifter/src/generate";
 import { requestLogKey, serializeRecords, type RequestLogRecord } from "../../model-api/src/request-log";
-import { JOB_EXIT } from "../../drift-job/src/job";
+import { createLogger } from "../../lib/logger";
+import { jobConfigFromEnv } from "../../drift-job/src/config";
+import { computeDrift } from "../../drift-job/src/engine";
+import { JOB_EXIT, runJob as runJobInProcess } from "../../drift-job/src/job";
+import { loadRequestWindow } from "../../drift-job/src/requests";
 import { HISTORY_KEYS, HISTORY_MAX_NAMES, HISTORY_URI, type HistoryIndex, updateHistory } from "../../drift-job/src/report/history";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { freePort } from "../../scripts/services/ports";
@@ -118,6 +122,7 @@ describe("drift history index (real MinIO + MLflow)", function () {
     await logTraffic(s3, [...generateRows({ rows: 10, seed: 203, scenario: "none" })], W(3));
     await logTraffic(s3, [...generateRows({ rows: 1200, seed: 204, scenario: "mean_shift", magnitude: 1 })], W(4));
     await logTraffic(s3, [...generateRows({ rows: 1300, seed: 205, scenario: "none" })], W(5));
+    await logTraffic(s3, [...generateRows({ rows: 900, seed: 210, scenario: "none" })], W(10));
   });
   after(async () => {
     if (!s3) return;
@@ -188,6 +193,45 @@ describe("drift history index (real MinIO + MLflow)", function () {
     assert.deepEqual(mine(await readIndex()).map((e) => e.folder), [4, 3, 2, 1].map((h) => folderOf(W(h))), "earlier windows kept, the new one added");
   });
 
+  it("a run whose history update fails keeps its exit code and report, leaves the index as it was, and the next run adds the window", async () => {
+    const before = await getText(s3, BUCKETS.reports, HISTORY_KEYS.json);
+    const refused: string[] = [];
+    // MinIO refuses the index writes only (as a full disk or a lost connection would).
+    const failingIndex = new Proxy(s3, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target);
+        if (prop !== "putObject") return typeof v === "function" ? v.bind(target) : v;
+        return (bucket: string, key: string, ...rest: unknown[]) => {
+          if (key === HISTORY_KEYS.json || key === HISTORY_KEYS.html) {
+            refused.push(key);
+            return Promise.reject(Object.assign(new Error("We encountered an internal error"), { code: "InternalError" }));
+          }
+          return (v as (...a: unknown[]) => Promise<unknown>).call(target, bucket, key, ...rest);
+        };
+      },
+    });
+    const cfg = jobConfigFromEnv(envFor(W(10)));
+    const log = createLogger("drift-job-test", "silent");
+    const result = await runJobInProcess({ ...cfg, github: undefined }, {
+      s3: failingIndex,
+      mlflow: new MlflowClient(cfg.mlflowUrl),
+      compute: computeDrift,
+      loadCurrent: (w) => loadRequestWindow(s3, w),
+      log,
+      retry: { attempts: 2, baseDelayMs: 10 },
+    });
+    assert.equal(result.code, JOB_EXIT.ok, result.error);
+    assert.ok(refused.length >= 1);
+    assert.ok(await objectExists(s3, BUCKETS.reports, `${folderOf(W(10))}/report.json`), "the report is stored");
+    assert.equal(await getText(s3, BUCKETS.reports, HISTORY_KEYS.json), before, "the previous index is left as it was");
+    const run = await mlflow.getRun(result.mlflowRunId!);
+    assert.ok(!(run.data.tags ?? []).some((t) => t.key === "drift.history"), "no link to an index that was not updated");
+
+    const next = await runJob(envFor(W(1)));
+    assert.equal(next.code, JOB_EXIT.ok, next.stderr);
+    assert.equal(mine(await readIndex())[0].folder, folderOf(W(10)), "the next run lists the window");
+  });
+
   it("rebuilds a missing or corrupt index from the stored reports", async () => {
     const good = mine(await readIndex());
     await s3.removeObject(BUCKETS.reports, HISTORY_KEYS.json);
@@ -218,7 +262,7 @@ describe("drift history index (real MinIO + MLflow)", function () {
     const [a, b] = await Promise.all([runJob(envFor(W(5))), runJob(envFor(W(4)))]);
     assert.equal(a.code, JOB_EXIT.ok, a.stderr);
     assert.equal(b.code, JOB_EXIT.ok, b.stderr);
-    assert.deepEqual(mine(await readIndex()).map((e) => e.folder), [5, 4, 3, 2, 1].map((h) => folderOf(W(h))));
+    assert.deepEqual(mine(await readIndex()).map((e) => e.folder), [10, 5, 4, 3, 2, 1].map((h) => folderOf(W(h))));
 
     // Deterministic interleaving: another run stores its report right after this update listed the bucket.
     const late = folderOf(W(6));
