@@ -35,6 +35,13 @@ const READ_CONCURRENCY = 4;
 /** Rebuilds after a listing changed under a write (concurrent runs). */
 const MAX_PASSES = 3;
 
+/**
+ * Upper bound of index.html and of index.json whatever the reports hold (every text at its
+ * cut length and made of characters that escape longest): checked by
+ * tests/driftjob/history.test.ts. A page of 1,000 ordinary windows is well under 1 MB.
+ */
+export const HISTORY_MAX_BYTES = 12 << 20;
+
 export const HISTORY_KEYS = { html: "index.html", json: "index.json" } as const;
 export const HISTORY_URI = `s3://${BUCKETS.reports}/${HISTORY_KEYS.html}`;
 
