@@ -6,7 +6,8 @@
  *
  *   model-api  writes request logs:                          requests/*
  *   drift-job  reads request logs and the reference,         requests/*, datasets/reference/*
- *              writes reports and its cooldown state:        reports/* (KEYS.retrainState is in it)
+ *              writes reports and its cooldown state,        reports/* (KEYS.retrainState is in it)
+ *              lists reports/ for the history index
  *   trainer    reads and writes the reference (and archive): datasets/reference/*; its MLflow
  *              artifacts go through MLflow's artifact proxy (MLflow's own user below)
  *   mlflow     its artifact store:                           mlflow/*
@@ -34,7 +35,8 @@ function policy(...statements: PolicyDocument["Statement"]): PolicyDocument {
 export const S3_POLICIES: Readonly<Record<S3User, PolicyDocument>> = {
   "model-api": policy({ Effect: "Allow", Action: ["s3:PutObject"], Resource: [obj(BUCKETS.requests)] }),
   "drift-job": policy(
-    { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(BUCKETS.requests)] },
+    // reports: the history index (drift-job/src/report/history.ts) is rebuilt from a listing.
+    { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(BUCKETS.requests), bucketArn(BUCKETS.reports)] },
     { Effect: "Allow", Action: ["s3:GetObject"], Resource: [obj(BUCKETS.requests), obj(BUCKETS.datasets, REFERENCE_PREFIX)] },
     { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [obj(BUCKETS.reports)] },
   ),

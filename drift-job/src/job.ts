@@ -8,7 +8,8 @@
  *   4. plan the retrain trigger from the stored state      (MinIO)
  *   5. store report.json + report.html under reports/<window end>/
  *   6. carry out the trigger (repository_dispatch), record its state
- *   7. log metrics, the decision and the report files to MLflow
+ *   7. rebuild the history index (reports/index.{html,json})  (MinIO)
+ *   8. log metrics, the decision and the report files to MLflow (the run links the index)
  * A report is stored before anything is sent, and a failure of MLflow or GitHub never
  * loses it; the exit code says which step failed (JOB_EXIT).
  */
@@ -21,6 +22,7 @@ import { analyze, type ComputeDrift, type DriftReport } from "./analyze";
 import { type JobConfig, windowOf } from "./config";
 import { DataError } from "./io/source";
 import { finishDriftRun, startDriftRun, type DriftRunInfo } from "./mlflow-log";
+import { HISTORY_URI, updateHistory } from "./report/history";
 import { reportFiles } from "./report/write";
 import { type LoadedData, loadReference } from "./sources";
 import { minioStateStore, putReport, reportFolder, type RetryTuning, StorageError } from "./storage";
@@ -156,8 +158,9 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   try {
     outcome = await planned.execute(() => payloadOf(report, reportUri, run?.run_id ?? "", window, modelVersion));
   } catch (err) {
-    // Recording the state failed (MinIO): nothing was sent.
+    // Recording the state failed (MinIO): nothing was sent. The report is stored: list it.
     await abandonRun(deps.mlflow, run);
+    await refreshHistory(deps, now);
     return { ...failed(log, err), folder, report };
   }
   if (outcome.action !== planned.action) {
@@ -171,7 +174,10 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   const githubFailed = outcome.action === "failed";
   if (githubFailed) log.error({ err: outcome.message }, "retrain request failed");
 
-  // 7. MLflow: metrics, decision, report files.
+  // 7. History index.
+  info.historyUri = await refreshHistory(deps, now);
+
+  // 8. MLflow: metrics, decision, report files.
   if (run) {
     try {
       await finishDriftRun(deps.mlflow, run, report, info, reportFiles(report));
@@ -200,6 +206,22 @@ export function payloadOf(r: DriftReport, reportUri: string, runId: string, wind
     window_end: window.end.toISOString(),
     model_version: modelVersion,
   };
+}
+
+/**
+ * Rebuilds the history index after a report was stored. It is derived from the stored
+ * reports, so a failure here loses nothing and the next run repairs it: logged, and the
+ * exit code is left alone. Returns the index's URI when it was updated.
+ */
+async function refreshHistory(deps: JobDeps, now: () => number): Promise<string | undefined> {
+  try {
+    await updateHistory(deps.s3, { log: deps.log, retry: deps.retry, now });
+    deps.log.info({ index: HISTORY_URI }, "history index updated");
+    return HISTORY_URI;
+  } catch (err) {
+    deps.log.error({ err: String(err) }, "could not update the history index: the report is stored, the next run rebuilds the index");
+    return undefined;
+  }
 }
 
 /** Marks a started MLflow run FAILED when a later step stops the check (best effort). */

@@ -17,6 +17,8 @@ export interface DriftRunInfo {
   referenceKey: string;
   reportUri: string;
   modelVersion?: string;
+  /** s3:// URI of the history index page, when this run updated it. */
+  historyUri?: string;
 }
 
 /** Metrics of a report, with MLflow-safe keys (`drift_score.<column>`, ...). */
@@ -98,7 +100,8 @@ export async function finishDriftRun(
       "drift.drifted_columns": r.retrain.drifted_columns.join(",").slice(0, 5000),
       "retrain.decision": r.retrain.action.slice(0, 5000),
       "retrain.policy_fired": String(r.retrain.fired),
-      "mlflow.note.content": `Drift check of ${info.windowStart} .. ${info.windowEnd}: ${r.number_of_drifted_columns} of ${r.number_of_columns} columns drifted. Retrain: ${r.retrain.action}. Report: ${info.reportUri}`,
+      ...(info.historyUri ? { "drift.history": info.historyUri } : {}),
+      "mlflow.note.content": `Drift check of ${info.windowStart} .. ${info.windowEnd}: ${r.number_of_drifted_columns} of ${r.number_of_columns} columns drifted. Retrain: ${r.retrain.action}. Report: ${info.reportUri}${info.historyUri ? `. All windows: ${info.historyUri}` : ""}`,
     },
   });
   for (const [name, body] of Object.entries(files)) {

@@ -96,6 +96,8 @@ describe("MinIO users and policies created by the init Job (real MinIO)", functi
     // A missing cooldown state reads as missing (what the job expects on its first run), not as denied.
     assert.equal(await outcomeOf(getText(c, BUCKETS.reports, KEYS.retrainState)), "NoSuchKey");
     await putText(c, BUCKETS.reports, "test/minio-users/report.json", "{}");
+    // The history index is rebuilt from a listing of reports/.
+    assert.ok((await c.listObjectsV2(BUCKETS.reports, "test/minio-users/", true).toArray()).some((o: { name?: string }) => o.name === "test/minio-users/report.json"));
     await putText(c, BUCKETS.reports, KEYS.retrainState, '{"test":true}\n');
     assert.equal(await getText(c, BUCKETS.reports, KEYS.retrainState), '{"test":true}\n');
     await deniedWrite("writing requests/", c, BUCKETS.requests, "forged.ndjson");
