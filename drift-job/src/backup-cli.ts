@@ -11,6 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUCKETS } from "../../lib/contract";
+import { EXIT, runMain } from "../../lib/cli";
 import { ConfigError, intEnv, stringEnv } from "../../lib/env";
 import { createLogger } from "../../lib/logger";
 import { backupDump, downloadDump, listDumps, restoreDump, type Retention } from "../../lib/pg-backup";
@@ -48,26 +49,15 @@ async function main(argv: string[]): Promise<number> {
   const [command, arg] = argv;
   if (!command || command === "--help" || command === "-h") {
     console.log(HELP);
-    return command ? 0 : 2;
+    return command ? EXIT.ok : EXIT.usage;
   }
+  // Bad input is a ConfigError (a UsageError): runMain prints it and exits 2.
+  if (!["upload", "list", "restore"].includes(command)) throw new ConfigError(`unknown command ${JSON.stringify(command)}; allowed: upload, list, restore`);
+  if (command === "upload" && !arg) throw new ConfigError("upload needs the dump file: upload <file>");
+  const settings = s3SettingsFromEnv();
+  const database = stringEnv(process.env, "PGDATABASE");
+  const retention = command === "upload" ? retentionFromEnv(process.env) : undefined;
   const log = createLogger("pg-backup");
-  let settings;
-  let database: string;
-  let retention: Retention | undefined;
-  try {
-    if (!["upload", "list", "restore"].includes(command)) throw new ConfigError(`unknown command ${JSON.stringify(command)}; allowed: upload, list, restore`);
-    if (command === "upload" && !arg) throw new ConfigError("upload needs the dump file: upload <file>");
-    settings = s3SettingsFromEnv();
-    database = stringEnv(process.env, "PGDATABASE");
-    if (command === "upload") retention = retentionFromEnv(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      log.fatal(`${err.message} (see --help)`);
-      log.flush();
-      return 2;
-    }
-    throw err;
-  }
   const c = s3Client(settings);
 
   if (command === "upload") {
@@ -92,14 +82,7 @@ async function main(argv: string[]): Promise<number> {
     log.info({ key, database }, "restored");
   }
   log.flush();
-  return 0;
+  return EXIT.ok;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    const code = (err as { code?: string }).code;
-    console.error(`backup failed: ${code ? `${code}: ` : ""}${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain("backup", () => main(process.argv.slice(2)), { help: true });
