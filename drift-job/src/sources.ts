@@ -16,6 +16,7 @@ import { readDatasetBuffer } from "./io/read";
 import { DataError } from "./io/source";
 import { isMissing, type RetryTuning, s3Retry, StorageError } from "./storage";
 import type { Dataset } from "./types";
+import { readDrifterBatch } from "../../lib/drifter-batch";
 
 export interface LoadedData {
   dataset: Dataset;
@@ -60,7 +61,9 @@ export async function loadDrifterBatch(drifterUrl: string, log?: Logger, tuning?
     async () => {
       const res = await fetch(url, { headers: bearerHeaders(optionalStringEnv(process.env, ENV.drifterToken)) });
       if (!res.ok) throw Object.assign(new Error(`drifter answered ${res.status}: ${(await res.text()).slice(0, 300)}`), { status: res.status });
-      return Buffer.from(await res.arrayBuffer());
+      // Every row X-Drift-Rows announced, or an IncompleteBatchError (retried, then fatal):
+      // a drifter stopped mid-stream must not pass for a smaller window.
+      return Buffer.from(await readDrifterBatch(res, "csv", url), "utf8");
     },
     {
       what: `fetching a drifter batch from ${drifterUrl}`,
