@@ -11,7 +11,7 @@
  * (names in SECRETS and VARIABLES). So the copies committed under .github/workflows/ are
  * exactly what the program writes for main.
  */
-import { DRIFT_EVENT_TYPE, type DriftDispatchPayload, ENV, RETRAIN_ENV } from "../../lib/contract";
+import { DRIFT_EVENT_TYPE, type DriftDispatchPayload, ENV, MODEL_BUILD_DIR, RETRAIN_ENV } from "../../lib/contract";
 import { type Job, type PinnedAction, type Step, type Workflow, renderWorkflow } from "./model";
 
 /**
@@ -70,7 +70,7 @@ export const SMOKE_TOKEN_OUTPUT = "smokeModelApiToken";
 export const WITH_CLUSTER_SCRIPT = "scripts/ci/with-cluster.ts";
 
 /** Where `npm run retrain` writes the promoted model (model-api's BUILD_CONTEXT_MODEL lives in it). */
-export const RETRAINED_MODEL_DIR = "model-api/model";
+export const RETRAINED_MODEL_DIR = MODEL_BUILD_DIR;
 
 /** `client_payload` fields of the drift dispatch the retrain passes on, and the env var for each. */
 export const RETRAIN_PAYLOAD_ENV = {

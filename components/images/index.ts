@@ -4,6 +4,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { contextHash, dockerfileInputs } from "./context-hash";
 import { readServerVersions, type ServerVersions } from "./versions";
+import { MODEL_BUILD_DIR } from "../../lib/contract";
+import { registryHost } from "../../lib/registry";
 
 /** Our three workload images: the folder holding the Dockerfile and the code it builds. */
 export const WORKLOAD_IMAGES = {
@@ -18,7 +20,7 @@ export type WorkloadImage = keyof typeof WORKLOAD_IMAGES;
  * (modelImageTag). The platform model-api image (traffic CronJob) leaves it out of its hash
  * so a retrain does not re-tag it.
  */
-export const MODEL_BUILD_CONTEXT = "model-api/model";
+export const MODEL_BUILD_CONTEXT = MODEL_BUILD_DIR;
 
 /** Arguments of the Images component. */
 export interface ImagesArgs {
@@ -70,7 +72,7 @@ export class Images extends pulumi.ComponentResource {
     const repo = (image: string) => `${args.registry}/${image}`;
     const registry =
       args.push && args.registryAuth
-        ? { server: args.registry.split("/")[0]!, username: args.registryAuth.username, password: args.registryAuth.password }
+        ? { server: registryHost(args.registry), username: args.registryAuth.username, password: args.registryAuth.password }
         : undefined;
     const build = (id: string, imageName: string, context: string, dockerfile: string, buildArgs?: Record<string, string>): pulumi.Output<string> => {
       const image = new docker.Image(

@@ -13,7 +13,8 @@ import { REPO_ROOT } from "../../infra/platform";
 import { readServerVersions } from "../../components/images/versions";
 import { parseVersionsEnv } from "../../lib/versions-env";
 import { dockerfileInputs } from "../../components/images/context-hash";
-import { ProviderState, RecordingMocks, changes, makeRepoFixture, promiseOf, runPlatform, settle } from "../helpers/pulumi";
+import { ProviderState, RecordingMocks, changes, cloudConfig, makeRepoFixture, promiseOf, runPlatform, settle } from "../helpers/pulumi";
+import { registryHost } from "../../lib/registry";
 
 describe("provider-like mocks", () => {
   it("names unnamed Kubernetes objects <resource name>-<8 hex> and puts them in namespace default", async () => {
@@ -145,6 +146,20 @@ describe("Images", () => {
       minio: "registry.example.com/minio:RELEASE.2025-10-15T17-29-55Z",
       postgres: "postgres:15.14-bookworm",
     });
+  });
+
+  it("logs in to the registry host of imageRegistry (a Docker Hub owner is docker.io), the same rule as the pipeline", async () => {
+    for (const [registry, host] of [
+      ["ghcr.io/acme", "ghcr.io"],
+      ["registry.example.com:5000/team", "registry.example.com:5000"],
+      ["acme", "docker.io"],
+    ] as const) {
+      const run = await runPlatform(cloudConfig({ imageRegistry: registry }), { repoRoot: makeRepoFixture() });
+      const images = run.resources.filter((r) => r.type === "docker:index/image:Image");
+      assert.ok(images.length > 0);
+      for (const img of images) assert.equal(img.inputs.registry?.server, host, `${registry}: ${img.name}`);
+      assert.equal(registryHost(registry), host);
+    }
   });
 
   it("builds MinIO and MLflow at the pins in scripts/versions.env", async () => {
