@@ -6,23 +6,13 @@ import { BUCKETS, INITIAL_REFERENCE, KEYS } from "../../lib/contract";
 import { getText, objectExists, putText, s3Client, s3Env } from "../../lib/s3";
 import { referenceCsv } from "../../drifter/src/reference";
 import { getServices, type Services } from "../helpers/services";
+import { runScript } from "../helpers/script";
 
 const ROOT = join(__dirname, "..", "..");
 
 /** Runs the seed CLI (the MinIO init Job's command) as a process. */
-function seed(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", join(ROOT, "drifter", "src", "seed-cli.ts")], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    p.stdout.on("data", (d) => (output += d));
-    p.stderr.on("data", (d) => (output += d));
-    p.on("exit", (code) => resolve({ code, output }));
-  });
-}
+/** Runs the seed CLI (the MinIO init Job's command) as a process. */
+const seed = (env: Record<string, string>) => runScript("drifter/src/seed-cli.ts", [], env);
 
 describe("drifter seed CLI against real MinIO (the init Job)", function () {
   this.timeout(180_000);

@@ -4,9 +4,7 @@
  * and each user can do what its workload does and nothing outside its prefixes.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { Agent } from "node:http";
 import { Client } from "minio";
 import { BUCKETS, KEYS } from "../../lib/contract";
@@ -14,22 +12,11 @@ import { MinioAdmin, encryptAdminPayload } from "../../lib/minio-admin";
 import { ensureBucket, getText, objectExists, putText, s3Client, s3Env } from "../../lib/s3";
 import { S3_USERS, ensureUsers, policyName, userSecretEnv, type S3User } from "../../lib/storage-access";
 import { getServices, type Services } from "../helpers/services";
+import { runScript } from "../helpers/script";
 
-const ROOT = join(__dirname, "..", "..");
 
-function seed(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", join(ROOT, "drifter", "src", "seed-cli.ts")], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    p.stdout.on("data", (d) => (output += d));
-    p.stderr.on("data", (d) => (output += d));
-    p.on("exit", (code) => resolve({ code, output }));
-  });
-}
+/** Runs the seed CLI (the MinIO init Job's command) as a process. */
+const seed = (env: Record<string, string>) => runScript("drifter/src/seed-cli.ts", [], env);
 
 const outcomeOf = (p: Promise<unknown>) =>
   p.then(

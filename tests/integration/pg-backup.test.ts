@@ -7,7 +7,6 @@
  * again. Retention deletes exactly the expired dumps, and a failed upload deletes nothing.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,23 +19,11 @@ import { dumpKey, dumpPrefix, listDumps, pgDumpCommand, pruneDumps, runPgTool, u
 import { ensureBucket, s3Client, s3Env } from "../../lib/s3";
 import { ensureUsers } from "../../lib/storage-access";
 import { getServices, getServicesEnv, type Services } from "../helpers/services";
+import { runScript } from "../helpers/script";
 
-const ROOT = join(__dirname, "..", "..");
 const DAY = 24 * 60 * 60 * 1000;
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", join(ROOT, "drift-job", "src", "backup-cli.ts"), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    p.stdout.on("data", (d) => (output += d));
-    p.stderr.on("data", (d) => (output += d));
-    p.on("exit", (code) => resolve({ code, output }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runScript("drift-job/src/backup-cli.ts", args, env);
 
 describe("Postgres backup and restore (real Postgres, MinIO and MLflow)", function () {
   this.timeout(180_000);
