@@ -75,7 +75,7 @@ Method and threshold (default: Evidently's choice per column, see below):
                               with fewer is reported as "not enough data" (no drift, no
                               retrain); default ${MIN_SAMPLE_SIZE.default}, ${MIN_SAMPLE_SIZE.min}..${MIN_SAMPLE_SIZE.max}
   Methods: ${STATTEST_IDS.join(", ")}.
-  p-value methods (ks, chisquare, z): drift when the p-value is below the threshold
+  p-value methods (ks, chisquare, z): drift when the p-value is below the threshold (ks: at or below)
   (default 0.05); distances (wasserstein, psi, kl_div, jensenshannon, hellinger): drift
   when the score is at or above it (default 0.1). Default method: up to 1000 reference
   rows, ks for numeric columns with more than 5 values, else chisquare (z when binary);

@@ -54,7 +54,7 @@ Default components: ${ALL_COMPONENTS[*]}
   pulumi               Pulumi CLI v$PULUMI_VERSION
   language-nodejs      pulumi-language-nodejs v$PULUMI_VERSION (upstream $PULUMI_NODEJS_HOST_COMMIT, from THIRD_PARTY)
   provider-random      pulumi-resource-random v$PULUMI_RANDOM_VERSION (upstream $PULUMI_RANDOM_COMMIT, from THIRD_PARTY)
-  provider-kubernetes  pulumi-resource-kubernetes v$PULUMI_KUBERNETES_VERSION
+  provider-kubernetes  pulumi-resource-kubernetes at $PULUMI_KUBERNETES_PROVIDER_REPORTED (the proxy refuses v$PULUMI_KUBERNETES_VERSION)
   kubernetes           kube-apiserver, kube-controller-manager, kube-scheduler v$KUBERNETES_VERSION
 A component is skipped when its marker in $MARKERS names the pinned version.
 THIRD_PARTY: $THIRD_PARTY (override with DRIFT_LOOP_THIRD_PARTY).
