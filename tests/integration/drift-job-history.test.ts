@@ -6,7 +6,6 @@
  * hostile column names are escaped; and the page is looked at in headless Chromium.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -27,6 +26,7 @@ import { loadRequestWindow } from "../../drift-job/src/requests";
 import { HISTORY_KEYS, HISTORY_MAX_NAMES, HISTORY_URI, type HistoryIndex, updateHistory } from "../../drift-job/src/report/history";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { freePort } from "../../scripts/services/ports";
+import { runScript } from "../helpers/script";
 
 const ROOT = resolve(__dirname, "..", "..");
 const HOUR = 3_600_000;
@@ -36,16 +36,9 @@ const DAY_PREFIX = "2026-05-01T";
 const folderOf = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/:/g, "-");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-function runJob(env: Record<string, string>): Promise<{ code: number; stderr: string; out: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "drift-job/src/main.ts")], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("error", rej);
-    child.on("close", (code) => res({ code: code ?? -1, stderr: err, out }));
-  });
+async function runJob(env: Record<string, string>): Promise<{ code: number; stderr: string; out: string }> {
+  const r = await runScript("drift-job/src/main.ts", [], env);
+  return { code: r.code, stderr: r.stderr, out: r.stdout };
 }
 
 function csvOf(rows: Row[], columns: readonly string[]): string {

@@ -17,28 +17,20 @@ import { JOB_EXIT } from "../../drift-job/src/job";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
 import { freePort } from "../../scripts/services/ports";
+import { runScript } from "../helpers/script";
 
 const ROOT = resolve(__dirname, "..", "..");
 const HOUR = 3_600_000;
 /** Window ends used by the tests (aligned hours, far from "now" so no real traffic mixes in). */
 const W = (h: number) => new Date(Date.parse("2026-03-01T00:00:00Z") + h * HOUR);
 
-function runJob(env: Record<string, string>): Promise<{ code: number; logs: Record<string, unknown>[]; stderr: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "drift-job/src/main.ts")], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("error", rej);
-    child.on("close", (code) => {
-      const logs = out
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-      res({ code: code ?? -1, logs, stderr: err });
-    });
-  });
+async function runJob(env: Record<string, string>): Promise<{ code: number; logs: Record<string, unknown>[]; stderr: string }> {
+  const r = await runScript("drift-job/src/main.ts", [], env);
+  const logs = r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { code: r.code, logs, stderr: r.stderr };
 }
 
 function csvOf(rows: Row[], columns: readonly string[]): string {
