@@ -24,6 +24,14 @@ KUBERNETES_VERSION=1.34.4
 KWOK_VERSION=0.7.0
 # etcd 3.6, the series Kubernetes 1.34 is released with.
 ETCD_VERSION=3.6.16
+# The real node (tests/e2e/helpers/node.ts): Debian's runc 1.1.5 fails every pod sandbox here
+# ("can't get final child's PID from pipe"), so runc is built with seccomp support.
+RUNC_VERSION=1.5.3
+# Cluster DNS: CoreDNS's own server with only the plugins a kubeadm Corefile uses.
+COREDNS_VERSION=1.14.7
+# NetworkPolicy enforcer: kube-router's firewall (iptables + ipset). kube-network-policies
+# needs the kernel's nft queue expression, which this machine's kernel lacks.
+KUBE_ROUTER_VERSION=2.1.0
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # DRIFT_LOOP_E2E_CACHE moves just the toolchain (CI sets up the servers in a fresh cache each
@@ -38,7 +46,7 @@ LOGS="$CACHE_ROOT/logs"
 THIRD_PARTY="$(realpath -m "${DRIFT_LOOP_THIRD_PARTY:-$SCRIPT_DIR/../../../shared/third_party}")"
 # What `build-toolchain.sh` with no argument builds, in build order (the language host
 # reuses the Pulumi CLI's build cache).
-ALL_COMPONENTS=(etcd kwok pulumi language-nodejs provider-random provider-kubernetes kubernetes)
+ALL_COMPONENTS=(etcd kwok pulumi language-nodejs provider-random provider-kubernetes kubernetes runc pause coredns kube-router)
 KNOWN_COMPONENTS=("${ALL_COMPONENTS[@]}")
 
 usage() {
@@ -55,7 +63,11 @@ Default components: ${ALL_COMPONENTS[*]}
   language-nodejs      pulumi-language-nodejs v$PULUMI_VERSION (upstream $PULUMI_NODEJS_HOST_COMMIT, from THIRD_PARTY)
   provider-random      pulumi-resource-random v$PULUMI_RANDOM_VERSION (upstream $PULUMI_RANDOM_COMMIT, from THIRD_PARTY)
   provider-kubernetes  pulumi-resource-kubernetes at $PULUMI_KUBERNETES_PROVIDER_REPORTED (the proxy refuses v$PULUMI_KUBERNETES_VERSION)
-  kubernetes           kube-apiserver, kube-controller-manager, kube-scheduler v$KUBERNETES_VERSION
+  kubernetes           kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl v$KUBERNETES_VERSION
+  runc                 runc v$RUNC_VERSION with seccomp (needs gcc, pkg-config and libseccomp-dev)
+  pause                the pod sandbox's pause binary from k8s.io/kubernetes v$KUBERNETES_VERSION (static, gcc)
+  coredns              CoreDNS v$COREDNS_VERSION with kubeadm's plugins (scripts/e2e/coredns/main.go)
+  kube-router          kube-router v$KUBE_ROUTER_VERSION (the node's NetworkPolicy firewall)
 A component is skipped when its marker in $MARKERS names the pinned version.
 THIRD_PARTY: $THIRD_PARTY (override with DRIFT_LOOP_THIRD_PARTY).
 Build logs: $LOGS/<component>.log. Set E2E_BUILD_P (default 1) for go build -p.
@@ -233,7 +245,8 @@ build_kubernetes() {
   } >"$d/go.mod"
   cd "$d"
   local cmds=(k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
-    k8s.io/kubernetes/cmd/kube-scheduler)
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+    k8s.io/kubernetes/cmd/kubectl)
   go get "${cmds[@]/%/@v$KUBERNETES_VERSION}"
   local now; now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   local ld=""
@@ -243,6 +256,55 @@ build_kubernetes() {
   done
   "${NICE[@]}" go build -p "$GO_P" -ldflags "-s -w$ld" -o "$BIN/" "${cmds[@]}"
   "$BIN/kube-apiserver" --version
+  "$BIN/kubelet" --version
+}
+
+# ---------------------------------------------------------------- the real node
+build_runc() {
+  command -v gcc >/dev/null || { echo "runc needs gcc (cgo)"; return 1; }
+  pkg-config --exists libseccomp || { echo "runc needs libseccomp-dev and pkg-config (apt-get install libseccomp-dev pkg-config)"; return 1; }
+  CGO_ENABLED=1 GOBIN="$BIN" "${NICE[@]}" go install -p "$GO_P" -tags seccomp \
+    -ldflags "-X main.version=$RUNC_VERSION" "github.com/opencontainers/runc@v$RUNC_VERSION"
+  "$BIN/runc" --version
+}
+
+# The pod sandbox ("pause") container's one binary, from Kubernetes' own source at the pinned
+# version: registry.k8s.io is out of reach, so the node's runtime gets a local image of it.
+build_pause() {
+  local d; d=$(wrapper_dir pause)
+  local dir
+  dir=$(go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -f "$dir/build/pause/linux/pause.c" ]] || { echo "no build/pause/linux/pause.c in k8s.io/kubernetes@v$KUBERNETES_VERSION"; return 1; }
+  gcc -Os -Wall -Werror -static -DVERSION="v$KUBERNETES_VERSION-drift-loop" -o "$BIN/pause" "$dir/build/pause/linux/pause.c"
+  echo "source=k8s.io/kubernetes@v$KUBERNETES_VERSION build/pause/linux/pause.c" >"$d/SOURCE"
+  "$BIN/pause" -v
+}
+
+# Our main package (scripts/e2e/coredns/main.go) with only the plugins kubeadm's default
+# Corefile uses: the full CoreDNS binary links every cloud SDK and takes far longer to build.
+build_coredns() {
+  local d; d=$(wrapper_dir coredns)
+  cp "$SCRIPT_DIR/coredns/main.go" "$d/main.go"
+  printf 'module drift-loop.local/e2e/coredns\n\ngo 1.24.0\n' >"$d/go.mod"
+  cd "$d"
+  go get "github.com/coredns/coredns@v$COREDNS_VERSION"
+  go mod tidy
+  grep -q "github.com/coredns/coredns v$COREDNS_VERSION\$" go.mod || { echo "go mod tidy moved CoreDNS off v$COREDNS_VERSION"; return 1; }
+  "${NICE[@]}" go build -p "$GO_P" -ldflags "-s -w" -o "$BIN/coredns" .
+  echo "source=github.com/coredns/coredns@v$COREDNS_VERSION (main: scripts/e2e/coredns/main.go)" >"$d/SOURCE"
+  "$BIN/coredns" -version
+}
+
+build_kube_router() {
+  local d; d=$(wrapper_dir kube-router)
+  printf 'module drift-loop.local/e2e/kube-router\n\ngo 1.24.0\n' >"$d/go.mod"
+  cd "$d"
+  go get "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@v$KUBE_ROUTER_VERSION"
+  "${NICE[@]}" go build -p "$GO_P" -o "$BIN/kube-router" \
+    -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=v$KUBE_ROUTER_VERSION" \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+  echo "source=github.com/cloudnativelabs/kube-router/v2@v$KUBE_ROUTER_VERSION" >"$d/SOURCE"
+  "$BIN/kube-router" --version
 }
 
 # ---------------------------------------------------------------- providers
@@ -311,7 +373,11 @@ component_version() {
     language-nodejs) echo "$PULUMI_VERSION-$PULUMI_NODEJS_HOST_COMMIT" ;;
     provider-kubernetes) echo "$PULUMI_KUBERNETES_PROVIDER_PSEUDO" ;;
     provider-random) echo "$PULUMI_RANDOM_VERSION-$PULUMI_RANDOM_COMMIT" ;;
-    kubernetes) echo "$KUBERNETES_VERSION" ;;
+    kubernetes) echo "$KUBERNETES_VERSION-node-kubectl" ;;
+    runc) echo "$RUNC_VERSION" ;;
+    pause) echo "$KUBERNETES_VERSION" ;;
+    coredns) echo "$COREDNS_VERSION" ;;
+    kube-router) echo "$KUBE_ROUTER_VERSION" ;;
     *) return 1 ;;
   esac
 }
