@@ -144,6 +144,29 @@ describe("retraining as a stack update (npm run retrain)", function () {
     assert.equal(parseModelFile(stack.modelAtUp!).version, champion!.version);
   });
 
+  it("runs --before-deploy after the model file is written and before up, with the tag and file", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), "retrain-repo-"));
+    const stack = new RecordingStack("dev", workDir);
+    // What an image build would see: the tag, and the model file already in place.
+    const cmd = `printf '%s %s ' "$MODEL_IMAGE_TAG" "$PWD" > seen.txt && head -c 1 "$MODEL_FILE" >> seen.txt`;
+    const { code } = await run(["--redeploy-champion", "--work-dir", workDir, "--before-deploy", cmd], stack);
+    assert.equal(code, 0);
+    const champion = await mlflow.getVersionByAlias(MLFLOW.registeredModel, MLFLOW.championAlias);
+    assert.equal(readFileSync(join(workDir, "seen.txt"), "utf8"), `model-v${champion!.version} ${workDir} {`);
+    assert.deepEqual(stack.calls, ["select dev", `set ${STACK_CONFIG.modelImageTag}=model-v${champion!.version}`, "up"]);
+  });
+
+  it("deploys nothing when --before-deploy fails, and says so", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), "retrain-repo-"));
+    const stack = new RecordingStack("dev", workDir);
+    await assert.rejects(run(["--redeploy-champion", "--work-dir", workDir, "--before-deploy", "echo building; exit 3"], stack), (e: Error) => {
+      assert.match(e.message, /the before-deploy command failed \(exit 3\): echo building; exit 3; nothing was deployed/);
+      return true;
+    });
+    assert.ok(!stack.calls.includes("up"), `calls: ${stack.calls.join(", ")}`);
+    await assert.rejects(run(["--redeploy-champion", "--before-deploy", " "], stack), /--before-deploy is empty/);
+  });
+
   it("explains its flags and rejects bad ones before doing anything", async () => {
     const stack = new RecordingStack("dev", tmpdir());
     const help = await run(["--help"], stack);

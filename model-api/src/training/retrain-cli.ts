@@ -29,6 +29,12 @@ Stack:
   --work-dir <dir>     the Pulumi project directory (default: the repository root)
   --redeploy-champion  no training: deploy the current champion ("${MLFLOW.championAlias}") again,
                        e.g. after a failed update
+  --before-deploy <command>
+                       a shell command run in the project directory after the model file is
+                       written and before pulumi up, with MODEL_IMAGE_TAG and MODEL_FILE set:
+                       builds and pushes the model image when the stack references images
+                       instead of building them (drift-loop:buildImages=false); if it fails,
+                       nothing is deployed
 
 Environment: ${ENV.mlflowTrackingUri}, ${ENV.s3Endpoint}, ${ENV.s3Port}, ${ENV.s3AccessKey}, ${ENV.s3SecretKey}, ${ENV.drifterUrl},
              PULUMI_CONFIG_PASSPHRASE or PULUMI_ACCESS_TOKEN (for the stack's backend)
@@ -37,7 +43,7 @@ Examples:
   npm run retrain -- --drifter --rows 50000
   npm run retrain -- --file data/fresh.csv --stack dev --dry-run`;
 
-const FLAGS = { ...TRAIN_FLAGS, stack: { type: "string" }, "work-dir": { type: "string" }, "redeploy-champion": { type: "boolean" } } as const;
+const FLAGS = { ...TRAIN_FLAGS, stack: { type: "string" }, "work-dir": { type: "string" }, "redeploy-champion": { type: "boolean" }, "before-deploy": { type: "string" } } as const;
 
 /** The command, with its Pulumi boundary injectable (tests pass their own selector). */
 export async function retrainCommand(argv: string[], env: Record<string, string | undefined>, selectStack: StackSelector, print: (s: string) => void = console.log): Promise<number> {
@@ -49,6 +55,8 @@ export async function retrainCommand(argv: string[], env: Record<string, string 
   const stackName = typeof v.stack === "string" ? v.stack : (optionalStringEnv(env, "PULUMI_STACK") ?? "dev");
   if (!/^[A-Za-z0-9_.\-/]{1,100}$/.test(stackName)) throw new UsageError(`--stack=${JSON.stringify(stackName)} is not a stack name`);
   const workDir = typeof v["work-dir"] === "string" ? v["work-dir"] : findRepoRoot();
+  const beforeDeploy = typeof v["before-deploy"] === "string" ? v["before-deploy"] : undefined;
+  if (beforeDeploy !== undefined && beforeDeploy.trim() === "") throw new UsageError("--before-deploy is empty; allowed: a shell command, e.g. --before-deploy 'docker build ... -t $REGISTRY/model-api:$MODEL_IMAGE_TAG . && docker push ...'");
   const log = createLogger("retrain", env.LOG_LEVEL ?? "info");
   const onOutput = (out: string) => process.stderr.write(out);
   const mlflow = new MlflowClient(urlEnv(env, ENV.mlflowTrackingUri), log);
@@ -59,12 +67,12 @@ export async function retrainCommand(argv: string[], env: Record<string, string 
   let json = v.json === true;
   try {
     if (v["redeploy-champion"]) {
-      result = await redeployChampion({ stackName, workDir, dryRun: v["dry-run"] === true, onOutput }, deps);
+      result = await redeployChampion({ stackName, workDir, dryRun: v["dry-run"] === true, onOutput, beforeDeploy }, deps);
     } else {
       const t = resolveTraining(v, env);
       json = t.json;
       const { rows, source } = await loadTrainingRows(t.source, log);
-      result = await retrain({ ...t, rows, source, dataInfo: dataInfoOf(t.source) }, { stackName, workDir, onOutput }, deps);
+      result = await retrain({ ...t, rows, source, dataInfo: dataInfoOf(t.source) }, { stackName, workDir, onOutput, beforeDeploy }, deps);
     }
   } catch (err) {
     if (err instanceof DeployError && !(v["dry-run"] === true)) {

@@ -7,6 +7,7 @@
  *
  * Not promoted -> nothing is written and nothing is deployed.
  */
+import { spawn } from "node:child_process";
 import { copyFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +32,12 @@ export interface DeployOptions {
   dryRun: boolean;
   /** Pulumi's progress output, line by line. */
   onOutput: (out: string) => void;
+  /**
+   * A shell command run after the model file is written and before `pulumi up` (not in a dry
+   * run), with MODEL_IMAGE_TAG and MODEL_FILE set: builds and publishes the model image when
+   * the stack does not build images itself (drift-loop:buildImages=false).
+   */
+  beforeDeploy?: string;
 }
 
 export interface DeployResult {
@@ -78,6 +85,7 @@ export async function deployModel(model: ModelFile, tag: string, o: DeployOption
       const r = await stack.preview({ onOutput: o.onOutput });
       return { tag, previousTag, changes: r.changeSummary, result: "previewed" };
     }
+    if (o.beforeDeploy) await runBeforeDeploy(o.beforeDeploy, { MODEL_IMAGE_TAG: tag, MODEL_FILE: modelPath }, o, log, tag);
     let r;
     try {
       r = await stack.up({ onOutput: o.onOutput });
@@ -99,6 +107,21 @@ export async function deployModel(model: ModelFile, tag: string, o: DeployOption
       } else await rm(modelPath, { force: true });
     }
   }
+}
+
+/** Runs the --before-deploy command in the project directory; its output goes where Pulumi's goes. */
+async function runBeforeDeploy(command: string, extraEnv: Record<string, string>, o: DeployOptions, log: Logger, tag: string): Promise<void> {
+  log.info({ command, ...extraEnv }, "running the before-deploy command");
+  const started = Date.now();
+  const code = await new Promise<number | string>((resolve) => {
+    const child = spawn("sh", ["-c", command], { cwd: o.workDir, env: { ...process.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.on("data", (b: Buffer) => o.onOutput(b.toString()));
+    child.stderr.on("data", (b: Buffer) => o.onOutput(b.toString()));
+    child.on("error", (err) => resolve(err.message));
+    child.on("close", (c, signal) => resolve(c ?? `signal ${signal}`));
+  });
+  if (code !== 0) throw new DeployError(`the before-deploy command failed (${typeof code === "number" ? `exit ${code}` : code}): ${command}; nothing was deployed`, tag);
+  log.info({ seconds: Math.round((Date.now() - started) / 1000) }, "before-deploy command done");
 }
 
 export interface RetrainResult {
