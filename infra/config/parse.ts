@@ -10,6 +10,7 @@ import { PULL_POLICIES, SERVICE_TYPES, SIZES } from "../../components/shared/arg
 import { parseScenarios } from "../../lib/scenarios";
 import { readNumberSetting, type NumberSetting } from "../../lib/settings";
 import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
+import { GITHUB_API_URL_RULE, parseGithubApiUrl } from "../../lib/github-api";
 import { ALLOWED_HOST, DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, QUANTITY, REGISTRY, TAG, cronProblem, unknownKeyProblems } from "./checks";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, CURRENT_SOURCES, DRIFT_SCHEMAS, LOG_LEVELS, STATTESTS, type KeyInfo, type PlatformConfig } from "./keys";
 
@@ -170,11 +171,8 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     problems.push(`${key("githubRepository")}=${JSON.stringify(githubRepository)} is not valid; allowed: owner/name of a GitHub repository (${GITHUB_REPOSITORY_RULE}), or empty to switch the pipeline off`);
   }
   const githubApiUrl = str("githubApiUrl");
-  try {
-    const u = new URL(githubApiUrl);
-    if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error("protocol");
-  } catch {
-    problems.push(`${key("githubApiUrl")}=${JSON.stringify(githubApiUrl)} is not a URL; allowed: an http(s) URL such as https://api.github.com`);
+  if (!parseGithubApiUrl(githubApiUrl)) {
+    problems.push(`${key("githubApiUrl")}=${JSON.stringify(githubApiUrl)} is not a URL; allowed: ${GITHUB_API_URL_RULE}`);
   }
   const dispatchToken = src.getSecret("githubDispatchToken");
   if (githubRepository !== "" && dispatchToken === undefined) {
