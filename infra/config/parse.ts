@@ -178,15 +178,28 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
   if (githubRepository !== "" && dispatchToken === undefined) {
     problems.push(`${key("githubDispatchToken")} is required when ${key("githubRepository")} is set; allowed: a secret token (pulumi config set --secret githubDispatchToken ...) or leave githubRepository empty`);
   }
+  // githubPipeline=false: the dispatch only (the repository's secrets and workflows are
+  // managed elsewhere), so nothing the pipeline alone reads may be set: it would be unused.
+  const githubPipeline = bool("githubPipeline");
+  if (!githubPipeline) {
+    const unused = Object.entries(CONFIG_KEYS).filter(([k, i]) => i.pipelineOnly && src.get(k) !== undefined).map(([k]) => k);
+    if (unused.length > 0) {
+      const one = unused.length === 1;
+      problems.push(
+        `${unused.map(key).join(", ")} ${one ? "is" : "are"} set but ${key("githubPipeline")}=false: only the GitHub pipeline reads ${one ? "it" : "them"}, so ${one ? "it" : "they"} would be unused; ` +
+          `allowed: remove ${one ? "it" : "them"} (${unused.map((k) => `pulumi config rm ${k}`).join("; ")}), or ${key("githubPipeline")}=true`,
+      );
+    }
+  }
   // The GitHub workflows must reach the stack's state: a backend URL or a Pulumi Cloud token.
   const pipelineBackendUrl = str("pipelineBackendUrl");
   if (pipelineBackendUrl !== "" && !/^(s3|gs|azblob|file|https?):\/\/\S+$/.test(pipelineBackendUrl)) {
     problems.push(`${key("pipelineBackendUrl")}=${JSON.stringify(pipelineBackendUrl)} is not a state backend URL; allowed: s3://, gs://, azblob://, file:// or https:// URL, or empty for Pulumi Cloud`);
   }
-  if (githubRepository !== "" && pipelineBackendUrl === "" && src.get("pulumiAccessToken") === undefined) {
-    problems.push(`${key("githubRepository")} is set but the workflows could not reach the stack's state; allowed: ${key("pipelineBackendUrl")} (e.g. s3://bucket) or ${key("pulumiAccessToken")} (Pulumi Cloud)`);
+  if (githubPipeline && githubRepository !== "" && pipelineBackendUrl === "" && src.get("pulumiAccessToken") === undefined) {
+    problems.push(`${key("githubRepository")} is set but the workflows could not reach the stack's state; allowed: ${key("pipelineBackendUrl")} (e.g. s3://bucket) or ${key("pulumiAccessToken")} (Pulumi Cloud), or ${key("githubPipeline")}=false for the drift dispatch without the pipeline`);
   }
-  if ((src.get("pipelineStateAccessKeyId") === undefined) !== (src.get("pipelineStateSecretAccessKey") === undefined)) {
+  if (githubPipeline && (src.get("pipelineStateAccessKeyId") === undefined) !== (src.get("pipelineStateSecretAccessKey") === undefined)) {
     problems.push(`${key("pipelineStateAccessKeyId")} and ${key("pipelineStateSecretAccessKey")} go together; allowed: set both or neither`);
   }
   // Secrets must be set as secrets: a plain value would sit readable in Pulumi.<stack>.yaml.
@@ -279,6 +292,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     },
     github: {
       repository: githubRepository,
+      pipeline: githubPipeline,
       branch: matching("githubBranch", /^[A-Za-z0-9._\/-]{1,255}$/, "a branch name such as main"),
       apiUrl: githubApiUrl,
       dispatchToken,

@@ -38,7 +38,7 @@ describe("the GitHub API URL (lib/github-api.ts)", function () {
     ["https://ghe.example.com:8443/api/v3", 8443],
   ] as const) {
     it(`opens TCP ${port} from the drift CronJob for githubApiUrl=${apiUrl}`, async () => {
-      const cfg = parseConfig(objectSource({ githubRepository: "acme/drift-loop", githubDispatchToken: "dispatch-token", githubApiUrl: apiUrl, pipelineBackendUrl: "s3://state" }));
+      const cfg = parseConfig(objectSource({ githubRepository: "acme/drift-loop", githubDispatchToken: "dispatch-token", githubApiUrl: apiUrl, githubPipeline: "false" }));
       const ms = manifests((await runPlatform(cfg, { repoRoot: makeRepoFixture() })).resources);
       const drift = workloads(ms).find((w) => w.podLabels["app.kubernetes.io/name"] === "drift-job")!;
       const egress = byKind(ms, "NetworkPolicy").filter(
