@@ -1,6 +1,7 @@
 /**
  * The GitHub pipeline of the stack, from its config: nothing when `githubRepository` is
- * empty, else the GithubPipeline component with a GitHub provider for the repository's owner.
+ * empty or `githubPipeline` is false (the drift dispatch alone, components/drift-monitor),
+ * else the GithubPipeline component with a GitHub provider for the repository's owner.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type GithubPipeline, githubPipeline } from "../components/github/pipeline";
@@ -17,7 +18,7 @@ export function pipelineStackName(cfg: PlatformConfig): string {
 
 export function createGithubPipeline(cfg: PlatformConfig): GithubPipeline | undefined {
   const g = cfg.github;
-  if (g.repository === "") return undefined;
+  if (g.repository === "" || !g.pipeline) return undefined;
   const pushesToRegistry = cfg.images.push && g.registryToken !== undefined;
   const registryUsername = cfg.images.registryUsername === "" ? undefined : cfg.images.registryUsername;
   return githubPipeline("github", {
@@ -36,4 +37,14 @@ export function createGithubPipeline(cfg: PlatformConfig): GithubPipeline | unde
     registryUsername: pushesToRegistry ? registryUsername : undefined,
     registryToken: pushesToRegistry ? g.registryToken : undefined,
   });
+}
+
+/** The `githubPipeline` stack output: what the pipeline wrote, or why it is off. */
+export function githubPipelineSummary(cfg: PlatformConfig, pipeline: GithubPipeline | undefined): string {
+  const g = cfg.github;
+  if (pipeline) {
+    return `${g.repository} (branch ${g.branch}): workflows ${Object.keys(pipeline.files).join(", ")}; secrets ${Object.keys(pipeline.secrets).join(", ")}; variables ${Object.keys(pipeline.variables).join(", ")}`;
+  }
+  if (g.repository === "") return "off (drift-loop:githubRepository is empty)";
+  return `off (drift-loop:githubPipeline=false: ${g.repository}'s secrets and workflows are managed elsewhere; the drift dispatch is on)`;
 }

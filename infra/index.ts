@@ -3,13 +3,13 @@
  * Everything else lives in components/ (one part each) and stacks/ (profiles).
  */
 import { readConfig } from "./config";
-import { createGithubPipeline } from "./github";
+import { createGithubPipeline, githubPipelineSummary } from "./github";
 import { createPlatform } from "./platform";
 
 const cfg = readConfig();
 const platform = createPlatform(cfg);
 const o = platform.outputs;
-// Only when githubRepository is set: Actions secrets/variables and the workflow files.
+// Only when githubRepository is set and githubPipeline is true: Actions secrets/variables and the workflow files.
 const pipeline = createGithubPipeline(cfg);
 
 export const namespace = o.namespace;
@@ -42,6 +42,4 @@ export const trainerMlflowUsername = o.credentials.trainerMlflowUsername;
 export const trainerMlflowPassword = o.credentials.trainerMlflowPassword;
 export const trainerDrifterToken = o.credentials.trainerDrifterToken;
 export const backupS3SecretKey = o.credentials.backupS3SecretKey;
-export const githubPipeline = pipeline
-  ? `${cfg.github.repository} (branch ${cfg.github.branch}): workflows ${Object.keys(pipeline.files).join(", ")}; secrets ${Object.keys(pipeline.secrets).join(", ")}; variables ${Object.keys(pipeline.variables).join(", ")}`
-  : "off (drift-loop:githubRepository is empty)";
+export const githubPipeline = githubPipelineSummary(cfg, pipeline);

@@ -40,6 +40,7 @@ export interface PlatformOutputs {
    * predictions is `modelImage`, which differs from it after a retrain.
    */
   images: { drifter: pulumi.Output<string>; driftJob: pulumi.Output<string>; modelApiPlatform: pulumi.Output<string>; mlflow: pulumi.Output<string>; minio: pulumi.Output<string>; postgres: pulumi.Output<string> };
+  /** Whether the drift CronJob sends repository_dispatch (to which repository and API), and whether the GitHub pipeline is managed too. */
   githubDispatch: string;
   /** Secret outputs only: for people (the admin, the `people` tokens), the deploy workflow's smoke check and the retrain (trainer). */
   credentials: {
@@ -260,7 +261,9 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       minio: images.minio,
       postgres: images.postgres,
     },
-    githubDispatch: driftMonitor.githubSecret ? `on: repository_dispatch drift-detected to ${cfg.github.repository}` : "off (drift-loop:githubRepository is empty)",
+    githubDispatch: driftMonitor.githubSecret
+      ? `on: repository_dispatch drift-detected to ${cfg.github.repository} at ${cfg.github.apiUrl}; GitHub pipeline ${cfg.github.pipeline ? "on (see the githubPipeline output)" : "off (drift-loop:githubPipeline=false)"}`
+      : "off (drift-loop:githubRepository is empty)",
     credentials: {
       postgresPassword: pulumi.secret(postgres.password),
       minioRootUser: pulumi.secret(minio.rootUser),

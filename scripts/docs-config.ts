@@ -38,6 +38,11 @@ function allowedOf(info: KeyInfo): string {
   return "text (see what it does)";
 }
 
+/** The note on a key only the GitHub pipeline reads (CONFIG_KEYS pipelineOnly). */
+function pipelineOnly(info: KeyInfo): string {
+  return info.pipelineOnly ? ` GitHub pipeline only: refused with \`githubPipeline=false\`.` : "";
+}
+
 /** Descriptions of the secret keys: Pulumi.yaml documents them in comments (`#   key: text`), since declaring them would store a default in plain text. */
 function secretDescriptions(pulumiYaml: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -83,7 +88,7 @@ export function renderConfigurationDoc(repoRoot = REPO_ROOT): string {
   for (const [key, info] of plain) {
     const decl = declared[key];
     if (!decl) throw new Error(`Pulumi.yaml does not declare ${key}`);
-    lines.push(`| \`${key}\` | ${defaultOf(key, info)} | ${allowedOf(info)} | ${info.env ? `\`${info.env}\`` : ""} | ${cell(decl.description)} |`);
+    lines.push(`| \`${key}\` | ${defaultOf(key, info)} | ${allowedOf(info)} | ${info.env ? `\`${info.env}\`` : ""} | ${cell(decl.description)}${pipelineOnly(info)} |`);
   }
   lines.push(
     "",
@@ -96,10 +101,10 @@ export function renderConfigurationDoc(repoRoot = REPO_ROOT): string {
     "| Key | What it does |",
     "| --- | --- |",
   );
-  for (const [key] of secret) {
+  for (const [key, info] of secret) {
     const d = secrets[key];
     if (!d) throw new Error(`Pulumi.yaml does not document the secret key ${key} (a "#   ${key}: ..." comment)`);
-    lines.push(`| \`${key}\` | ${cell(d)} |`);
+    lines.push(`| \`${key}\` | ${cell(d)}${pipelineOnly(info)} |`);
   }
   lines.push("");
   return lines.join("\n");

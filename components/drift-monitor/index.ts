@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../lib/contract";
+import { githubApiPort } from "../../lib/github-api";
 import type { PartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
 import { NODE_UID, PodBuilder, plainEnv, scratch, secretEnv, serviceAccount, type PodContainer } from "../shared/pod";
@@ -73,7 +74,7 @@ export interface DriftMonitorArgs extends PartArgs {
   drift: DriftCheckSettings;
   /** Traffic settings. */
   traffic: TrafficSettings;
-  /** When set, the drift check sends repository_dispatch drift-detected to this repository. Defaults to no dispatch: no token Secret, no egress to GitHub. */
+  /** When set, the drift check sends repository_dispatch drift-detected to this repository. Defaults to no dispatch: no token Secret, no egress to GitHub. The egress opens the port of `apiUrl` (lib/github-api.ts githubApiPort). */
   github?: { repository: string; apiUrl: string; token: pulumi.Input<string> };
 }
 
@@ -122,7 +123,8 @@ export class DriftMonitor extends pulumi.ComponentResource {
         plainEnv(ENV.githubApiUrl, args.github.apiUrl),
         secretEnv(ENV.githubToken, this.githubSecret.metadata.name, GITHUB_TOKEN_KEY),
       );
-      // The dispatch goes to the GitHub API over HTTPS, outside the namespace.
+      // The dispatch goes to the GitHub API outside the namespace, on the port of its URL
+      // (443 for github.com; a GitHub Enterprise Server or a test receiver may use another).
       new k8s.networking.v1.NetworkPolicy(
         `${name}-allow-github-egress`,
         {
@@ -130,7 +132,7 @@ export class DriftMonitor extends pulumi.ComponentResource {
           spec: {
             podSelector: { matchLabels: driftLabels },
             policyTypes: ["Egress"],
-            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] }],
+            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: githubApiPort(args.github.apiUrl) }] }],
           },
         },
         { parent: this },

@@ -28,6 +28,12 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] a
 export interface GithubConfig {
   /** owner/name; "" switches the GitHub pipeline (and the drift dispatch) off. */
   repository: string;
+  /**
+   * githubPipeline: with a repository, whether the program also manages its pipeline
+   * (GithubPipeline: Actions secrets, variables and workflow files through the GitHub
+   * provider). false = the drift dispatch only; the repository is managed elsewhere.
+   */
+  pipeline: boolean;
   branch: string;
   apiUrl: string;
   /** Token the drift CronJob uses for repository_dispatch (Kubernetes Secret, GITHUB_TOKEN). */
@@ -117,6 +123,8 @@ export interface KeyInfo {
   allowed?: readonly string[];
   /** The environment variable a workload reads this key from, when it is passed on as one. */
   env?: string;
+  /** Only the GitHub pipeline (GithubPipeline) reads it: setting it with githubPipeline=false is an error (it would be unused). */
+  pipelineOnly?: boolean;
 }
 
 /** Every key the program reads. Pulumi.yaml must declare exactly these (a unit test checks). */
@@ -180,14 +188,15 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   requestLogFlushRows: { type: "integer", default: 500, min: 1, max: 100000, env: ENV.requestLogFlushRows },
   requestLogFlushSeconds: { type: "integer", default: 60, min: 1, max: 3600, env: ENV.requestLogFlushSeconds },
   githubRepository: { type: "string", default: "", env: ENV.githubRepository },
-  githubBranch: { type: "string", default: "main" },
+  githubPipeline: { type: "boolean", default: true },
+  githubBranch: { type: "string", default: "main", pipelineOnly: true },
   githubApiUrl: { type: "string", default: "https://api.github.com", env: ENV.githubApiUrl },
   githubDispatchToken: { type: "string", secret: true },
-  pipelineKubeconfig: { type: "string", secret: true },
-  pulumiConfigPassphrase: { type: "string", secret: true },
-  pulumiAccessToken: { type: "string", secret: true },
-  githubToken: { type: "string", secret: true },
-  pipelineBackendUrl: { type: "string", default: "" },
-  pipelineStateAccessKeyId: { type: "string", secret: true },
-  pipelineStateSecretAccessKey: { type: "string", secret: true },
+  pipelineKubeconfig: { type: "string", secret: true, pipelineOnly: true },
+  pulumiConfigPassphrase: { type: "string", secret: true, pipelineOnly: true },
+  pulumiAccessToken: { type: "string", secret: true, pipelineOnly: true },
+  githubToken: { type: "string", secret: true, pipelineOnly: true },
+  pipelineBackendUrl: { type: "string", default: "", pipelineOnly: true },
+  pipelineStateAccessKeyId: { type: "string", secret: true, pipelineOnly: true },
+  pipelineStateSecretAccessKey: { type: "string", secret: true, pipelineOnly: true },
 };

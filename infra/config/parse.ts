@@ -10,6 +10,7 @@ import { PULL_POLICIES, SERVICE_TYPES, SIZES } from "../../components/shared/arg
 import { parseScenarios } from "../../lib/scenarios";
 import { readNumberSetting, type NumberSetting } from "../../lib/settings";
 import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
+import { GITHUB_API_URL_RULE, parseGithubApiUrl } from "../../lib/github-api";
 import { ALLOWED_HOST, DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, QUANTITY, REGISTRY, TAG, cronProblem, unknownKeyProblems } from "./checks";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, CURRENT_SOURCES, DRIFT_SCHEMAS, LOG_LEVELS, STATTESTS, type KeyInfo, type PlatformConfig } from "./keys";
 
@@ -170,25 +171,35 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     problems.push(`${key("githubRepository")}=${JSON.stringify(githubRepository)} is not valid; allowed: owner/name of a GitHub repository (${GITHUB_REPOSITORY_RULE}), or empty to switch the pipeline off`);
   }
   const githubApiUrl = str("githubApiUrl");
-  try {
-    const u = new URL(githubApiUrl);
-    if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error("protocol");
-  } catch {
-    problems.push(`${key("githubApiUrl")}=${JSON.stringify(githubApiUrl)} is not a URL; allowed: an http(s) URL such as https://api.github.com`);
+  if (!parseGithubApiUrl(githubApiUrl)) {
+    problems.push(`${key("githubApiUrl")}=${JSON.stringify(githubApiUrl)} is not a URL; allowed: ${GITHUB_API_URL_RULE}`);
   }
   const dispatchToken = src.getSecret("githubDispatchToken");
   if (githubRepository !== "" && dispatchToken === undefined) {
     problems.push(`${key("githubDispatchToken")} is required when ${key("githubRepository")} is set; allowed: a secret token (pulumi config set --secret githubDispatchToken ...) or leave githubRepository empty`);
+  }
+  // githubPipeline=false: the dispatch only (the repository's secrets and workflows are
+  // managed elsewhere), so nothing the pipeline alone reads may be set: it would be unused.
+  const githubPipeline = bool("githubPipeline");
+  if (!githubPipeline) {
+    const unused = Object.entries(CONFIG_KEYS).filter(([k, i]) => i.pipelineOnly && src.get(k) !== undefined).map(([k]) => k);
+    if (unused.length > 0) {
+      const one = unused.length === 1;
+      problems.push(
+        `${unused.map(key).join(", ")} ${one ? "is" : "are"} set but ${key("githubPipeline")}=false: only the GitHub pipeline reads ${one ? "it" : "them"}, so ${one ? "it" : "they"} would be unused; ` +
+          `allowed: remove ${one ? "it" : "them"} (${unused.map((k) => `pulumi config rm ${k}`).join("; ")}), or ${key("githubPipeline")}=true`,
+      );
+    }
   }
   // The GitHub workflows must reach the stack's state: a backend URL or a Pulumi Cloud token.
   const pipelineBackendUrl = str("pipelineBackendUrl");
   if (pipelineBackendUrl !== "" && !/^(s3|gs|azblob|file|https?):\/\/\S+$/.test(pipelineBackendUrl)) {
     problems.push(`${key("pipelineBackendUrl")}=${JSON.stringify(pipelineBackendUrl)} is not a state backend URL; allowed: s3://, gs://, azblob://, file:// or https:// URL, or empty for Pulumi Cloud`);
   }
-  if (githubRepository !== "" && pipelineBackendUrl === "" && src.get("pulumiAccessToken") === undefined) {
-    problems.push(`${key("githubRepository")} is set but the workflows could not reach the stack's state; allowed: ${key("pipelineBackendUrl")} (e.g. s3://bucket) or ${key("pulumiAccessToken")} (Pulumi Cloud)`);
+  if (githubPipeline && githubRepository !== "" && pipelineBackendUrl === "" && src.get("pulumiAccessToken") === undefined) {
+    problems.push(`${key("githubRepository")} is set but the workflows could not reach the stack's state; allowed: ${key("pipelineBackendUrl")} (e.g. s3://bucket) or ${key("pulumiAccessToken")} (Pulumi Cloud), or ${key("githubPipeline")}=false for the drift dispatch without the pipeline`);
   }
-  if ((src.get("pipelineStateAccessKeyId") === undefined) !== (src.get("pipelineStateSecretAccessKey") === undefined)) {
+  if (githubPipeline && (src.get("pipelineStateAccessKeyId") === undefined) !== (src.get("pipelineStateSecretAccessKey") === undefined)) {
     problems.push(`${key("pipelineStateAccessKeyId")} and ${key("pipelineStateSecretAccessKey")} go together; allowed: set both or neither`);
   }
   // Secrets must be set as secrets: a plain value would sit readable in Pulumi.<stack>.yaml.
@@ -281,6 +292,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     },
     github: {
       repository: githubRepository,
+      pipeline: githubPipeline,
       branch: matching("githubBranch", /^[A-Za-z0-9._\/-]{1,255}$/, "a branch name such as main"),
       apiUrl: githubApiUrl,
       dispatchToken,

@@ -96,6 +96,55 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
     assert.equal(env.find((e: { name: string }) => e.name === ENV.githubRepository)?.value, "acme/drift-loop");
   });
 
+  describe("githubPipeline=false: the drift dispatch without the pipeline", () => {
+    const dispatchOnly = { profile: "minikube", githubRepository: "acme/drift-loop", githubDispatchToken: "dispatch-token", githubPipeline: "false" };
+
+    it("needs neither a state backend nor a provider token, and declares nothing on GitHub", async () => {
+      const { cfg, github, pipeline, run } = await runProgram(dispatchOnly);
+      assert.equal(cfg.github.pipeline, false);
+      assert.equal(pipeline, undefined);
+      assert.deepEqual(github.map((r) => `${r.type} ${r.name}`), []);
+      assert.deepEqual(run.resources.filter((r) => /github/i.test(r.type)).map((r) => r.type), [], "no GithubPipeline component, no GitHub provider");
+      assert.match(await new Promise<string>((r) => pulumi.output(run.platform.outputs.githubDispatch).apply(r)), /^on: repository_dispatch drift-detected to acme\/drift-loop at https:\/\/api\.github\.com; GitHub pipeline off \(drift-loop:githubPipeline=false\)$/);
+    });
+
+    it("still gives the drift CronJob GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_TOKEN from its own Secret", async () => {
+      const { run } = await runProgram({ ...dispatchOnly, githubApiUrl: "http://github-stand-in:8080" });
+      const tokenSecrets = byType(run.resources, "kubernetes:core/v1:Secret").filter((s) => s.inputs.stringData?.[GITHUB_TOKEN_KEY] === "dispatch-token");
+      assert.equal(tokenSecrets.length, 1);
+      assert.ok(tokenSecrets[0].secretPaths.some((p) => p.startsWith("stringData")), "the token reaches the provider as a secret");
+      const crons = byType(run.resources, "kubernetes:batch/v1:CronJob").filter((c) =>
+        c.inputs.spec.jobTemplate.spec.template.spec.containers.some((k: { env?: { name: string }[] }) => (k.env ?? []).some((e) => e.name === ENV.githubToken)),
+      );
+      assert.deepEqual(crons.map((c) => c.name), ["drift-monitor-drift"]);
+      const env = Object.fromEntries(crons[0].inputs.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: { name: string }) => [e.name, e]));
+      assert.equal(env[ENV.githubRepository].value, "acme/drift-loop");
+      assert.equal(env[ENV.githubApiUrl].value, "http://github-stand-in:8080");
+      assert.deepEqual(env[ENV.githubToken].valueFrom, { secretKeyRef: { name: tokenSecrets[0].state.metadata.name, key: GITHUB_TOKEN_KEY } });
+    });
+
+    it("still requires the dispatch token with a repository", () => {
+      assert.throws(() => parseConfig(objectSource({ ...dispatchOnly, githubDispatchToken: undefined })), /drift-loop:githubDispatchToken is required when drift-loop:githubRepository is set/);
+    });
+
+    it("refuses the keys only the pipeline reads, naming each (they would be unused)", () => {
+      assert.throws(
+        () => parseConfig(objectSource({ ...dispatchOnly, githubToken: "admin-token", pulumiConfigPassphrase: "passphrase", pipelineBackendUrl: "s3://state" })),
+        (e: Error) =>
+          e instanceof ConfigValidationError &&
+          e.problems.length === 1 &&
+          /^drift-loop:pulumiConfigPassphrase, drift-loop:githubToken, drift-loop:pipelineBackendUrl are set but drift-loop:githubPipeline=false: only the GitHub pipeline reads them, so they would be unused; allowed: remove them \(pulumi config rm pulumiConfigPassphrase; pulumi config rm githubToken; pulumi config rm pipelineBackendUrl\), or drift-loop:githubPipeline=true$/.test(e.problems[0]!),
+      );
+      assert.throws(() => parseConfig(objectSource({ ...dispatchOnly, pipelineKubeconfig: "apiVersion: v1" })), /drift-loop:pipelineKubeconfig is set but drift-loop:githubPipeline=false: only the GitHub pipeline reads it/);
+      // The registry token is not the pipeline's alone: the image build pushes with it.
+      assert.doesNotThrow(() => parseConfig(objectSource({ ...dispatchOnly, registryToken: "ghcr-token" })));
+    });
+
+    it("is refused as a non-boolean", () => {
+      assert.throws(() => parseConfig(objectSource({ ...dispatchOnly, githubPipeline: "no" })), /drift-loop:githubPipeline="no" is not a boolean; allowed: true, false/);
+    });
+  });
+
   it("names the Pulumi Cloud stack org/project/stack and logs in with the access token", async () => {
     const cfg = parseConfig(objectSource({ ...cloudGithub, pipelineBackendUrl: "", pipelineStateAccessKeyId: undefined, pipelineStateSecretAccessKey: undefined, pulumiAccessToken: "pul-abc" }));
     const mocks = new RecordingMocks();
@@ -160,6 +209,20 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
         "github:index/repositoryFile:RepositoryFile",
         "pulumi:providers:github",
       ]);
+    });
+
+    it("declares nothing on GitHub with githubPipeline=false, and says the dispatch is on", async () => {
+      const mocks = new RecordingMocks();
+      await pulumi.runtime.setMocks(mocks, "drift-loop", "dev", false);
+      const program = loadProgram(
+        { ...base, "drift-loop:githubRepository": "acme/drift-loop", "drift-loop:githubDispatchToken": "dispatch-token", "drift-loop:githubPipeline": "false" },
+        ["drift-loop:githubDispatchToken"],
+      );
+      await settle();
+      assert.equal(program.githubPipeline, "off (drift-loop:githubPipeline=false: acme/drift-loop's secrets and workflows are managed elsewhere; the drift dispatch is on)");
+      assert.match(program.githubDispatch, /^on: repository_dispatch drift-detected to acme\/drift-loop .*GitHub pipeline off/);
+      assert.deepEqual(mocks.resources.filter((r) => /github/i.test(r.type)).map((r) => r.type), []);
+      assert.ok(mocks.resources.some((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "drift-monitor-github"), "the dispatch token Secret");
     });
 
     it("declares nothing on GitHub when githubRepository is empty", async () => {
