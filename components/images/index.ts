@@ -147,6 +147,8 @@ export class Images extends pulumi.ComponentResource {
     this.minio = serverImage("minio", args.minioImage, v.minioRelease, {
       MINIO_MODULE: v.minioModule,
       MINIO_MODULE_VERSION: v.minioModuleVersion,
+      MINIO_COMMIT_TIME: v.minioCommitTime,
+      MINIO_ZIP_H1: v.minioZipH1,
       MINIO_RELEASE: v.minioRelease,
     });
     this.postgres = pulumi.output(args.postgresImage);

@@ -9,6 +9,9 @@ import { readVersionsEnv, versionsFile } from "../../lib/versions-env";
 export interface ServerVersions {
   minioModule: string;
   minioModuleVersion: string;
+  /** The commit time and module zip hash: the proxy serves no .info and the checksum database no record for that pseudo-version, so the build writes the one and checks the other. */
+  minioCommitTime: string;
+  minioZipH1: string;
   minioRelease: string;
   mlflow: string;
   psycopg2: string;
@@ -20,6 +23,8 @@ export function readServerVersions(repoRoot: string): ServerVersions {
   return {
     minioModule: need("MINIO_MODULE"),
     minioModuleVersion: need("MINIO_MODULE_VERSION"),
+    minioCommitTime: need("MINIO_COMMIT_TIME"),
+    minioZipH1: need("MINIO_ZIP_H1"),
     minioRelease: need("MINIO_RELEASE"),
     mlflow: need("MLFLOW_VERSION"),
     psycopg2: need("PSYCOPG2_VERSION"),

@@ -1,17 +1,23 @@
-// A real Kubernetes control plane on loopback for the e2e tests: etcd, kube-apiserver,
-// kube-controller-manager and kube-scheduler with mutual TLS, plus kwok, which plays the
-// kubelet for fake nodes so that scheduled pods become Running/Ready (and Job pods
-// Succeeded) without a container runtime. Binaries come from scripts/e2e/build-toolchain.sh.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// A real Kubernetes control plane for the e2e tests and `npm run cluster`: etcd,
+// kube-apiserver, kube-controller-manager and kube-scheduler with mutual TLS, and either
+// kwok, which plays the kubelet for fake nodes so that scheduled pods become Running/Ready
+// (and Job pods Succeeded) without a container runtime, or one real node (node.ts) that runs
+// the pods' containers. Binaries come from scripts/e2e/build-toolchain.sh.
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { KubeClient, conditionStatus, waitFor, type KubeObject } from "./kube";
+import { NODE, cleanupHost, prepareHost, startRealNode, type RealNode } from "./node";
 import { createPki, type CertPair, type Pki } from "./pki";
 import { assertAlive, freePort, logTail, startProcess, stopProcess, type Managed } from "./processes";
 import { toolchain } from "./toolchain";
 
 export interface ClusterOptions {
+  /** "kwok" (default): fake nodes, nothing runs. "real": one real node (root only). */
+  node?: "kwok" | "real";
+  /** Where logs, certificates and state live (default: a new temporary directory). */
+  dataDir?: string;
   /** Number of kwok nodes to register (default 1). */
   nodes?: number;
   /** Static PersistentVolumes to pre-create for the default StorageClass (default 8). */
@@ -29,8 +35,10 @@ export interface Cluster {
   kubeconfigYaml: string;
   /** Admin REST client. */
   client: KubeClient;
-  /** Names of the fake nodes. */
+  /** Names of the nodes (fake ones, or the real one). */
   nodeNames: string[];
+  /** The real node, when started with node: "real". */
+  realNode?: RealNode;
   /** Where logs, certificates and etcd data live. */
   dataDir: string;
   processes: Managed[];
@@ -132,16 +140,24 @@ function fakeNode(name: string): KubeObject {
 
 /** Start the control plane and kwok; resolves once a node is Ready and the default ServiceAccount exists. */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "drift-loop-e2e-cluster-"));
+  const real = opts.node === "real";
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), "drift-loop-e2e-cluster-"));
+  mkdirSync(dataDir, { recursive: true });
   const processes: Managed[] = [];
   let client: KubeClient | undefined;
+  let realNode: RealNode | undefined;
   const stop = async () => {
     client?.close();
+    if (realNode) await realNode.stop();
+    else if (real) cleanupHost(); // the node failed to start after the host was prepared
     for (const p of [...processes].reverse()) await stopProcess(p);
     if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const pki = createPki(path.join(dataDir, "pki"));
+    // The real node's pods reach the API server (CoreDNS reads Services) at the node IP.
+    if (real) prepareHost();
+    const apiAddress = real ? NODE.ip : "127.0.0.1";
+    const pki = createPki(path.join(dataDir, "pki"), { name: NODE.name, ip: apiAddress });
     const logs = path.join(dataDir, "logs");
     mkdirSync(logs);
     const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort] = await Promise.all(
@@ -180,14 +196,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     }
 
     // kube-apiserver
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${apiAddress}:${apiPort}`;
     const apiserver = startProcess("kube-apiserver", toolchain.tool("kube-apiserver"), [
       `--etcd-servers=${etcdUrl}`,
       `--etcd-cafile=${pki.ca.cert}`,
       `--etcd-certfile=${pki.apiserverEtcdClient.cert}`,
       `--etcd-keyfile=${pki.apiserverEtcdClient.key}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
+      `--bind-address=${apiAddress}`,
+      `--advertise-address=${apiAddress}`,
       `--secure-port=${apiPort}`,
       `--tls-cert-file=${pki.apiserver.cert}`,
       `--tls-private-key-file=${pki.apiserver.key}`,
@@ -195,12 +211,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-      "--service-cluster-ip-range=10.96.0.0/16",
+      `--service-cluster-ip-range=${NODE.serviceCidr}`,
       "--authorization-mode=Node,RBAC",
       "--allow-privileged=false",
-      // The lease reconciler would publish 127.0.0.1 as the endpoint of the `kubernetes`
-      // Service, which Endpoints validation rejects; nothing in-cluster needs it here.
-      "--endpoint-reconciler-type=none",
+      "--anonymous-auth=false",
+      // The API server's identity towards kubelets (logs, exec, port-forward).
+      `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`,
+      `--kubelet-client-key=${pki.apiserverKubeletClient.key}`,
+      "--kubelet-preferred-address-types=InternalIP",
+      // With kwok the lease reconciler would publish 127.0.0.1 as the endpoint of the
+      // `kubernetes` Service, which Endpoints validation rejects, and nothing in-cluster
+      // needs it; the real node's pods do (the node IP).
+      ...(real ? [] : ["--endpoint-reconciler-type=none"]),
       `--cert-dir=${path.join(dataDir, "apiserver-certs")}`,
       "--profiling=false",
       "--v=1",
@@ -238,6 +260,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       "--use-service-account-credentials=true",
       `--cluster-signing-cert-file=${pki.ca.cert}`,
       `--cluster-signing-key-file=${pki.ca.key}`,
+      // Pod CIDRs for real nodes (the bridge CNI plugin hands out addresses from the node's).
+      ...(real ? ["--allocate-node-cidrs=true", `--cluster-cidr=${NODE.clusterCidr}`, "--node-cidr-mask-size=24", `--service-cluster-ip-range=${NODE.serviceCidr}`] : []),
       `--cert-dir=${path.join(dataDir, "kcm-certs")}`,
       "--v=1",
     ], path.join(logs, "kube-controller-manager.log")));
@@ -251,32 +275,36 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       `--cert-dir=${path.join(dataDir, "scheduler-certs")}`,
       "--v=1",
     ], path.join(logs, "kube-scheduler.log")));
-    processes.push(startProcess("kwok", toolchain.tool("kwok"), [
-      `--kubeconfig=${kwokKubeconfig}`,
-      `--config=${toolchain.kwokStages}`,
-      "--manage-all-nodes=false",
-      `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
-      "--manage-nodes-with-label-selector=",
-      "--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom",
-      "--disregard-status-with-label-selector=",
-      // Renew each node's Lease, as a kubelet does: the heartbeat-with-lease stage updates the
-      // node's status only every ~10 min and counts on the Lease, and without one the node
-      // lifecycle controller marked the node NotReady every 50 s (node-monitor-grace-period)
-      // and every pod on it not Ready: whichever resource a test looked at then was "not ready".
-      `--node-lease-duration-seconds=${NODE_LEASE_SECONDS}`,
-      "--cidr=10.244.0.1/24",
-      "--node-ip=10.244.0.1",
-    ], path.join(logs, "kwok.log")));
-
-    const nodeNames = Array.from({ length: opts.nodes ?? 1 }, (_, i) => `kwok-node-${i}`);
-    for (const name of nodeNames) await client.create("/api/v1/nodes", fakeNode(name));
     const alive = () => processes.forEach(assertAlive);
-    for (const name of nodeNames) {
-      await waitFor(`node ${name} Ready`, async () => {
-        alive();
-        const node = await c.get(`/api/v1/nodes/${name}`);
-        return conditionStatus(node, "Ready") === "True" ? node : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 500 });
+    const nodeNames = real ? [NODE.name] : Array.from({ length: opts.nodes ?? 1 }, (_, i) => `kwok-node-${i}`);
+    if (real) {
+      realNode = await startRealNode({ dataDir, logs, server, pki, client, kubeconfigFor });
+    } else {
+      processes.push(startProcess("kwok", toolchain.tool("kwok"), [
+        `--kubeconfig=${kwokKubeconfig}`,
+        `--config=${toolchain.kwokStages}`,
+        "--manage-all-nodes=false",
+        `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
+        "--manage-nodes-with-label-selector=",
+        "--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom",
+        "--disregard-status-with-label-selector=",
+        // Renew each node's Lease, as a kubelet does: the heartbeat-with-lease stage updates the
+        // node's status only every ~10 min and counts on the Lease, and without one the node
+        // lifecycle controller marked the node NotReady every 50 s (node-monitor-grace-period)
+        // and every pod on it not Ready: whichever resource a test looked at then was "not ready".
+        `--node-lease-duration-seconds=${NODE_LEASE_SECONDS}`,
+        "--cidr=10.244.0.1/24",
+        "--node-ip=10.244.0.1",
+      ], path.join(logs, "kwok.log")));
+
+      for (const name of nodeNames) await client.create("/api/v1/nodes", fakeNode(name));
+      for (const name of nodeNames) {
+        await waitFor(`node ${name} Ready`, async () => {
+          alive();
+          const node = await c.get(`/api/v1/nodes/${name}`);
+          return conditionStatus(node, "Ready") === "True" ? node : undefined;
+        }, { timeoutMs: 60_000, intervalMs: 500 });
+      }
     }
     // The service-account controller (kube-controller-manager) creates `default` in each
     // namespace; pods cannot be admitted before it exists.
@@ -298,6 +326,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       volumeBindingMode: "Immediate",
       reclaimPolicy: "Retain",
     });
+    // Writable by any user, as Minikube's hostPath provisioner makes them: hostPath volumes
+    // ignore fsGroup, and our servers run as their own non-root users.
+    const volumeDir = (i: number) => {
+      const dir = path.join(dataDir, "volumes", `pv-${i}`);
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o777);
+      return dir;
+    };
     for (let i = 0; i < (opts.persistentVolumes ?? 8); i++) {
       await client.create("/api/v1/persistentvolumes", {
         apiVersion: "v1",
@@ -308,7 +344,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
           accessModes: ["ReadWriteOnce"],
           persistentVolumeReclaimPolicy: "Retain",
           storageClassName: DEFAULT_STORAGE_CLASS,
-          hostPath: { path: path.join(dataDir, "volumes", `pv-${i}`), type: "DirectoryOrCreate" },
+          hostPath: { path: volumeDir(i), type: "DirectoryOrCreate" },
         },
       });
     }
@@ -319,6 +355,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       kubeconfigYaml: kubeconfigText,
       client,
       nodeNames,
+      realNode,
       dataDir,
       processes,
       storageClass: DEFAULT_STORAGE_CLASS,

@@ -20,6 +20,13 @@ export interface Pki {
   controllerManager: CertPair;
   scheduler: CertPair;
   kwok: CertPair;
+  /** The API server's client certificate towards kubelets (logs, exec, port-forward). */
+  apiserverKubeletClient: CertPair;
+  /** Node agents of the real node: the kubelet (Node authorizer identity), kube-proxy, kube-router. */
+  kubelet: CertPair;
+  kubeletServing: CertPair;
+  kubeProxy: CertPair;
+  kubeRouter: CertPair;
   serviceAccountKey: string;
   serviceAccountPub: string;
 }
@@ -56,8 +63,8 @@ function issue(
   return { cert, key };
 }
 
-/** Create every key and certificate the cluster needs under `dir`. */
-export function createPki(dir: string): Pki {
+/** Create every key and certificate the cluster needs under `dir`. `nodeName`/`nodeIp`: the real node's (its certificates carry them). */
+export function createPki(dir: string, node: { name: string; ip: string } = { name: "drift-loop-node", ip: "127.0.0.1" }): Pki {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"], dir);
   openssl(
@@ -70,6 +77,7 @@ export function createPki(dir: string): Pki {
   const loopback = ["IP:127.0.0.1", "DNS:localhost"];
   const apiserverNames = [
     ...loopback,
+    ...(node.ip !== "127.0.0.1" ? [`IP:${node.ip}`] : []),
     "IP:10.96.0.1",
     "DNS:kubernetes",
     "DNS:kubernetes.default",
@@ -88,6 +96,12 @@ export function createPki(dir: string): Pki {
     controllerManager: issue(dir, "controller-manager", "/CN=system:kube-controller-manager", "client"),
     scheduler: issue(dir, "scheduler", "/CN=system:kube-scheduler", "client"),
     kwok: issue(dir, "kwok", "/O=system:masters/CN=kwok-controller", "client"),
+    apiserverKubeletClient: issue(dir, "apiserver-kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client", "client"),
+    kubelet: issue(dir, "kubelet", `/O=system:nodes/CN=system:node:${node.name}`, "client"),
+    kubeletServing: issue(dir, "kubelet-serving", `/O=system:nodes/CN=system:node:${node.name}`, "server", [`IP:${node.ip}`, `DNS:${node.name}`]),
+    // The default ClusterRoleBinding system:node-proxier binds this user.
+    kubeProxy: issue(dir, "kube-proxy", "/CN=system:kube-proxy", "client"),
+    kubeRouter: issue(dir, "kube-router", "/CN=system:kube-router", "client"),
     serviceAccountKey: path.join(dir, "sa.key"),
     serviceAccountPub: path.join(dir, "sa.pub"),
   };

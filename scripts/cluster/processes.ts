@@ -2,7 +2,7 @@
 // running when Node exits is killed so a failed run leaves no strays behind.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-export { freePort } from "../../../scripts/services/ports";
+export { freePort } from "../services/ports";
 
 const running = new Set<ChildProcess>();
 process.on("exit", () => {

@@ -19,19 +19,22 @@ export interface PulumiEnv {
   cleanup(): void;
 }
 
-/** A fresh file backend and Pulumi home, pointed at `kubeconfig`. */
-export function pulumiEnv(kubeconfig: string): PulumiEnv {
-  const root = mkdtempSync(path.join(tmpdir(), "drift-loop-e2e-pulumi-"));
+/**
+ * A file backend and Pulumi home, pointed at `kubeconfig`: fresh and temporary by default;
+ * with `root` and `passphrase`, kept there (`npm run demo`).
+ */
+export function pulumiEnv(kubeconfig: string, keep?: { root: string; passphrase: string }): PulumiEnv {
+  const root = keep?.root ?? mkdtempSync(path.join(tmpdir(), "drift-loop-e2e-pulumi-"));
   const stateDir = path.join(root, "state");
   const home = path.join(root, "home");
-  mkdirSync(stateDir);
-  mkdirSync(home);
+  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(home, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: toolchainPath(),
     PULUMI_HOME: home,
     PULUMI_BACKEND_URL: `file://${stateDir}`,
-    PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
+    PULUMI_CONFIG_PASSPHRASE: keep?.passphrase ?? randomBytes(16).toString("hex"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",

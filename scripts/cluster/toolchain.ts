@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const BUILD_SCRIPT = path.join(REPO_ROOT, "scripts", "e2e", "build-toolchain.sh");
 
 /** The toolchain's root: the build script's rule (DRIFT_LOOP_E2E_CACHE, else <DRIFT_LOOP_CACHE>/e2e). */
@@ -35,7 +35,14 @@ export type Component =
   | "language-nodejs"
   | "provider-kubernetes"
   | "provider-random"
-  | "kubernetes";
+  | "kubernetes"
+  | "runc"
+  | "pause"
+  | "coredns"
+  | "kube-router";
+
+/** What a cluster with a real node needs from the toolchain. */
+export const REAL_CLUSTER_COMPONENTS: Component[] = ["etcd", "kubernetes", "runc", "pause", "coredns", "kube-router"];
 
 /** The build script's marker of a component ("" when not built). */
 export function markerText(component: Component): string {
@@ -55,15 +62,16 @@ export function builtVersion(component: Component): string | undefined {
  * Build the named components (a no-op for those already built at the pinned version).
  * Throws with the script's output when a build fails, so the reason shows in the test.
  */
-export function ensureToolchain(components: Component[]): void {
+export function ensureToolchain(components: Component[], opts: { progress?: boolean } = {}): void {
+  // With progress, the script's log lines go to stderr as they come (a cold build takes minutes).
   const res = spawnSync("bash", [BUILD_SCRIPT, ...components], {
     encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", opts.progress ? process.stderr : "pipe", opts.progress ? process.stderr : "pipe"],
   });
   if (res.status !== 0) {
     throw new Error(
       `scripts/e2e/build-toolchain.sh ${components.join(" ")} failed (exit ${res.status}):\n` +
-        `${res.stdout}\n${res.stderr}`.trim(),
+        `${res.stdout ?? ""}\n${res.stderr ?? "(output above)"}`.trim(),
     );
   }
   for (const c of components) {

@@ -3,8 +3,8 @@
 // against the cluster can be trusted.
 import assert from "node:assert/strict";
 
-import { NODE_LEASE_SECONDS, type Cluster } from "./helpers/cluster";
-import { KubeError, conditionStatus, waitFor, type KubeObject } from "./helpers/kube";
+import { NODE_LEASE_SECONDS, type Cluster } from "../../scripts/cluster/cluster";
+import { KubeError, conditionStatus, waitFor, type KubeObject } from "../../scripts/cluster/kube";
 import { getCluster } from "./helpers/shared";
 
 const KUBERNETES_VERSION = "v1.34.4";

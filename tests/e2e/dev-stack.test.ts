@@ -1,167 +1,229 @@
 // The real dev stack (Pulumi.yaml + Pulumi.dev.yaml + infra/) deployed by the real Pulumi
-// engine to the e2e cluster: images referenced by tag (no Docker here), GitHub off, a local
-// file backend. Then the retrain update of the model image tag through the Automation API
-// boundary `npm run retrain` uses (model-api/src/training/stack.ts), then destroy. Everything runs
-// in a copy of the project, so the test never edits the committed stack config.
+// engine to the cluster with a real node: our images built from our Dockerfiles
+// (scripts/cluster/images.sh, on local stand-ins of the public base images) and referenced by
+// tag, a local file backend, and a GitHub stand-in on the node IP that the pods reach. Then
+// the loop as deployed: traffic through the model API, request logs in MinIO, the drift
+// check's report, MLflow run and repository_dispatch, the retrain through `npm run retrain`
+// (scripts/ci/with-cluster.ts port-forwards with kubectl, as the retrain workflow does),
+// the model API rolled to the new image, and destroy. Everything runs in a copy of the
+// project, so the test never edits the committed stack config or model file.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Client as MinioClient } from "minio";
 
-import { type Cluster } from "./helpers/cluster";
-import { ResourcePaths, readiness, waitFor, type KubeObject } from "./helpers/kube";
-import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "./helpers/pulumi";
-import { getCluster } from "./helpers/shared";
-import { REPO_ROOT, ensureToolchain } from "./helpers/toolchain";
-import { STACK_CONFIG } from "../../lib/contract";
-import { pulumiStackSelector } from "../../model-api/src/training/stack";
+import { type Cluster } from "../../scripts/cluster/cluster";
+import { conditionStatus, readiness, ResourcePaths, waitFor, type KubeObject } from "../../scripts/cluster/kube";
+import { podSummary, runCronJobOnce, serviceAddress } from "../../scripts/cluster/loop";
+import { NODE, imagesScript } from "../../scripts/cluster/node";
+import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "../../scripts/cluster/pulumi";
+import { REPO_ROOT, ensureToolchain, toolchainPath } from "../../scripts/cluster/toolchain";
+import { BUCKETS, MLFLOW } from "../../lib/contract";
+import { readServerVersions } from "../../components/images/versions";
+import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
+import { getRealCluster } from "./helpers/shared";
 
 const STACK = "dev";
-const NEW_MODEL_TAG = "model-v2";
+const NS = "drift-loop";
+const REGISTRY = "drift-loop";
+const TAG = "0.1.0";
+const REPOSITORY = "acme/drift-loop";
+const DISPATCH_TOKEN = "ghp_e2e-dispatch-token-0123456789";
 const SKIP_COPY = new Set(["node_modules", ".git", "dist", ".pulumi-state"]);
 
-/** Run `fn` with process.env extended by `env` (the Automation API reads process.env). */
-async function withEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    return await fn();
-  } finally {
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
+/** Every image the dev stack runs, as it references them with buildImages=false. */
+function stackImages(): string[] {
+  const v = readServerVersions(REPO_ROOT);
+  return [
+    `${REGISTRY}/drifter:${TAG}`,
+    `${REGISTRY}/drift-job:${TAG}`,
+    `${REGISTRY}/model-api:${TAG}`,
+    `${REGISTRY}/mlflow:${v.mlflow}`,
+    `${REGISTRY}/minio:${v.minioRelease}`,
+    "postgres:15.14-bookworm",
+  ];
 }
 
-interface StateResource {
-  urn: string;
-  type: string;
-  outputs?: KubeObject;
+/** Run a command; resolves with its output, rejects with it on a non-zero exit. */
+function sh(command: string, opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-c", command], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${command} exited ${code}:\n${out.split("\n").slice(-60).join("\n")}`));
+    });
+  });
 }
 
-describe("dev stack: pulumi up, retrain update, destroy against the e2e cluster", function () {
+describe("dev stack on a real node: up, the loop, retrain, destroy", function () {
   let cluster: Cluster;
   let penv: PulumiEnv;
+  let github: GithubReceiver;
   let work: string; // a copy of the project
+  let secrets: Record<string, string>;
   const args = (...a: string[]) => [...a, "--stack", STACK];
 
   before(async function () {
     this.timeout(0);
     // Builds what is missing (slow when cold); a build that fails fails the suite.
     ensureToolchain(["pulumi", "language-nodejs", "provider-kubernetes", "provider-random"]);
-    cluster = await getCluster();
+    imagesScript(["base"]);
+    imagesScript(["build", "--registry", REGISTRY, "--tag", TAG]);
+    cluster = await getRealCluster();
+    cluster.realNode!.loadImages(stackImages());
+    github = await startGithubReceiver({ token: DISPATCH_TOKEN, repository: REPOSITORY, host: NODE.ip });
     penv = pulumiEnv(cluster.kubeconfig);
     work = mkdtempSync(path.join(tmpdir(), "drift-loop-e2e-dev-"));
     cpSync(REPO_ROOT, work, { recursive: true, filter: (src) => !SKIP_COPY.has(path.basename(src)) });
     symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(work, "node_modules"), "dir");
     await pulumiOk(["stack", "init", STACK], work, penv.env);
     for (const [k, v] of [
-      ["drift-loop:buildImages", "false"], // no Docker engine: reference images by tag
+      ["drift-loop:buildImages", "false"], // built above from the same Dockerfiles, referenced by tag
+      ["drift-loop:imageRegistry", REGISTRY],
+      ["drift-loop:imageTag", TAG],
       ["drift-loop:storageClass", cluster.storageClass],
-      ["drift-loop:githubRepository", ""], // GitHub pipeline and dispatch off
+      // The drift check dispatches to the GitHub stand-in; the repository's secrets and
+      // workflows are not managed here (no GitHub provider can run).
+      ["drift-loop:githubRepository", REPOSITORY],
+      ["drift-loop:githubPipeline", "false"],
+      ["drift-loop:githubApiUrl", github.url],
+      // Traffic that drifts, and request logs flushed in small objects.
+      ["drift-loop:trafficScenario", "mean_shift"],
+      ["drift-loop:trafficRows", "1200"],
+      ["drift-loop:requestLogFlushRows", "200"],
+      ["drift-loop:requestLogFlushSeconds", "5"],
     ]) {
       await pulumiOk(args("config", "set", k, v), work, penv.env);
     }
+    await pulumiOk(args("config", "set", "--secret", "drift-loop:githubDispatchToken", DISPATCH_TOKEN), work, penv.env);
   });
 
   after(async function () {
     this.timeout(600_000);
+    await github?.close();
     if (!penv) return;
     await pulumi(args("destroy", "--yes", "--skip-preview"), work, penv.env).catch(() => undefined);
     penv.cleanup();
     rmSync(work, { recursive: true, force: true });
   });
 
-  const stateResources = async (): Promise<StateResource[]> => {
-    const state = JSON.parse(await pulumiOk(args("stack", "export"), work, penv.env));
-    return state.deployment.resources ?? [];
+  const pods = () => cluster.client.list(`/api/v1/namespaces/${NS}/pods`);
+  const serviceUrl = (part: string, port: number) => serviceAddress(cluster.client, NS, part, port);
+  const runCronJob = async (container: string, timeoutMs: number) => {
+    const run = await runCronJobOnce(cluster.client, NS, container, timeoutMs);
+    assert.ok(run.succeeded, `Job ${run.name} failed: ${JSON.stringify(run.job.status?.conditions)}\n${run.logs}`);
+    return run;
   };
 
-  it("creates every Kubernetes resource of the stack, and each one is ready", async () => {
-    await pulumiOk(args("up", "--yes", "--skip-preview"), work, penv.env, 1_200_000);
+  it("brings every pod up Running and Ready from its real probes", async () => {
+    await pulumiOk(args("up", "--yes", "--skip-preview"), work, penv.env, 1_800_000).catch(async (e) => {
+      throw new Error(`${(e as Error).message}\n${await podSummary(cluster.client, NS)}`);
+    });
     const paths = new ResourcePaths(cluster.client);
-    const k8s = (await stateResources()).filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"));
+    const state = JSON.parse(await pulumiOk(args("stack", "export"), work, penv.env));
+    const k8s = (state.deployment.resources as Array<{ urn: string; type: string; outputs?: KubeObject }>).filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"));
     assert.ok(k8s.length > 10, `expected the platform's resources in the state, got ${k8s.length}`);
     for (const r of k8s) {
       const o = r.outputs ?? {};
-      const p = await paths.objectPath(o.apiVersion, o.kind, o.metadata?.namespace, o.metadata?.name);
-      const live = await cluster.client.find(p);
-      assert.ok(live, `${r.urn} is in the state but not in the cluster (${p})`);
+      const live = await cluster.client.find(await paths.objectPath(o.apiVersion, o.kind, o.metadata?.namespace, o.metadata?.name));
+      assert.ok(live, `${r.urn} is in the state but not in the cluster`);
       const ready = readiness(live);
       assert.ok(!ready || ready.ready, `${r.urn} is not ready: ${ready?.why}`);
     }
-    // Each Deployment rolled out once: one ReplicaSet per Deployment, so nothing changed a pod
-    // template after the create (a late checksum or annotation would roll it a second time).
-    const deployments = await cluster.client.list("/apis/apps/v1/namespaces/drift-loop/deployments");
-    const replicaSets = await cluster.client.list("/apis/apps/v1/namespaces/drift-loop/replicasets");
+    for (const p of await pods()) {
+      if (p.status.phase === "Succeeded") continue; // the init Jobs' pods
+      assert.equal(p.status.phase, "Running", `${p.metadata.name}: ${JSON.stringify(p.status)}`);
+      assert.equal(conditionStatus(p, "Ready"), "True", `${p.metadata.name} is not Ready`);
+    }
+    // Each Deployment rolled out once (one ReplicaSet): nothing changed a pod template after the create.
+    const deployments = await cluster.client.list(`/apis/apps/v1/namespaces/${NS}/deployments`);
+    const replicaSets = await cluster.client.list(`/apis/apps/v1/namespaces/${NS}/replicasets`);
     for (const d of deployments) {
       const owned = replicaSets.filter((rs) => (rs.metadata.ownerReferences ?? []).some((o: { uid: string }) => o.uid === d.metadata.uid));
-      assert.equal(owned.length, 1, `${d.metadata.name} has ${owned.length} ReplicaSets: ${owned.map((rs) => rs.metadata.name).join(", ")}`);
+      assert.equal(owned.length, 1, `${d.metadata.name} has ${owned.length} ReplicaSets`);
     }
+    secrets = JSON.parse(await pulumiOk(args("stack", "output", "--json", "--show-secrets"), work, penv.env));
   });
 
-  it("exports the namespace, URLs and model tag, and keeps credentials secret", async () => {
+  it("exports URLs and keeps credentials out of the plain outputs", async () => {
     const plain = JSON.parse(await pulumiOk(args("stack", "output", "--json"), work, penv.env));
-    assert.equal(plain.namespace, "drift-loop");
+    assert.equal(plain.namespace, NS);
     for (const key of ["mlflowUrl", "drifterUrl", "modelApiUrl", "minioEndpoint"]) {
       assert.match(plain[key], /^http:\/\/[a-z0-9-]+\.drift-loop\.svc\.cluster\.local:\d+$/, key);
     }
-    for (const key of ["postgresPassword", "minioRootUser", "minioRootPassword"]) {
+    for (const key of ["postgresPassword", "minioRootPassword", "mlflowAdminPassword", "trainerS3SecretKey"]) {
       assert.equal(plain[key], "[secret]", `${key} must be a secret output`);
     }
+    assert.match(plain.githubDispatch, new RegExp(`repository_dispatch .*${REPOSITORY}`));
   });
 
-  it("stores generated passwords in the Kubernetes Secrets", async () => {
-    const secrets = JSON.parse(await pulumiOk(args("stack", "output", "--json", "--show-secrets"), work, penv.env));
-    const all = await cluster.client.list("/api/v1/namespaces/drift-loop/secrets");
-    const values = all.flatMap((s) => Object.values((s.data ?? {}) as Record<string, string>)).map((b64) => Buffer.from(b64, "base64").toString("utf8"));
-    for (const key of ["postgresPassword", "minioRootPassword"]) {
-      const v: string = secrets[key];
-      assert.ok(v.length >= 16, `${key} is too short to be generated`);
-      assert.ok(values.includes(v), `${key} is not in any Secret of the namespace`);
-    }
-    assert.notEqual(secrets.postgresPassword, secrets.minioRootPassword);
+  it("serves the drifter and the model API, and refuses them without a token", async () => {
+    const drifter = await serviceUrl("drifter", 8000);
+    assert.equal((await fetch(`${drifter}/healthz`)).status, 200);
+    assert.equal((await fetch(`${drifter}/batch?rows=5`)).status, 401);
+    const batch = await fetch(`${drifter}/batch?rows=5`, { headers: { authorization: `Bearer ${secrets.drifterToken}` } });
+    assert.equal(batch.status, 200, await batch.clone().text());
+    assert.equal((await batch.text()).trim().split("\n").length, 6, "a header and 5 rows");
+    const modelApi = await serviceUrl("model-api", 8080);
+    const model = await fetch(`${modelApi}/model`, { headers: { authorization: `Bearer ${secrets.modelApiToken}` } });
+    assert.equal(model.status, 200);
   });
 
-  it("previews a retrain (new model image tag) as exactly one update and rolls the model API", async () => {
-    // The same Automation API boundary as `npm run retrain` (model-api/src/training/retrain.ts).
-    const stack = await withEnv(penv.env, () => pulumiStackSelector({ stackName: STACK, workDir: work }));
-    const lines: string[] = [];
-    const onOutput = (out: string) => lines.push(out);
-    await withEnv(penv.env, () => stack.setConfig(STACK_CONFIG.modelImageTag, { value: NEW_MODEL_TAG }));
-    const preview = await withEnv(penv.env, () => stack.preview({ onOutput }));
-    const { same: _same, ...changed } = preview.changeSummary;
-    assert.deepEqual(changed, { update: 1 }, lines.join(""));
-    // Which one: the model API Deployment (the CLI's JSON preview names it).
-    const json = JSON.parse(await pulumiOk(args("preview", "--json"), work, penv.env));
-    const steps = (json.steps as Array<{ op: string; urn: string }>).filter((st) => st.op !== "same");
-    assert.equal(steps.length, 1, JSON.stringify(steps));
-    assert.match(steps[0].urn, /kubernetes:apps\/v1:Deployment::model-api-deploy$/);
-    const up = await withEnv(penv.env, () => stack.up({ onOutput }));
-    assert.equal(up.summary.result, "succeeded");
-    assert.equal(up.summary.resourceChanges?.update, 1);
-    const modelImage = String(up.outputs.modelImage?.value);
-    assert.match(modelImage, new RegExp(`:${NEW_MODEL_TAG}$`), `outputs after the retrain up: ${JSON.stringify(up.outputs)}`);
-    const modelApiState = (await stateResources()).find((r) => /kubernetes:apps\/v1:Deployment::model-api-deploy$/.test(r.urn));
-    const modelApiDeployment = modelApiState?.outputs?.metadata?.name;
-    assert.ok(modelApiDeployment, "the model API Deployment is in the state");
-    const deps = await cluster.client.list("/apis/apps/v1/namespaces/drift-loop/deployments");
-    const rolled = deps.filter((d) =>
-      (d.spec.template.spec.containers as Array<{ image: string }>).some((c) => c.image.endsWith(`:${NEW_MODEL_TAG}`)),
+  it("sends traffic through the model API, whose request log lands in MinIO", async () => {
+    await runCronJob("traffic", 300_000);
+    const minio = new URL(await serviceUrl("minio", 9000));
+    const s3 = new MinioClient({ endPoint: minio.hostname, port: Number(minio.port), useSSL: false, accessKey: secrets.minioRootUser, secretKey: secrets.minioRootPassword });
+    const objects = await waitFor("request log objects", async () => {
+      const list: string[] = [];
+      for await (const o of s3.listObjectsV2(BUCKETS.requests, "", true)) if (o.name) list.push(o.name);
+      return list.length > 0 ? list : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 2000 });
+    assert.ok(objects.length >= 1, `request log objects: ${objects.join(", ")}`);
+  });
+
+  it("checks drift: report.json and report.html in MinIO, a run in MLflow, repository_dispatch to GitHub", async () => {
+    await runCronJob("drift-check", 600_000);
+    const minio = new URL(await serviceUrl("minio", 9000));
+    const s3 = new MinioClient({ endPoint: minio.hostname, port: Number(minio.port), useSSL: false, accessKey: secrets.minioRootUser, secretKey: secrets.minioRootPassword });
+    const reports: string[] = [];
+    for await (const o of s3.listObjectsV2(BUCKETS.reports, "", true)) if (o.name) reports.push(o.name);
+    assert.ok(reports.some((n) => n.endsWith("report.json")), `reports: ${reports.join(", ")}`);
+    assert.ok(reports.some((n) => n.endsWith("report.html")), `reports: ${reports.join(", ")}`);
+    const mlflow = await serviceUrl("mlflow", 5000);
+    const auth = `Basic ${Buffer.from(`${secrets.mlflowAdminUsername}:${secrets.mlflowAdminPassword}`).toString("base64")}`;
+    const exp = await (await fetch(`${mlflow}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${MLFLOW.driftExperiment}`, { headers: { authorization: auth } })).json() as KubeObject;
+    const runs = await (await fetch(`${mlflow}/api/2.0/mlflow/runs/search`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify({ experiment_ids: [exp.experiment.experiment_id] }) })).json() as KubeObject;
+    assert.ok((runs.runs ?? []).length >= 1, `no drift run in MLflow: ${JSON.stringify(runs)}`);
+    assert.ok(github.dispatches.some((d) => d.event_type === "drift-detected"), `dispatches: ${JSON.stringify(github.requests)}`);
+  });
+
+  it("retrains with npm run retrain: a new model image, the model API rolled, the new version served", async () => {
+    const socket = cluster.realNode!.containerdSocket;
+    const beforeDeploy = `bash scripts/cluster/images.sh build-model --registry ${REGISTRY} --tag "$MODEL_IMAGE_TAG" && bash scripts/cluster/images.sh load --containerd ${socket} ${REGISTRY}/model-api:"$MODEL_IMAGE_TAG"`;
+    const out = await sh(
+      `pulumi stack output --json --show-secrets --stack ${STACK} | npx tsx scripts/ci/with-cluster.ts -- npm run -s retrain -- --drifter --rows 3000 --tolerance 1 --stack ${STACK} --before-deploy '${beforeDeploy}'`,
+      { cwd: work, env: { ...penv.env, PATH: toolchainPath(), KUBECONFIG: cluster.kubeconfig }, timeoutMs: 1_200_000 },
     );
-    assert.deepEqual(rolled.map((d) => d.metadata.name), [modelApiDeployment], "exactly one Deployment, the model API's, runs the new model tag");
-    // The output names the image the model API actually runs.
-    assert.deepEqual((rolled[0].spec.template.spec.containers as Array<{ image: string }>).map((c) => c.image), [modelImage]);
-    const ready = readiness(rolled[0]);
-    assert.ok(ready, `no readiness notion for ${rolled[0].kind}`);
-    assert.ok(ready.ready, `the model API Deployment is not ready after the retrain up: ${ready.why}`);
+    const tag = /model-v\d+/.exec(out)?.[0];
+    assert.ok(tag, `no model tag in the retrain output:\n${out}`);
+    const deployments = await cluster.client.list(`/apis/apps/v1/namespaces/${NS}/deployments`);
+    const rolled = deployments.filter((d) => (d.spec.template.spec.containers as Array<{ image: string }>).some((c) => c.image === `${REGISTRY}/model-api:${tag}`));
+    assert.equal(rolled.length, 1, "exactly one Deployment, the model API's, runs the new model image");
+    assert.ok(readiness(rolled[0])?.ready, "the model API Deployment is ready after the retrain");
+    const modelApi = await serviceUrl("model-api", 8080);
+    const model = await (await fetch(`${modelApi}/model`, { headers: { authorization: `Bearer ${secrets.modelApiToken}` } })).json() as KubeObject;
+    assert.equal(`model-v${model.version}`, tag, `the model API serves ${JSON.stringify(model)}`);
   });
 
   it("leaves the namespace empty after pulumi destroy", async () => {
     await pulumiOk(args("destroy", "--yes", "--skip-preview"), work, penv.env, 900_000);
-    await waitFor("namespace drift-loop gone", async () => {
-      const ns = await cluster.client.find("/api/v1/namespaces/drift-loop");
-      return ns === undefined ? true : undefined;
-    }, { timeoutMs: 180_000, intervalMs: 1000 });
-    assert.equal((await stateResources()).length, 0);
+    await waitFor(`namespace ${NS} gone`, async () => ((await cluster.client.find(`/api/v1/namespaces/${NS}`)) === undefined ? true : undefined), { timeoutMs: 180_000, intervalMs: 1000 });
   });
 });

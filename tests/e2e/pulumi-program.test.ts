@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { type Cluster } from "./helpers/cluster";
-import { waitFor } from "./helpers/kube";
-import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "./helpers/pulumi";
+import { type Cluster } from "../../scripts/cluster/cluster";
+import { waitFor } from "../../scripts/cluster/kube";
+import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "../../scripts/cluster/pulumi";
 import { getCluster } from "./helpers/shared";
-import { REPO_ROOT, ensureToolchain } from "./helpers/toolchain";
+import { REPO_ROOT, ensureToolchain } from "../../scripts/cluster/toolchain";
 
 const PROGRAM = `import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

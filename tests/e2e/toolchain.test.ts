@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 
-import { builtVersion, ensureToolchain, markerText, toolchain, toolchainPath } from "./helpers/toolchain";
+import { builtVersion, ensureToolchain, markerText, toolchain, toolchainPath } from "../../scripts/cluster/toolchain";
 
 /** Start a plugin as the CLI does and resolve with the port it announces on stdout. */
 function announcedPort(bin: string, args: string[]): Promise<number> {

@@ -41,6 +41,8 @@ export interface ReceiverOptions {
   token: string;
   /** "owner/repo" that exists; others get 404. */
   repository: string;
+  /** Address to listen on (default 127.0.0.1; the real-node e2e uses the node IP, which pods reach). */
+  host?: string;
 }
 
 export async function startGithubReceiver(opts: ReceiverOptions): Promise<GithubReceiver> {
@@ -98,10 +100,11 @@ export async function startGithubReceiver(opts: ReceiverOptions): Promise<Github
       answer(204);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     dispatches,
     requests,
     failNext(n, status = 502) {
