@@ -182,7 +182,11 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
   // managed elsewhere), so nothing the pipeline alone reads may be set: it would be unused.
   const githubPipeline = bool("githubPipeline");
   if (!githubPipeline) {
-    const unused = Object.entries(CONFIG_KEYS).filter(([k, i]) => i.pipelineOnly && src.get(k) !== undefined).map(([k]) => k);
+    // A value equal to the key's default is what Pulumi.yaml's declaration supplies to every
+    // stack (githubBranch: main), not something a user set.
+    const unused = Object.entries(CONFIG_KEYS)
+      .filter(([k, i]) => i.pipelineOnly && src.get(k) !== undefined && src.get(k) !== (i.default === undefined ? undefined : String(i.default)))
+      .map(([k]) => k);
     if (unused.length > 0) {
       const one = unused.length === 1;
       problems.push(

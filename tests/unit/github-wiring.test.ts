@@ -138,6 +138,9 @@ describe("the program's GitHub pipeline wiring (platform mocks)", function () {
       assert.throws(() => parseConfig(objectSource({ ...dispatchOnly, pipelineKubeconfig: "apiVersion: v1" })), /drift-loop:pipelineKubeconfig is set but drift-loop:githubPipeline=false: only the GitHub pipeline reads it/);
       // The registry token is not the pipeline's alone: the image build pushes with it.
       assert.doesNotThrow(() => parseConfig(objectSource({ ...dispatchOnly, registryToken: "ghcr-token" })));
+      // Pulumi.yaml's declared defaults reach every stack (githubBranch: main): not set by a user.
+      assert.doesNotThrow(() => parseConfig(objectSource({ ...dispatchOnly, githubBranch: "main", pipelineBackendUrl: "" })));
+      assert.throws(() => parseConfig(objectSource({ ...dispatchOnly, githubBranch: "release" })), /drift-loop:githubBranch is set but drift-loop:githubPipeline=false/);
     });
 
     it("is refused as a non-boolean", () => {
