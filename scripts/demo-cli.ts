@@ -143,7 +143,7 @@ async function up(print: (s: string) => void): Promise<number> {
     print(`drift-loop runs on the local cluster (stack "${STACK}", namespace ${NS}). Open, from this machine:
   MLflow          ${mlflow}   (experiments "training" and "drift-monitoring"; log in as the MLflow admin)${console_ ? `\n  MinIO console   ${console_}   (buckets requests, reports, datasets; MinIO root user)` : ""}
   model API       ${modelApi}/model   (Authorization: Bearer <model API token>)
-  drifter         ${drifter}/batch?rows=10   (Authorization: Bearer <drifter token>)
+  drifter         ${drifter}/api/v1/data?rows=10&format=csv   (Authorization: Bearer <drifter token>)
   drift report    ${latest ? `file://${path.join(reportDir, "report.html")}` : "(none yet)"}${keys.includes("index.html") ? `\n  drift history   file://${path.join(reportDir, "history.html")}` : ""}
   credentials     ${credentials}   (readable only by you)
 

@@ -31,7 +31,7 @@ apt_get() {
     rc=$?
     set -e
     if [ $rc = 0 ]; then printf '%s\n' "$out" | tail -n 3 | sed 's/^/    /'; return 0; fi
-    if printf '%s' "$out" | grep -qiE 'could not get lock|unable to lock|is another process using it' && [ "$(date +%s)" -lt $deadline ]; then
+    if printf '%s' "$out" | grep -iE 'could not get lock|unable to lock|is another process using it' >/dev/null && [ "$(date +%s)" -lt $deadline ]; then
       log "apt/dpkg is busy (another install is running); waiting..."
       sleep 10
       continue

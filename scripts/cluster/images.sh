@@ -379,7 +379,8 @@ check_postgres() {
   local user_args="$1" id deadline=$((SECONDS + 90))
   # shellcheck disable=SC2086  # user_args is empty or two words
   id="$("$DOCKER" run -d --network host -e POSTGRES_PASSWORD=check $user_args "$POSTGRES_IMAGE" -c port=55432)"
-  until "$DOCKER" logs "$id" 2>&1 | grep -q 'database system is ready to accept connections'; do
+  # grep without -q: with -q it may exit before `docker logs` is done, and pipefail fails on the SIGPIPE.
+  until "$DOCKER" logs "$id" 2>&1 | grep 'database system is ready to accept connections' >/dev/null; do
     if ((SECONDS > deadline)) || [[ "$("$DOCKER" inspect -f '{{.State.Running}}' "$id")" != true ]]; then
       "$DOCKER" logs "$id" 2>&1 | tail -n 30 >&2
       "$DOCKER" rm -f "$id" >/dev/null
@@ -569,8 +570,11 @@ load_image() {
   fi
   local want
   want="$(full_ref "$image")"
-  ctr --address "$socket" -n k8s.io images ls -q | grep -qxF "$want" \
-    || die "$want not listed by ctr -n k8s.io images ls after the import"
+  # The list first, then the search: `ctr ... | grep -q` under pipefail fails whenever grep
+  # exits at its match before ctr has written everything (SIGPIPE).
+  local listed
+  listed="$(ctr --address "$socket" -n k8s.io images ls -q)"
+  grep -qxF "$want" <<<"$listed" || die "$want not listed by ctr -n k8s.io images ls after the import"
   log "loaded $want in $((SECONDS - start))s"
 }
 

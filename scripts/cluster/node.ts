@@ -341,7 +341,7 @@ export async function startRealNode(ctx: NodeContext): Promise<RealNode> {
   const stop = async () => {
     for (const p of [...processes].reverse()) await stopProcess(p, 15_000);
     // Containers outlive containerd (their shims keep running): end them, then free the mounts.
-    run("pkill", ["-KILL", "-f", `containerd-shim-runc-v2 -namespace k8s.io -address ${socket}`], { ignoreFailure: true });
+    run("pkill", ["-KILL", "-f", `containerd-shim-runc-v2 .*-address ${socket}`], { ignoreFailure: true });
     unmountUnder(root);
     cleanupHost();
   };

@@ -18,7 +18,9 @@ fi
 
 command -v go >/dev/null 2>&1 || die "Go is needed to build MinIO from source (go install); install Go >= 1.24 and re-run."
 
-if [ -x "$bin" ] && go version -m "$bin" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$MINIO_MODULE[[:space:]]+$MINIO_MODULE_VERSION[[:space:]]+$MINIO_ZIP_H1\$"; then
+# grep without -q: -q exits at the first match, and under pipefail the SIGPIPE that ends
+# `go version -m` would count as "no match" (and rebuild MinIO every time).
+if [ -x "$bin" ] && go version -m "$bin" 2>/dev/null | grep -E "^[[:space:]]+mod[[:space:]]+$MINIO_MODULE[[:space:]]+$MINIO_MODULE_VERSION[[:space:]]+$MINIO_ZIP_H1\$" >/dev/null; then
   printf '%s' "$want" >"$marker"
   log "MinIO $MINIO_RELEASE found (build info matches the pinned module): $bin"
   exit 0

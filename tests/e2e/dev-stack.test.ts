@@ -167,8 +167,8 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
   it("serves the drifter and the model API, and refuses them without a token", async () => {
     const drifter = await serviceUrl("drifter", 8000);
     assert.equal((await fetch(`${drifter}/healthz`)).status, 200);
-    assert.equal((await fetch(`${drifter}/batch?rows=5`)).status, 401);
-    const batch = await fetch(`${drifter}/batch?rows=5`, { headers: { authorization: `Bearer ${secrets.drifterToken}` } });
+    assert.equal((await fetch(`${drifter}/api/v1/data?rows=5&format=csv`)).status, 401);
+    const batch = await fetch(`${drifter}/api/v1/data?rows=5&format=csv`, { headers: { authorization: `Bearer ${secrets.drifterToken}` } });
     assert.equal(batch.status, 200, await batch.clone().text());
     assert.equal((await batch.text()).trim().split("\n").length, 6, "a header and 5 rows");
     const modelApi = await serviceUrl("model-api", 8080);

@@ -162,5 +162,39 @@ describe("drifter clients: a batch shorter than X-Drift-Rows fails loudly", func
       await Promise.all([short.close(), api.close()]);
     }
   });
-});
 
+  it("asks again when the connection is refused or the drifter answers 5xx, as a pod just admitted by the policy enforcer sees it", async () => {
+    let calls = 0;
+    // Refused twice (as kube-router refuses a new pod for about a second), then the real drifter.
+    const flaky: typeof fetch = async (input, init) => {
+      calls++;
+      if (calls <= 2) throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 10.96.5.87:8000"), { code: "ECONNREFUSED" }) });
+      return fetch(input, init);
+    };
+    const text = await fetchCreditNdjson(drifter.base, { rows: 10, seed: 4 }, flaky);
+    assert.equal(text.trimEnd().split("\n").length, 10);
+    assert.equal(calls, 3);
+    const busy = await serve((_req, res) => res.writeHead(503).end("restarting"));
+    try {
+      await assert.rejects(fetchCreditNdjson(busy.url, { rows: 5 }, fetch, undefined, undefined, 3), /the drifter answered 503 for \/api\/v1\/data.*restarting \(3 attempts\)/);
+      assert.equal(busy.hits(), 3);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it("does not ask again when the drifter refuses the request itself (4xx)", async () => {
+    const refusing = await serve((_req, res) => res.writeHead(401).end('{"error":"Unauthorized"}'));
+    try {
+      await assert.rejects(fetchCreditNdjson(refusing.url, { rows: 5 }), /the drifter answered 401 for \/api\/v1\/data/);
+      assert.equal(refusing.hits(), 1);
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  it("gives up on a drifter that stays unreachable, naming it and the cause", async () => {
+    const port = await freePort();
+    await assert.rejects(fetchCreditNdjson(`http://127.0.0.1:${port}`, { rows: 5 }, fetch, undefined, undefined, 2), new RegExp(`cannot reach the drifter at http://127\\.0\\.0\\.1:${port}: fetch failed \\(ECONNREFUSED\\) \\(2 attempts\\)`));
+  });
+});
