@@ -12,6 +12,7 @@ import { Client as MinioClient } from "minio";
 
 import { EXIT, UsageError, parseFlags, runMain } from "../lib/cli";
 import { BUCKETS } from "../lib/contract";
+import { HISTORY_KEYS, type HistoryIndex } from "../drift-job/src/report/history";
 import { readServerVersions } from "../components/images/versions";
 import { KubeClient } from "./cluster/kube";
 import { runCronJobOnce, serviceAddress } from "./cluster/loop";
@@ -69,6 +70,12 @@ function stackImages(): string[] {
   return [`${REGISTRY}/drifter:${TAG}`, `${REGISTRY}/drift-job:${TAG}`, `${REGISTRY}/model-api:${TAG}`, `${REGISTRY}/mlflow:${v.mlflow}`, `${REGISTRY}/minio:${v.minioRelease}`, "postgres:15.14-bookworm"];
 }
 
+async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 async function up(print: (s: string) => void): Promise<number> {
   let done = step(1, "the local cluster (npm run cluster -- up)");
   await clusterUp(() => undefined);
@@ -112,7 +119,10 @@ async function up(print: (s: string) => void): Promise<number> {
     const traffic = await runCronJobOnce(client, NS, "traffic", 600_000);
     if (!traffic.succeeded) throw new Error(`the traffic job failed:\n${traffic.logs}`);
     process.stderr.write(`demo:   traffic job done in ${traffic.seconds} s\n`);
-    const drift = await runCronJobOnce(client, NS, "drift-check", 600_000);
+    // The request log's last rows reach MinIO within requestLogFlushSeconds; then check the
+    // hour up to now (the CronJob itself checks the last full hour).
+    await new Promise((r) => setTimeout(r, 7000));
+    const drift = await runCronJobOnce(client, NS, "drift-check", 600_000, { DRIFT_WINDOW_END: new Date().toISOString() });
     if (!drift.succeeded) throw new Error(`the drift check failed:\n${drift.logs}`);
     process.stderr.write(`demo:   drift check done in ${drift.seconds} s\n`);
     done();
@@ -123,11 +133,15 @@ async function up(print: (s: string) => void): Promise<number> {
     const s3 = new MinioClient({ endPoint: minio.hostname, port: Number(minio.port), useSSL: false, accessKey: out.minioRootUser, secretKey: out.minioRootPassword });
     const reportDir = path.join(REPO_ROOT, "out", "demo");
     mkdirSync(reportDir, { recursive: true });
-    const keys: string[] = [];
-    for await (const o of s3.listObjectsV2(BUCKETS.reports, "", true)) if (o.name) keys.push(o.name);
-    const latest = keys.filter((k) => k.endsWith("report.html")).sort().at(-1);
-    if (latest) await s3.fGetObject(BUCKETS.reports, latest, path.join(reportDir, "report.html"));
-    if (keys.includes("index.html")) await s3.fGetObject(BUCKETS.reports, "index.html", path.join(reportDir, "history.html"));
+    // The drift history (index.json, newest window first) names the report of the check just run.
+    const history = JSON.parse(await streamText(await s3.getObject(BUCKETS.reports, HISTORY_KEYS.json))) as HistoryIndex;
+    const latest = history.entries[0];
+    if (!latest) throw new Error(`the drift check stored no report (s3://${BUCKETS.reports}/${HISTORY_KEYS.json} lists none)`);
+    await s3.fGetObject(BUCKETS.reports, `${latest.folder}/report.html`, path.join(reportDir, "report.html"));
+    await s3.fGetObject(BUCKETS.reports, HISTORY_KEYS.html, path.join(reportDir, "history.html"));
+    const verdict = latest.not_enough_data
+      ? "not enough data for a decision"
+      : `${latest.dataset_drift ? "DRIFT" : "no drift"}: ${latest.number_of_drifted_columns} of ${latest.number_of_columns} columns drifted${latest.drifted_columns.length ? ` (${latest.drifted_columns.slice(0, 5).join(", ")}${latest.drifted_columns.length > 5 ? ", ..." : ""})` : ""}`;
     const credentials = path.join(demoDir(), "credentials.txt");
     writeFileSync(credentials, [
       `MLflow admin:        ${out.mlflowAdminUsername} / ${out.mlflowAdminPassword}`,
@@ -144,14 +158,15 @@ async function up(print: (s: string) => void): Promise<number> {
   MLflow          ${mlflow}   (experiments "training" and "drift-monitoring"; log in as the MLflow admin)${console_ ? `\n  MinIO console   ${console_}   (buckets requests, reports, datasets; MinIO root user)` : ""}
   model API       ${modelApi}/model   (Authorization: Bearer <model API token>)
   drifter         ${drifter}/api/v1/data?rows=10&format=csv   (Authorization: Bearer <drifter token>)
-  drift report    ${latest ? `file://${path.join(reportDir, "report.html")}` : "(none yet)"}${keys.includes("index.html") ? `\n  drift history   file://${path.join(reportDir, "history.html")}` : ""}
+  drift report    file://${path.join(reportDir, "report.html")}   (${latest.rows} rows of ${latest.window_start} .. ${latest.window_end}: ${verdict})
+  drift history   file://${path.join(reportDir, "history.html")}   (s3://${BUCKETS.reports}/${HISTORY_KEYS.html}, every window)
   credentials     ${credentials}   (readable only by you)
 
 Use kubectl and pulumi on it:
   export KUBECONFIG=${st.kubeconfig} PATH=${toolchain.bin}:$PATH
   export PULUMI_BACKEND_URL=${p.env.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE_FILE=${p.passFile}
   kubectl -n ${NS} get pods;  pulumi stack output --stack ${STACK}
-Run the loop again:  kubectl -n ${NS} create job --from=cronjob/<drift CronJob> check-now
+Run the loop again:  npm run demo   (the CronJobs also run on their schedules: traffic every 5 minutes, the drift check hourly)
 Remove everything:   npm run demo -- down`);
     return EXIT.ok;
   } finally {

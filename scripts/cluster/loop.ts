@@ -26,9 +26,16 @@ export interface JobRun {
   seconds: number;
 }
 
-/** Create a Job from a CronJob's template and wait until it completes or fails. */
-export async function runCronJobOnce(client: KubeClient, ns: string, container: string, timeoutMs: number): Promise<JobRun> {
+/**
+ * Create a Job from a CronJob's template and wait until it completes or fails. `env` is added
+ * to its container (as `kubectl set env` would), e.g. DRIFT_WINDOW_END to check the hour up
+ * to now instead of the last full hour.
+ */
+export async function runCronJobOnce(client: KubeClient, ns: string, container: string, timeoutMs: number, env: Record<string, string> = {}): Promise<JobRun> {
   const cj = await cronJobRunning(client, ns, container);
+  const spec = structuredClone(cj.spec.jobTemplate.spec);
+  const c = spec.template.spec.containers[0];
+  c.env = [...(c.env ?? []).filter((e: { name: string }) => !(e.name in env)), ...Object.entries(env).map(([name, value]) => ({ name, value }))];
   const started = Date.now();
   const name = `${cj.metadata.name.slice(0, 40)}-manual-${started % 100000}`;
   await client.create(`/apis/batch/v1/namespaces/${ns}/jobs`, {
@@ -41,7 +48,7 @@ export async function runCronJobOnce(client: KubeClient, ns: string, container: 
       labels: cj.spec.jobTemplate.metadata?.labels ?? {},
       ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: cj.metadata.name, uid: cj.metadata.uid, controller: true }],
     },
-    spec: cj.spec.jobTemplate.spec,
+    spec,
   });
   let job: KubeObject;
   try {

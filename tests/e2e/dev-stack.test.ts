@@ -116,8 +116,8 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
 
   const pods = () => cluster.client.list(`/api/v1/namespaces/${NS}/pods`);
   const serviceUrl = (part: string, port: number) => serviceAddress(cluster.client, NS, part, port);
-  const runCronJob = async (container: string, timeoutMs: number) => {
-    const run = await runCronJobOnce(cluster.client, NS, container, timeoutMs);
+  const runCronJob = async (container: string, timeoutMs: number, env?: Record<string, string>) => {
+    const run = await runCronJobOnce(cluster.client, NS, container, timeoutMs, env);
     assert.ok(run.succeeded, `Job ${run.name} failed: ${JSON.stringify(run.job.status?.conditions)}\n${run.logs}`);
     return run;
   };
@@ -186,10 +186,13 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
       return list.length > 0 ? list : undefined;
     }, { timeoutMs: 60_000, intervalMs: 2000 });
     assert.ok(objects.length >= 1, `request log objects: ${objects.join(", ")}`);
+    // The last rows are flushed within requestLogFlushSeconds (5 s here).
+    await new Promise((r) => setTimeout(r, 7000));
   });
 
   it("checks drift: report.json and report.html in MinIO, a run in MLflow, repository_dispatch to GitHub", async () => {
-    await runCronJob("drift-check", 600_000);
+    // The hour up to now (the CronJob checks the last full hour, which has no traffic yet).
+    await runCronJob("drift-check", 600_000, { DRIFT_WINDOW_END: new Date().toISOString() });
     const minio = new URL(await serviceUrl("minio", 9000));
     const s3 = new MinioClient({ endPoint: minio.hostname, port: Number(minio.port), useSSL: false, accessKey: secrets.minioRootUser, secretKey: secrets.minioRootPassword });
     const reports: string[] = [];
