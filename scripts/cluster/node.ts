@@ -89,10 +89,21 @@ export function prepareHost(): void {
 export function cleanupHost(): void {
   run("ip", ["addr", "del", `${NODE.ip}/32`, "dev", "lo"], { ignoreFailure: true });
   run("ip", ["link", "del", NODE.bridge], { ignoreFailure: true });
-  // kube-proxy's and kube-router's chains and sets.
+  // kube-proxy's chains (its own cleanup), then what kube-router and the kubelet leave:
+  // kube-router 2.1.0's --cleanup-config leaves its chains in place and then crashes on the
+  // absent IPVS, so their rules are dropped here and the rest of the tables restored as they were.
   if (existsSync(toolchain.tool("kube-proxy"))) run(toolchain.tool("kube-proxy"), ["--cleanup"], { ignoreFailure: true });
-  if (existsSync(toolchain.tool("kube-router"))) run(toolchain.tool("kube-router"), ["--cleanup-config"], { ignoreFailure: true });
+  const saved = run("iptables-save", [], { ignoreFailure: true });
+  if (NODE_CHAINS.test(saved)) {
+    run("iptables-restore", [], { input: saved.split("\n").filter((l) => !NODE_CHAINS.test(l)).join("\n") + "\n" });
+  }
+  for (const set of run("ipset", ["list", "-n"], { ignoreFailure: true }).split("\n")) {
+    if (/^(KUBE-(SRC|DST)-|kube-router-)/.test(set)) run("ipset", ["destroy", set], { ignoreFailure: true });
+  }
 }
+
+/** Chains the node's agents create (kube-router's firewall, the kubelet's canaries); kube-proxy cleans up its own. */
+const NODE_CHAINS = /KUBE-(ROUTER-|POD-FW-|NWPLCY-|FIREWALL|KUBELET-CANARY|IPTABLES-HINT)/;
 
 /** Unmount everything under `dir` (kubelet volumes, containerd's rootfs mounts), deepest first. */
 function unmountUnder(dir: string): void {
