@@ -150,12 +150,13 @@ async function up(print: (s: string) => void): Promise<number> {
       `drifter token:       ${out.drifterToken}`,
       "",
     ].join("\n"), { mode: 0o600 });
-    const mlflow = await serviceAddress(client, NS, "mlflow", 5000);
     const modelApi = await serviceAddress(client, NS, "model-api", 8080);
     const drifter = await serviceAddress(client, NS, "drifter", 8000);
     const console_ = await serviceAddress(client, NS, "minio", 9001).catch(() => undefined);
     print(`drift-loop runs on the local cluster (stack "${STACK}", namespace ${NS}). Open, from this machine:
-  MLflow          ${mlflow}   (experiments "training" and "drift-monitoring"; log in as the MLflow admin)${console_ ? `\n  MinIO console   ${console_}   (buckets requests, reports, datasets; MinIO root user)` : ""}
+  MLflow          ${out.mlflow}
+                  (MLflow answers only to its own names, as with a real ingress: open it through the
+                  port-forward; experiments "training" and "drift-monitoring"; log in as the MLflow admin)${console_ ? `\n  MinIO console   ${console_}   (buckets requests, reports, datasets; MinIO root user)` : ""}
   model API       ${modelApi}/model   (Authorization: Bearer <model API token>)
   drifter         ${drifter}/api/v1/data?rows=10&format=csv   (Authorization: Bearer <drifter token>)
   drift report    file://${path.join(reportDir, "report.html")}   (${latest.rows} rows of ${latest.window_start} .. ${latest.window_end}: ${verdict})

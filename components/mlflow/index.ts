@@ -45,7 +45,7 @@ export interface MlflowArgs extends ExposedPartArgs {
 /**
  * The MLflow tracking server: Postgres backend store, artifacts proxied to MinIO
  * (`--serve-artifacts --artifacts-destination s3://mlflow`), and `--allowed-hosts` limited to
- * its Service DNS names, localhost (port-forward) and the Ingress host.
+ * its Service DNS names, localhost on any port (a port-forward's) and the Ingress host.
  *
  * Authentication is MLflow's own basic-auth app (`--app-name basic-auth`): its tables in the
  * same Postgres database, no permission for anyone by default, the admin created on first
@@ -83,9 +83,13 @@ export class Mlflow extends pulumi.ComponentResource {
     );
     ({ service: this.service, host: this.host, url: this.url } = server);
     this.allowedHosts = pulumi.all([this.service.metadata.name, this.service.metadata.namespace]).apply(([svc, ns]) => {
-      const names = [svc, `${svc}.${ns}`, `${svc}.${ns}.svc`, `${svc}.${ns}.svc.cluster.local`, "localhost", "127.0.0.1"];
+      const names = [svc, `${svc}.${ns}`, `${svc}.${ns}.svc`, `${svc}.${ns}.svc.cluster.local`];
       if (args.ingress) names.push(args.ingress.host);
-      return [...names.flatMap((h) => [h, `${h}:${PORTS.mlflow}`]), ...(args.extraAllowedHosts ?? [])];
+      // A port-forward listens on whatever local port it is given (scripts/ci/with-cluster.ts
+      // takes a free one): localhost and 127.0.0.1 on any port (MLflow matches with fnmatch).
+      // A DNS-rebinding page cannot send these Host values, so the check keeps its point.
+      const local = ["localhost", "127.0.0.1"].flatMap((h) => [h, `${h}:*`]);
+      return [...names.flatMap((h) => [h, `${h}:${PORTS.mlflow}`]), ...local, ...(args.extraAllowedHosts ?? [])];
     });
 
     // The password reaches the URI through Kubernetes' $(VAR) expansion of an env var that

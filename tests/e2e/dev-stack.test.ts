@@ -9,6 +9,7 @@
 // project, so the test never edits the committed stack config or model file.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import http from "node:http";
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -44,6 +45,20 @@ function stackImages(): string[] {
     `${REGISTRY}/minio:${v.minioRelease}`,
     "postgres:15.14-bookworm",
   ];
+}
+
+/** A JSON request with our own Host header (fetch does not let one set it). */
+function httpJson(base: URL, method: string, p: string, headers: Record<string, string>, body?: unknown): Promise<KubeObject> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request({ hostname: base.hostname, port: base.port, method, path: p, headers: { ...headers, ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}) }, timeout: 30_000 }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString()));
+      res.on("end", () => ((res.statusCode ?? 0) < 300 ? resolve(JSON.parse(text) as KubeObject) : reject(new Error(`${method} ${p} -> ${res.statusCode}: ${text.slice(0, 300)}`))));
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
 }
 
 /** Run a command; resolves with its output, rejects with it on a non-zero exit. */
@@ -199,10 +214,15 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
     for await (const o of s3.listObjectsV2(BUCKETS.reports, "", true)) if (o.name) reports.push(o.name);
     assert.ok(reports.some((n) => n.endsWith("report.json")), `reports: ${reports.join(", ")}`);
     assert.ok(reports.some((n) => n.endsWith("report.html")), `reports: ${reports.join(", ")}`);
-    const mlflow = await serviceUrl("mlflow", 5000);
+    // MLflow accepts only its own names in the Host header (DNS-rebinding protection): ask by
+    // ClusterIP with the Service's in-cluster name, as a pod would.
+    const mlflow = new URL(await serviceUrl("mlflow", 5000));
+    const plain = JSON.parse(await pulumiOk(args("stack", "output", "--json"), work, penv.env));
+    const mlflowHost = new URL(plain.mlflowUrl).host;
     const auth = `Basic ${Buffer.from(`${secrets.mlflowAdminUsername}:${secrets.mlflowAdminPassword}`).toString("base64")}`;
-    const exp = await (await fetch(`${mlflow}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${MLFLOW.driftExperiment}`, { headers: { authorization: auth } })).json() as KubeObject;
-    const runs = await (await fetch(`${mlflow}/api/2.0/mlflow/runs/search`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify({ experiment_ids: [exp.experiment.experiment_id] }) })).json() as KubeObject;
+    const ask = (method: string, p: string, body?: unknown) => httpJson(mlflow, method, p, { host: mlflowHost, authorization: auth }, body);
+    const exp = await ask("GET", `/api/2.0/mlflow/experiments/get-by-name?experiment_name=${MLFLOW.driftExperiment}`);
+    const runs = await ask("POST", "/api/2.0/mlflow/runs/search", { experiment_ids: [exp.experiment.experiment_id] });
     assert.ok((runs.runs ?? []).length >= 1, `no drift run in MLflow: ${JSON.stringify(runs)}`);
     assert.ok(github.dispatches.some((d) => d.event_type === "drift-detected"), `dispatches: ${JSON.stringify(github.requests)}`);
   });
