@@ -1,9 +1,9 @@
 // The toolchain binaries themselves: the versions they report, and that the plugins start
 // the way the Pulumi CLI starts them (a gRPC server whose port is the first stdout line).
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 
-import { builtVersion, ensureToolchain, markerText, toolchain, toolchainPath } from "../../scripts/cluster/toolchain";
+import { REAL_CLUSTER_COMPONENTS, builtVersion, ensureToolchain, markerText, toolchain, toolchainPath } from "../../scripts/cluster/toolchain";
 
 /** Start a plugin as the CLI does and resolve with the port it announces on stdout. */
 function announcedPort(bin: string, args: string[]): Promise<number> {
@@ -34,7 +34,7 @@ function announcedPort(bin: string, args: string[]): Promise<number> {
 describe("e2e toolchain (scripts/e2e/build-toolchain.sh)", function () {
   before(function () {
     this.timeout(0); // cold builds take a long time
-    ensureToolchain(["etcd", "kwok", "kubernetes", "pulumi", "language-nodejs", "provider-kubernetes", "provider-random"]);
+    ensureToolchain(["etcd", "kwok", "kubernetes", "pulumi", "language-nodejs", "provider-kubernetes", "provider-random", ...REAL_CLUSTER_COMPONENTS]);
   });
 
   it("builds the Pulumi CLI that matches @pulumi/pulumi 3.248.0", () => {
@@ -56,6 +56,24 @@ describe("e2e toolchain (scripts/e2e/build-toolchain.sh)", function () {
   it("builds kwok v0.7.0 with its node and pod stages", () => {
     assert.match(execFileSync(toolchain.tool("kwok"), ["--version"], { encoding: "utf8" }), /^kwok version v0\.7\.0 /);
     assert.equal(builtVersion("kwok"), "0.7.0-stages");
+  });
+
+  it("builds the real node's parts at their pins: kubelet, kube-proxy, kubectl, runc with seccomp, CoreDNS, kube-router, pause", () => {
+    // stdout and stderr (kube-router prints its version on stderr)
+    const version = (tool: string, ...args: string[]) => {
+      const r = spawnSync(toolchain.tool(tool), args, { encoding: "utf8" });
+      return `${r.stdout}${r.stderr}`;
+    };
+    assert.match(version("kubelet", "--version"), /^Kubernetes v1\.34\.4$/m);
+    assert.match(version("kube-proxy", "--version"), /^Kubernetes v1\.34\.4$/m);
+    assert.match(version("kubectl", "version", "--client"), /^Client Version: v1\.34\.4$/m);
+    const runc = version("runc", "--version");
+    assert.match(runc, /^runc version 1\.5\.3$/m);
+    assert.match(runc, /^libseccomp: \d/m, "built with seccomp (pods ask for RuntimeDefault)");
+    assert.match(version("coredns", "-version"), /^CoreDNS-1\.14\.7$/m);
+    assert.match(version("kube-router", "--version"), /version v2\.1\.0,/);
+    assert.match(version("pause", "-v"), /^pause\.c v1\.34\.4-drift-loop$/m);
+    assert.match(markerText("coredns"), /^source=github\.com\/coredns\/coredns@v1\.14\.7 /m);
   });
 
   it("starts the kubernetes resource provider the way the CLI does", async () => {
