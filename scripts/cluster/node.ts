@@ -76,7 +76,12 @@ export function prepareHost(): void {
   const problems = realNodeProblems();
   if (problems.length) throw new Error(`cannot start the real node:\n  - ${problems.join("\n  - ")}`);
   if (nodeIpTaken()) {
-    throw new Error(`${NODE.ip} is already on the loopback interface: another drift-loop cluster runs on this machine (stop it: npm run cluster -- down)`);
+    // A kubelet of ours still runs: another cluster is up. None: a run that was killed left
+    // its address and rules behind; clear them and go on.
+    if (spawnSync("pgrep", ["-f", `kubelet .*--hostname-override=${NODE.name}`]).status === 0) {
+      throw new Error(`${NODE.ip} is already on the loopback interface and a kubelet of ours runs: another drift-loop cluster is up on this machine (stop it: npm run cluster -- down)`);
+    }
+    cleanupHost();
   }
   run("ip", ["addr", "add", `${NODE.ip}/32`, "dev", "lo", "label", NODE.label]);
   // Pods reach Services and the outside through this machine: forwarding on, and bridged
