@@ -81,6 +81,7 @@ export function prepareHost(): void {
     if (spawnSync("pgrep", ["-f", `kubelet .*--hostname-override=${NODE.name}`]).status === 0) {
       throw new Error(`${NODE.ip} is already on the loopback interface and a kubelet of ours runs: another drift-loop cluster is up on this machine (stop it: npm run cluster -- down)`);
     }
+    run("pkill", ["-KILL", "-f", "containerd-shim-runc-v2 .*-address .*/node/containerd/containerd.sock"], { ignoreFailure: true });
     cleanupHost();
   }
   run("ip", ["addr", "add", `${NODE.ip}/32`, "dev", "lo", "label", NODE.label]);
