@@ -32,6 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t pkgs < <(printf '%s\n' "${missing[@]}" | sort -u)
   log "installing Debian packages for the local cluster: ${pkgs[*]}"
   apt_get update -q
-  apt_get install -y -q --no-install-recommends "${pkgs[@]}"
+  # With their recommended packages, as they were tried here (docker.io recommends pigz, xz-utils, git).
+  apt_get install -y -q "${pkgs[@]}"
 fi
 log "local cluster packages: containerd $(containerd --version | awk '{print $3}'), docker $(dockerd --version | awk '{print $3}' | tr -d ,), CNI plugins in /usr/lib/cni, $(iptables --version)"

@@ -46,6 +46,8 @@ describe("pinned server versions (scripts/versions.env)", () => {
     assert.deepEqual(images, {
       minioModule: v.MINIO_MODULE,
       minioModuleVersion: v.MINIO_MODULE_VERSION,
+      minioCommitTime: v.MINIO_COMMIT_TIME,
+      minioZipH1: v.MINIO_ZIP_H1,
       minioRelease: v.MINIO_RELEASE,
       mlflow: v.MLFLOW_VERSION,
       psycopg2: v.PSYCOPG2_VERSION,
