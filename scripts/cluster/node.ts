@@ -222,22 +222,10 @@ function coreDnsObjects(): Array<[string, KubeObject]> {
 `;
   return [
     ["/api/v1/namespaces/kube-system/serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "coredns", namespace: "kube-system" } }],
-    ["/apis/rbac.authorization.k8s.io/v1/clusterroles", {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "system:coredns" },
-      rules: [
-        { apiGroups: [""], resources: ["endpoints", "services", "pods", "namespaces"], verbs: ["list", "watch"] },
-        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
-      ],
-    }],
-    ["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "system:coredns" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:coredns" },
-      subjects: [{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }],
-    }],
+    ...clusterRole("system:coredns", { kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }, [
+      { apiGroups: [""], resources: ["endpoints", "services", "pods", "namespaces"], verbs: ["list", "watch"] },
+      { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+    ]),
     ["/api/v1/namespaces/kube-system/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "coredns", namespace: "kube-system" }, data: { Corefile: corefile } }],
     ["/apis/apps/v1/namespaces/kube-system/deployments", {
       apiVersion: "apps/v1",
@@ -298,29 +286,30 @@ function coreDnsObjects(): Array<[string, KubeObject]> {
   ];
 }
 
-/** What kube-router's firewall reads (its own ClusterRole, bound to its certificate's user). */
-function kubeRouterRbac(): Array<[string, KubeObject]> {
+/** A ClusterRole with these rules and its binding to `subject`, as [path, object] pairs to create. */
+function clusterRole(name: string, subject: KubeObject, rules: KubeObject[]): Array<[string, KubeObject]> {
+  const rbac = "rbac.authorization.k8s.io";
   return [
-    ["/apis/rbac.authorization.k8s.io/v1/clusterroles", {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "drift-loop:kube-router" },
-      rules: [
-        { apiGroups: [""], resources: ["namespaces", "pods", "services", "nodes", "endpoints"], verbs: ["list", "get", "watch"] },
-        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "get", "watch"] },
-        { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["list", "get", "watch"] },
-        { apiGroups: [""], resources: ["events"], verbs: ["create", "patch", "update"] },
-        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
-      ],
-    }],
-    ["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
-      apiVersion: "rbac.authorization.k8s.io/v1",
+    [`/apis/${rbac}/v1/clusterroles`, { apiVersion: `${rbac}/v1`, kind: "ClusterRole", metadata: { name }, rules }],
+    [`/apis/${rbac}/v1/clusterrolebindings`, {
+      apiVersion: `${rbac}/v1`,
       kind: "ClusterRoleBinding",
-      metadata: { name: "drift-loop:kube-router" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "drift-loop:kube-router" },
-      subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "system:kube-router" }],
+      metadata: { name },
+      roleRef: { apiGroup: rbac, kind: "ClusterRole", name },
+      subjects: [subject],
     }],
   ];
+}
+
+/** What kube-router's firewall reads (its own ClusterRole, bound to its certificate's user). */
+function kubeRouterRbac(): Array<[string, KubeObject]> {
+  return clusterRole("drift-loop:kube-router", { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "system:kube-router" }, [
+    { apiGroups: [""], resources: ["namespaces", "pods", "services", "nodes", "endpoints"], verbs: ["list", "get", "watch"] },
+    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "get", "watch"] },
+    { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["list", "get", "watch"] },
+    { apiGroups: [""], resources: ["events"], verbs: ["create", "patch", "update"] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+  ]);
 }
 
 /**
