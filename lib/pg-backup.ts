@@ -67,13 +67,28 @@ export function expiredDumps(dumps: readonly Dump[], r: Retention, now: Date): D
   return newestFirst.slice(r.keepLast).filter((d) => d.at.getTime() <= oldestKept);
 }
 
+/** How long the dump waits for the server to accept its connection (seconds). */
+export const DUMP_WAIT_SECONDS = 60;
+
 /**
  * The dump command (pg_dump from the same major version as the server): custom format
  * (compressed, restorable object by object), without owners and grants, so it restores into
  * a fresh database whatever its user is called. The connection is PG* from the environment.
+ * It first waits (pg_isready, up to DUMP_WAIT_SECONDS) until the server accepts connections
+ * from this pod: a new pod is refused for a moment on clusters whose NetworkPolicy enforcer
+ * admits it after it starts (on the real node every dump failed at once, and so did each
+ * retry in a fresh pod), and a server that is restarting comes back.
  */
 export function pgDumpCommand(file: string): string[] {
-  return ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", `--file=${file}`];
+  const script = [
+    "waited=0",
+    "until pg_isready --quiet --timeout=2; do",
+    `  if [ "$waited" -ge ${DUMP_WAIT_SECONDS} ]; then echo "pg_dump: $PGHOST:$PGPORT did not accept connections within ${DUMP_WAIT_SECONDS} s" >&2; exit 1; fi`,
+    "  sleep 2; waited=$((waited + 2))",
+    "done",
+    'exec pg_dump --format=custom --no-owner --no-privileges --file="$1"',
+  ].join("\n");
+  return ["sh", "-c", script, "pg-dump", file];
 }
 
 /** The restore command into `database`: drops what the dump holds first, all or nothing. */

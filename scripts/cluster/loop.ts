@@ -60,7 +60,10 @@ export async function runCronJobOnce(client: KubeClient, ns: string, container: 
     throw new Error(`${(err as Error).message}\n${await podSummary(client, ns)}`);
   }
   const pods = (await client.list(`/api/v1/namespaces/${ns}/pods`)).filter((p) => p.metadata.labels?.["job-name"] === name);
-  const logs = await Promise.all(pods.map(async (p) => (await client.raw("GET", `/api/v1/namespaces/${ns}/pods/${p.metadata.name}/log`)).text));
+  // Every container's log, init containers first (a failed init container is why the main one never ran).
+  const logs = await Promise.all(pods.flatMap((p) =>
+    [...(p.spec.initContainers ?? []), ...p.spec.containers].map(async (c: { name: string }) =>
+      `[${p.metadata.name} ${c.name}]\n${(await client.raw("GET", `/api/v1/namespaces/${ns}/pods/${p.metadata.name}/log?container=${c.name}`)).text}`)));
   return { name, job, succeeded: conditionStatus(job, "Complete") === "True", logs: logs.join("\n---\n"), seconds: Math.round((Date.now() - started) / 1000) };
 }
 

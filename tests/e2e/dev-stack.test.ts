@@ -227,6 +227,16 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
     assert.ok(github.dispatches.some((d) => d.event_type === "drift-detected"), `dispatches: ${JSON.stringify(github.requests)}`);
   });
 
+  it("backs Postgres up into MinIO with the backup CronJob (pg_dump, then the upload)", async () => {
+    await runCronJob("upload", 300_000);
+    const minio = new URL(await serviceUrl("minio", 9000));
+    const s3 = new MinioClient({ endPoint: minio.hostname, port: Number(minio.port), useSSL: false, accessKey: secrets.minioRootUser, secretKey: secrets.minioRootPassword });
+    const dumps: Array<{ name: string; size: number }> = [];
+    for await (const o of s3.listObjectsV2(BUCKETS.backups, "", true)) if (o.name) dumps.push({ name: o.name, size: o.size ?? 0 });
+    assert.equal(dumps.length, 1, `backups: ${JSON.stringify(dumps)}`);
+    assert.ok(dumps[0].size > 1000, `the dump is too small to hold MLflow's tables: ${JSON.stringify(dumps[0])}`);
+  });
+
   it("retrains with npm run retrain: a new model image, the model API rolled, the new version served", async () => {
     const socket = cluster.realNode!.containerdSocket;
     const beforeDeploy = `bash scripts/cluster/images.sh build-model --registry ${REGISTRY} --tag "$MODEL_IMAGE_TAG" && bash scripts/cluster/images.sh load --containerd ${socket} ${REGISTRY}/model-api:"$MODEL_IMAGE_TAG"`;

@@ -35,7 +35,11 @@ describe("Postgres backup retention and names (lib/pg-backup.ts)", () => {
   });
 
   it("dumps and restores with libpq's environment, never a password on the command line", () => {
-    assert.deepEqual(pgDumpCommand("/backup/x.dump"), ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file=/backup/x.dump"]);
+    const dump = pgDumpCommand("/backup/x.dump");
+    assert.deepEqual([dump[0], dump[1], dump[3], dump[4]], ["sh", "-c", "pg-dump", "/backup/x.dump"], "the file is an argument, never spliced into the script");
+    assert.match(dump[2], /until pg_isready --quiet --timeout=2; do/);
+    assert.match(dump[2], /exec pg_dump --format=custom --no-owner --no-privileges --file="\$1"$/);
+    assert.doesNotMatch(dump[2], /PGPASSWORD|password/i);
     const restore = pgRestoreCommand("/tmp/x.dump", "mlflow");
     assert.equal(restore[0], "pg_restore");
     assert.ok(restore.includes("--single-transaction") && restore.includes("--clean") && restore.includes("--exit-on-error"));
