@@ -103,10 +103,15 @@ describe("real node: containers, DNS, Services and NetworkPolicies", function ()
       apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "deny-ingress", namespace: NS },
       spec: { podSelector: {}, policyTypes: ["Ingress"] },
     });
-    // kube-router applies policies within a few seconds of the change.
-    const blocked = await runPod(pod("client-denied", fetchScript(`http://web.${NS}.svc/`, 3000)));
+    // The enforcer applies a policy within seconds of the change, not at once: a fresh client
+    // pod at a time until one is blocked (within 60 s), and the last one's log says why.
+    let attempt = 0;
+    let blocked = { phase: "", log: "" };
+    await waitFor("the default deny to block the path", async () => {
+      blocked = await runPod(pod(`client-denied-${attempt++}`, fetchScript(`http://web.${NS}.svc/`, 3000)));
+      return /^blocked /m.test(blocked.log) ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 1000 }).catch((err) => assert.fail(`${(err as Error).message}; last client: ${blocked.log}`));
     assert.equal(blocked.phase, "Succeeded", blocked.log);
-    assert.match(blocked.log, /^blocked /m, `the default deny let traffic through: ${blocked.log}`);
 
     await cluster.client.create(policies, {
       apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-trusted", namespace: NS },
