@@ -71,16 +71,18 @@ function readState(): State | undefined {
   return JSON.parse(readFileSync(f, "utf8")) as State;
 }
 
+/** Whether `pid` is still our supervisor (after a reboot or a kill -9 the number may be anyone's). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return args.some((a) => a.endsWith("cluster-cli.ts")) && args.includes("__serve");
   } catch {
     return false;
   }
 }
 
-const exportLine = (kubeconfig: string) => `export KUBECONFIG=${kubeconfig}`;
+/** For `eval`: the path single-quoted (a cache path may hold spaces). */
+const exportLine = (kubeconfig: string) => `export KUBECONFIG='${kubeconfig.replace(/'/g, "'\\''")}'`;
 
 /** The background process: start the cluster, publish the state, stop it on SIGTERM. */
 async function serve(): Promise<void> {

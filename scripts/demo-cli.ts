@@ -186,9 +186,10 @@ async function down(): Promise<number> {
     }
   }
   await clusterDown();
+  imagesScript(["daemon", "stop"]);
   rmSync(demoDir(), { recursive: true, force: true });
   rmSync(path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`), { force: true });
-  process.stderr.write("demo: removed (the images stay in the private Docker daemon's cache for the next run)\n");
+  process.stderr.write("demo: removed (the private Docker daemon is stopped; its images stay cached for the next run)\n");
   return EXIT.ok;
 }
 

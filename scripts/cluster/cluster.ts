@@ -146,16 +146,23 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const processes: Managed[] = [];
   let client: KubeClient | undefined;
   let realNode: RealNode | undefined;
+  let hostPrepared = false;
   const stop = async () => {
     client?.close();
-    if (realNode) await realNode.stop();
-    else if (real) cleanupHost(); // the node failed to start after the host was prepared
-    for (const p of [...processes].reverse()) await stopProcess(p);
-    if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+    try {
+      if (realNode) await realNode.stop();
+      else if (hostPrepared) cleanupHost(); // the node failed to start after this run prepared the host
+    } finally {
+      for (const p of [...processes].reverse()) await stopProcess(p);
+      if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+    }
   };
   try {
     // The real node's pods reach the API server (CoreDNS reads Services) at the node IP.
-    if (real) prepareHost();
+    if (real) {
+      prepareHost();
+      hostPrepared = true;
+    }
     const apiAddress = real ? NODE.ip : "127.0.0.1";
     const pki = createPki(path.join(dataDir, "pki"), { name: NODE.name, ip: apiAddress });
     const logs = path.join(dataDir, "logs");

@@ -3,13 +3,13 @@
 // this machine, kube-proxy programs Services, kube-router's firewall enforces NetworkPolicies,
 // and CoreDNS (a pod in kube-system, as on kubeadm clusters) serves cluster.local. Everything
 // lives under the cluster's data directory and is removed on stop. Needs root.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { KubeClient, conditionStatus, waitFor, type KubeObject } from "./kube";
 import { type Pki } from "./pki";
-import { assertAlive, freePort, startProcess, stopProcess, type Managed } from "./processes";
+import { assertAlive, freePort, logTail, startProcess, stopProcess, type Managed } from "./processes";
 import { REPO_ROOT, toolchain } from "./toolchain";
 
 /**
@@ -46,7 +46,7 @@ export interface RealNode {
 }
 
 function run(cmd: string, args: string[], opts: { ignoreFailure?: boolean; input?: string } = {}): string {
-  const res = spawnSync(cmd, args, { encoding: "utf8", input: opts.input, stdio: ["pipe", "pipe", "pipe"] });
+  const res = spawnSync(cmd, args, { encoding: "utf8", input: opts.input, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
   if (res.status !== 0 && !opts.ignoreFailure) {
     throw new Error(`${cmd} ${args.join(" ")} failed (exit ${res.status}): ${(res.stderr || res.stdout || String(res.error ?? "")).trim()}`);
   }
@@ -57,7 +57,7 @@ function run(cmd: string, args: string[], opts: { ignoreFailure?: boolean; input
 export function realNodeProblems(): string[] {
   const problems: string[] = [];
   if (process.getuid?.() !== 0) problems.push("the real node needs root (containerd, the kubelet and iptables)");
-  for (const [bin, pkg] of [["containerd", "containerd"], ["ctr", "containerd"], ["iptables", "iptables"], ["ipset", "ipset"], ["conntrack", "conntrack"], ["ip", "iproute2"]] as const) {
+  for (const [bin, pkg] of [["containerd", "containerd"], ["ctr", "containerd"], ["dockerd", "docker.io"], ["mmdebstrap", "mmdebstrap"], ["iptables", "iptables"], ["ipset", "ipset"], ["conntrack", "conntrack"], ["ip", "iproute2"]] as const) {
     if (spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0) problems.push(`${bin} is missing (apt-get install ${pkg})`);
   }
   for (const plugin of ["bridge", "host-local", "loopback", "portmap"]) {
@@ -78,18 +78,32 @@ export function prepareHost(): void {
   if (nodeIpTaken()) {
     // A kubelet of ours still runs: another cluster is up. None: a run that was killed left
     // its address and rules behind; clear them and go on.
-    if (spawnSync("pgrep", ["-f", `kubelet .*--hostname-override=${NODE.name}`]).status === 0) {
-      throw new Error(`${NODE.ip} is already on the loopback interface and a kubelet of ours runs: another drift-loop cluster is up on this machine (stop it: npm run cluster -- down)`);
+    // Ours starting (the API server binds the node IP first) or running (its kubelet).
+    const ours = [`kubelet .*--hostname-override=${NODE.name}`, `kube-apiserver .*--advertise-address=${NODE.ip}`];
+    if (ours.some((pattern) => spawnSync("pgrep", ["-f", pattern]).status === 0)) {
+      throw new Error(`${NODE.ip} is already on the loopback interface and a drift-loop cluster runs or is starting on this machine (npm run cluster -- status; stop it: npm run cluster -- down)`);
     }
     run("pkill", ["-KILL", "-f", "containerd-shim-runc-v2 .*-address .*/node/containerd/containerd.sock"], { ignoreFailure: true });
     cleanupHost();
   }
   run("ip", ["addr", "add", `${NODE.ip}/32`, "dev", "lo", "label", NODE.label]);
-  // Pods reach Services and the outside through this machine: forwarding on, and bridged
-  // traffic through iptables (kube-proxy's and kube-router's rules).
-  writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
-  if (existsSync("/proc/sys/net/bridge/bridge-nf-call-iptables")) writeFileSync("/proc/sys/net/bridge/bridge-nf-call-iptables", "1");
+  // The machine's values are kept beside the address and put back by cleanupHost.
+  const saved: Record<string, string> = {};
+  for (const [key, value] of Object.entries(HOST_SYSCTLS)) {
+    if (!existsSync(key)) continue;
+    saved[key] = readFileSync(key, "utf8").trim();
+    writeFileSync(key, value);
+  }
+  writeFileSync(SYSCTL_BACKUP, JSON.stringify(saved));
 }
+
+/** What the node needs of the kernel: forwarding, and bridged traffic through iptables (kube-proxy's and kube-router's rules). */
+const HOST_SYSCTLS: Record<string, string> = {
+  "/proc/sys/net/ipv4/ip_forward": "1",
+  "/proc/sys/net/bridge/bridge-nf-call-iptables": "1",
+};
+/** The machine's own values of HOST_SYSCTLS while a node runs. */
+const SYSCTL_BACKUP = "/run/drift-loop-node.sysctl.json";
 
 /** Undo prepareHost and whatever the node agents left in the kernel (idempotent). */
 export function cleanupHost(): void {
@@ -97,15 +111,33 @@ export function cleanupHost(): void {
   run("ip", ["link", "del", NODE.bridge], { ignoreFailure: true });
   // kube-proxy's chains (its own cleanup), then what kube-router and the kubelet leave:
   // kube-router 2.1.0's --cleanup-config leaves its chains in place and then crashes on the
-  // absent IPVS, so their rules are dropped here and the rest of the tables restored as they were.
+  // absent IPVS. Only those chains go, one by one (the jumps to them, then the chains), so
+  // every other rule of the machine stays as it is.
   if (existsSync(toolchain.tool("kube-proxy"))) run(toolchain.tool("kube-proxy"), ["--cleanup"], { ignoreFailure: true });
-  const saved = run("iptables-save", [], { ignoreFailure: true });
-  if (NODE_CHAINS.test(saved)) {
-    run("iptables-restore", [], { input: saved.split("\n").filter((l) => !NODE_CHAINS.test(l)).join("\n") + "\n" });
+  for (const [iptables, tables] of [["iptables", ["filter", "nat", "mangle"]], ["ip6tables", ["filter", "nat", "mangle"]]] as const) {
+    for (const table of tables) {
+      const rules = run(iptables, ["-t", table, "-S"], { ignoreFailure: true }).split("\n");
+      for (const rule of rules.filter((r) => r.startsWith("-A ") && NODE_CHAINS.test(r))) {
+        run(iptables, ["-t", table, ...splitRule(rule.replace(/^-A /, "-D "))], { ignoreFailure: true });
+      }
+      for (const chain of rules.filter((r) => r.startsWith("-N ") && NODE_CHAINS.test(r)).map((r) => r.slice(3).trim())) {
+        run(iptables, ["-t", table, "-F", chain], { ignoreFailure: true });
+        run(iptables, ["-t", table, "-X", chain], { ignoreFailure: true });
+      }
+    }
   }
   for (const set of run("ipset", ["list", "-n"], { ignoreFailure: true }).split("\n")) {
     if (/^(KUBE-(SRC|DST)-|kube-router-)/.test(set)) run("ipset", ["destroy", set], { ignoreFailure: true });
   }
+  if (existsSync(SYSCTL_BACKUP)) {
+    for (const [key, value] of Object.entries(JSON.parse(readFileSync(SYSCTL_BACKUP, "utf8")) as Record<string, string>)) writeFileSync(key, value);
+    rmSync(SYSCTL_BACKUP, { force: true });
+  }
+}
+
+/** `iptables -S` output back into arguments (quoted comments stay one argument). */
+function splitRule(rule: string): string[] {
+  return (rule.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? []).map((a) => (a.startsWith('"') ? a.slice(1, -1).replace(/\\"/g, '"') : a));
 }
 
 /** Chains the node's agents create (kube-router's firewall, the kubelet's canaries); kube-proxy cleans up its own. */
@@ -121,6 +153,15 @@ function unmountUnder(dir: string): void {
   for (const m of mounts) run("umount", ["-l", m], { ignoreFailure: true });
 }
 
+/** SIGKILL every container of the node (all processes), then remove the tasks. */
+function killAllTasks(socket: string): void {
+  if (!existsSync(socket)) return;
+  const ctr = (...args: string[]) => run("ctr", ["--address", socket, "-n", "k8s.io", ...args], { ignoreFailure: true });
+  const tasks = ctr("tasks", "ls", "-q").split("\n").filter(Boolean);
+  for (const id of tasks) ctr("tasks", "kill", "--all", "--signal", "SIGKILL", id);
+  for (const id of tasks) ctr("tasks", "delete", "--force", id);
+}
+
 function containerdConfig(root: string, socket: string): string {
   return `version = 2
 root = "${root}/root"
@@ -134,6 +175,9 @@ state = "${root}/state"
   # This VM withholds CAP_SYS_RESOURCE: a sandbox's oom_score_adj cannot be lowered.
   restrict_oom_score_adj = true
   enable_unprivileged_ports = false
+  # The pods' network namespaces under our state directory (not /var/run/netns), so stop
+  # finds and removes them with everything else.
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -345,8 +389,10 @@ export async function startRealNode(ctx: NodeContext): Promise<RealNode> {
   const socket = path.join(containerdRoot, "containerd.sock");
   mkdirSync(path.join(containerdRoot, "cni"), { recursive: true });
   const stop = async () => {
+    // Containers outlive the kubelet and containerd (a killed shim leaves its container
+    // running, re-parented): kill every task through containerd while it still runs.
+    killAllTasks(socket);
     for (const p of [...processes].reverse()) await stopProcess(p, 15_000);
-    // Containers outlive containerd (their shims keep running): end them, then free the mounts.
     run("pkill", ["-KILL", "-f", `containerd-shim-runc-v2 .*-address ${socket}`], { ignoreFailure: true });
     unmountUnder(root);
     cleanupHost();
@@ -397,8 +443,10 @@ export async function startRealNode(ctx: NodeContext): Promise<RealNode> {
       "--proxy-mode=iptables",
       `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
       `--metrics-bind-address=127.0.0.1:${proxyMetrics}`,
-      // Leave the machine's conntrack table size alone.
+      // Leave the machine's conntrack table size alone, and its loopback alone: no NodePorts
+      // on 127.0.0.1 (they need route_localnet=1, which kube-proxy would leave switched on).
       "--conntrack-max-per-core=0",
+      "--iptables-localhost-nodeports=false",
       "--v=1",
     ], path.join(ctx.logs, "kube-proxy.log")));
 
@@ -431,7 +479,7 @@ export async function startRealNode(ctx: NodeContext): Promise<RealNode> {
 
     return { containerdSocket: socket, processes, loadImages, stop };
   } catch (err) {
-    (err as Error).message += `\n${processes.map((p) => `--- ${p.name} (${p.exited ?? "running"})\n${execFileSync("tail", ["-n", "15", p.logFile], { encoding: "utf8" })}`).join("\n")}`;
+    (err as Error).message += `\n${processes.map((p) => `--- ${p.name} (${p.exited ?? "running"})\n${logTail(p, 15)}`).join("\n")}`;
     await stop().catch(() => undefined);
     throw err;
   }

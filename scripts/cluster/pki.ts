@@ -31,6 +31,9 @@ export interface Pki {
   serviceAccountPub: string;
 }
 
+/** A local cluster (npm run cluster) may stay up for weeks; the CA and its certificates last a year. */
+const VALID_DAYS = 365;
+
 function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 }
@@ -57,7 +60,7 @@ function issue(
   writeFileSync(ext, lines.join("\n") + "\n");
   openssl(
     ["x509", "-req", "-in", csr, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-      "-out", cert, "-days", "2", "-sha256", "-extfile", ext],
+      "-out", cert, "-days", String(VALID_DAYS), "-sha256", "-extfile", ext],
     dir,
   );
   return { cert, key };
@@ -68,7 +71,7 @@ export function createPki(dir: string, node: { name: string; ip: string } = { na
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"], dir);
   openssl(
-    ["req", "-x509", "-new", "-key", "ca.key", "-out", "ca.crt", "-days", "2", "-sha256",
+    ["req", "-x509", "-new", "-key", "ca.key", "-out", "ca.crt", "-days", String(VALID_DAYS), "-sha256",
       "-subj", "/CN=drift-loop-e2e-ca",
       "-addext", "basicConstraints=critical,CA:TRUE",
       "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"],

@@ -78,6 +78,8 @@ export async function deployModel(model: ModelFile, tag: string, o: DeployOption
     }
     const stack = stackRef;
     previousTag = await stack.getConfig(STACK_CONFIG.modelImageTag);
+    // Before the config names the new tag: if the image cannot be made, the stack still names one that exists.
+    if (o.beforeDeploy && !o.dryRun) await runBeforeDeploy(o.beforeDeploy, { MODEL_IMAGE_TAG: tag, MODEL_FILE: modelPath }, o, log, tag);
     await stack.setConfig(STACK_CONFIG.modelImageTag, { value: tag });
     configChanged = true;
     log.info({ stack: stack.name, key: STACK_CONFIG.modelImageTag, from: previousTag ?? "(unset)", to: tag }, "stack config set");
@@ -85,7 +87,6 @@ export async function deployModel(model: ModelFile, tag: string, o: DeployOption
       const r = await stack.preview({ onOutput: o.onOutput });
       return { tag, previousTag, changes: r.changeSummary, result: "previewed" };
     }
-    if (o.beforeDeploy) await runBeforeDeploy(o.beforeDeploy, { MODEL_IMAGE_TAG: tag, MODEL_FILE: modelPath }, o, log, tag);
     let r;
     try {
       r = await stack.up({ onOutput: o.onOutput });
