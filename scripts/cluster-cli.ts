@@ -159,6 +159,16 @@ export async function up(print: (s: string) => void): Promise<number> {
 export async function down(): Promise<number> {
   const st = readState();
   if (!st || !alive(st.pid)) {
+    if (st) {
+      // The supervisor was killed (kill -9, OOM) but its processes, a group it led, may run on:
+      // end them; the next start clears what they left (address, rules, containers).
+      try {
+        process.kill(-st.pid, "SIGKILL");
+        process.stderr.write(`cluster: the supervisor (pid ${st.pid}) was gone; its processes were killed\n`);
+      } catch {
+        // none left
+      }
+    }
     process.stderr.write("cluster: not running\n");
     rmSync(files().state, { force: true });
     return EXIT.ok;

@@ -13,9 +13,8 @@ import { Client as MinioClient } from "minio";
 import { EXIT, UsageError, parseFlags, runMain } from "../lib/cli";
 import { BUCKETS } from "../lib/contract";
 import { HISTORY_KEYS, type HistoryIndex } from "../drift-job/src/report/history";
-import { readServerVersions } from "../components/images/versions";
 import { KubeClient } from "./cluster/kube";
-import { runCronJobOnce, serviceAddress } from "./cluster/loop";
+import { LOCAL_IMAGES, runCronJobOnce, serviceAddress, stackImages } from "./cluster/loop";
 import { imagesScript } from "./cluster/node";
 import { pulumi, pulumiEnv, pulumiOk } from "./cluster/pulumi";
 import { REPO_ROOT, ensureToolchain, toolchain } from "./cluster/toolchain";
@@ -24,8 +23,7 @@ import { cacheRoot } from "./services/config";
 
 const STACK = "demo";
 const NS = "drift-loop";
-const REGISTRY = "drift-loop";
-const TAG = "0.1.0";
+const { registry: REGISTRY, tag: TAG } = LOCAL_IMAGES;
 
 const HELP = `Usage: npm run demo [-- down|help]
 
@@ -63,11 +61,6 @@ function demoPulumi(kubeconfig: string) {
   if (!existsSync(passFile)) writeFileSync(passFile, randomBytes(24).toString("hex"), { mode: 0o600 });
   const p = pulumiEnv(kubeconfig, { root: path.join(dir, "pulumi"), passphrase: readFileSync(passFile, "utf8").trim() });
   return { ...p, passFile };
-}
-
-function stackImages(): string[] {
-  const v = readServerVersions(REPO_ROOT);
-  return [`${REGISTRY}/drifter:${TAG}`, `${REGISTRY}/drift-job:${TAG}`, `${REGISTRY}/model-api:${TAG}`, `${REGISTRY}/mlflow:${v.mlflow}`, `${REGISTRY}/minio:${v.minioRelease}`, "postgres:15.14-bookworm"];
 }
 
 async function streamText(stream: NodeJS.ReadableStream): Promise<string> {

@@ -349,7 +349,9 @@ base_golang() {
   goversion="$(go env GOVERSION)"
   ctx="$(scratch_dir)"
   # Hard links: GOROOT is ~300 MB and the context is only read.
-  cp -al "$goroot" "$ctx/go" 2>/dev/null || cp -a "$goroot" "$ctx/go"
+  # Hard links when GOROOT is on the cache's filesystem; else a copy (of the tree's contents,
+  # so a half-made link tree is completed, not nested).
+  cp -al "$goroot" "$ctx/go" 2>/dev/null || { mkdir -p "$ctx/go" && cp -a "$goroot/." "$ctx/go/"; }
   local labels
   mapfile -t labels < <(stand_in_labels "debian:bookworm-slim stand-in + ca-certificates, git and this machine's Go $goversion (not 1.24.6)")
   docker_build "$GOLANG_IMAGE" golang -f "$BASE_DIR/golang.Dockerfile" "${labels[@]}" "$ctx"

@@ -1,7 +1,21 @@
 // Driving a deployed stack from this machine (the e2e test and `npm run demo`): run a
 // CronJob once, as `kubectl create job --from=cronjob/...` does, and find a Service's
 // address. The real node's kube-proxy makes ClusterIPs reachable from the host.
+import { readServerVersions } from "../../components/images/versions";
+import { CONFIG_KEYS } from "../../infra/config/keys";
+import { PROFILES } from "../../stacks/profiles";
 import { KubeClient, conditionStatus, waitFor, type KubeObject } from "./kube";
+import { REPO_ROOT } from "./toolchain";
+
+/** The registry prefix and tag the minikube profile references our images by (buildImages=false). */
+export const LOCAL_IMAGES = { registry: PROFILES.minikube.imageRegistry, tag: String(CONFIG_KEYS.imageTag.default) } as const;
+
+/** Every image the stack runs with buildImages=false and the default pins (scripts/cluster/images.sh builds them under these names). */
+export function stackImages(): string[] {
+  const v = readServerVersions(REPO_ROOT);
+  const { registry, tag } = LOCAL_IMAGES;
+  return [`${registry}/drifter:${tag}`, `${registry}/drift-job:${tag}`, `${registry}/model-api:${tag}`, `${registry}/mlflow:${v.mlflow}`, `${registry}/minio:${v.minioRelease}`, String(CONFIG_KEYS.postgresImage.default)];
+}
 
 /** The pods of a namespace, one line each with phase and container states (for error messages). */
 export async function podSummary(client: KubeClient, ns: string): Promise<string> {

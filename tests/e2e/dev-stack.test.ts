@@ -17,35 +17,20 @@ import { Client as MinioClient } from "minio";
 
 import { type Cluster } from "../../scripts/cluster/cluster";
 import { conditionStatus, readiness, ResourcePaths, waitFor, type KubeObject } from "../../scripts/cluster/kube";
-import { podSummary, runCronJobOnce, serviceAddress } from "../../scripts/cluster/loop";
+import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress, stackImages } from "../../scripts/cluster/loop";
 import { NODE, imagesScript } from "../../scripts/cluster/node";
 import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "../../scripts/cluster/pulumi";
 import { REPO_ROOT, ensureToolchain, toolchainPath } from "../../scripts/cluster/toolchain";
 import { BUCKETS, MLFLOW } from "../../lib/contract";
-import { readServerVersions } from "../../components/images/versions";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
 import { getRealCluster } from "./helpers/shared";
 
 const STACK = "dev";
 const NS = "drift-loop";
-const REGISTRY = "drift-loop";
-const TAG = "0.1.0";
+const { registry: REGISTRY, tag: TAG } = LOCAL_IMAGES;
 const REPOSITORY = "acme/drift-loop";
 const DISPATCH_TOKEN = "ghp_e2e-dispatch-token-0123456789";
 const SKIP_COPY = new Set(["node_modules", ".git", "dist", ".pulumi-state"]);
-
-/** Every image the dev stack runs, as it references them with buildImages=false. */
-function stackImages(): string[] {
-  const v = readServerVersions(REPO_ROOT);
-  return [
-    `${REGISTRY}/drifter:${TAG}`,
-    `${REGISTRY}/drift-job:${TAG}`,
-    `${REGISTRY}/model-api:${TAG}`,
-    `${REGISTRY}/mlflow:${v.mlflow}`,
-    `${REGISTRY}/minio:${v.minioRelease}`,
-    "postgres:15.14-bookworm",
-  ];
-}
 
 /** A JSON request with our own Host header (fetch does not let one set it). */
 function httpJson(base: URL, method: string, p: string, headers: Record<string, string>, body?: unknown): Promise<KubeObject> {
