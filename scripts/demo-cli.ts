@@ -8,13 +8,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Client as MinioClient } from "minio";
 
 import { EXIT, UsageError, parseFlags, runMain } from "../lib/cli";
 import { BUCKETS } from "../lib/contract";
+import { getText } from "../lib/s3";
 import { HISTORY_KEYS, type HistoryIndex } from "../drift-job/src/report/history";
 import { KubeClient } from "./cluster/kube";
-import { LOCAL_IMAGES, runCronJobOnce, serviceAddress, stackImages } from "./cluster/loop";
+import { LOCAL_IMAGES, runCronJobOnce, serviceAddress, stackImages, stackS3 } from "./cluster/loop";
 import { imagesScript } from "./cluster/node";
 import { pulumi, pulumiEnv, pulumiOk } from "./cluster/pulumi";
 import { REPO_ROOT, ensureToolchain, toolchain } from "./cluster/toolchain";
@@ -61,12 +61,6 @@ function demoPulumi(kubeconfig: string) {
   if (!existsSync(passFile)) writeFileSync(passFile, randomBytes(24).toString("hex"), { mode: 0o600 });
   const p = pulumiEnv(kubeconfig, { root: path.join(dir, "pulumi"), passphrase: readFileSync(passFile, "utf8").trim() });
   return { ...p, passFile };
-}
-
-async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 async function up(print: (s: string) => void): Promise<number> {
@@ -122,12 +116,11 @@ async function up(print: (s: string) => void): Promise<number> {
 
     step(6, "what to open");
     const out = JSON.parse(await pulumiOk(args("stack", "output", "--json", "--show-secrets"), REPO_ROOT, p.env));
-    const minio = new URL(await serviceAddress(client, NS, "minio", 9000));
-    const s3 = new MinioClient({ endPoint: minio.hostname, port: Number(minio.port), useSSL: false, accessKey: out.minioRootUser, secretKey: out.minioRootPassword });
+    const s3 = await stackS3(client, NS, out);
     const reportDir = path.join(REPO_ROOT, "out", "demo");
     mkdirSync(reportDir, { recursive: true });
     // The drift history (index.json, newest window first) names the report of the check just run.
-    const history = JSON.parse(await streamText(await s3.getObject(BUCKETS.reports, HISTORY_KEYS.json))) as HistoryIndex;
+    const history = JSON.parse(await getText(s3, BUCKETS.reports, HISTORY_KEYS.json)) as HistoryIndex;
     const latest = history.entries[0];
     if (!latest) throw new Error(`the drift check stored no report (s3://${BUCKETS.reports}/${HISTORY_KEYS.json} lists none)`);
     await s3.fGetObject(BUCKETS.reports, `${latest.folder}/report.html`, path.join(reportDir, "report.html"));

@@ -1,7 +1,9 @@
 // Driving a deployed stack from this machine (the e2e test and `npm run demo`): run a
 // CronJob once, as `kubectl create job --from=cronjob/...` does, and find a Service's
 // address. The real node's kube-proxy makes ClusterIPs reachable from the host.
+import type { Client } from "minio";
 import { readServerVersions } from "../../components/images/versions";
+import { s3Client } from "../../lib/s3";
 import { CONFIG_KEYS } from "../../infra/config/keys";
 import { PROFILES } from "../../stacks/profiles";
 import { KubeClient, conditionStatus, waitFor, type KubeObject } from "./kube";
@@ -87,4 +89,14 @@ export async function serviceAddress(client: KubeClient, ns: string, part: strin
   const svc = services.find((s) => s.metadata.name.startsWith(part) && (s.spec.ports as Array<{ port: number }>).some((p) => p.port === port));
   if (!svc) throw new Error(`no Service ${part}* on port ${port} in ${ns} (found: ${services.map((s) => s.metadata.name).join(", ") || "none"})`);
   return `http://${svc.spec.clusterIP}:${port}`;
+}
+
+/** A client of the stack's MinIO at its ClusterIP, with the root user of the stack's outputs (`pulumi stack output --json --show-secrets`). */
+export async function stackS3(client: KubeClient, ns: string, outputs: Readonly<Record<string, string>>): Promise<Client> {
+  const { minioRootUser, minioRootPassword } = outputs;
+  if (!minioRootUser || !minioRootPassword || minioRootPassword === "[secret]") {
+    throw new Error("the stack outputs lack minioRootUser/minioRootPassword (run pulumi stack output --json --show-secrets)");
+  }
+  const minio = new URL(await serviceAddress(client, ns, "minio", 9000));
+  return s3Client({ endPoint: minio.hostname, port: Number(minio.port), useSSL: false, accessKey: minioRootUser, secretKey: minioRootPassword });
 }

@@ -13,11 +13,10 @@ import http from "node:http";
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Client as MinioClient } from "minio";
 
 import { type Cluster } from "../../scripts/cluster/cluster";
 import { conditionStatus, readiness, ResourcePaths, waitFor, type KubeObject } from "../../scripts/cluster/kube";
-import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress, stackImages } from "../../scripts/cluster/loop";
+import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress, stackImages, stackS3 } from "../../scripts/cluster/loop";
 import { NODE, imagesScript } from "../../scripts/cluster/node";
 import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "../../scripts/cluster/pulumi";
 import { REPO_ROOT, ensureToolchain, toolchainPath } from "../../scripts/cluster/toolchain";
@@ -178,8 +177,7 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
 
   it("sends traffic through the model API, whose request log lands in MinIO", async () => {
     await runCronJob("traffic", 300_000);
-    const minio = new URL(await serviceUrl("minio", 9000));
-    const s3 = new MinioClient({ endPoint: minio.hostname, port: Number(minio.port), useSSL: false, accessKey: secrets.minioRootUser, secretKey: secrets.minioRootPassword });
+    const s3 = await stackS3(cluster.client, NS, secrets);
     const objects = await waitFor("request log objects", async () => {
       const list: string[] = [];
       for await (const o of s3.listObjectsV2(BUCKETS.requests, "", true)) if (o.name) list.push(o.name);
@@ -193,8 +191,7 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
   it("checks drift: report.json and report.html in MinIO, a run in MLflow, repository_dispatch to GitHub", async () => {
     // The hour up to now (the CronJob checks the last full hour, which has no traffic yet).
     await runCronJob("drift-check", 600_000, { DRIFT_WINDOW_END: new Date().toISOString() });
-    const minio = new URL(await serviceUrl("minio", 9000));
-    const s3 = new MinioClient({ endPoint: minio.hostname, port: Number(minio.port), useSSL: false, accessKey: secrets.minioRootUser, secretKey: secrets.minioRootPassword });
+    const s3 = await stackS3(cluster.client, NS, secrets);
     const reports: string[] = [];
     for await (const o of s3.listObjectsV2(BUCKETS.reports, "", true)) if (o.name) reports.push(o.name);
     assert.ok(reports.some((n) => n.endsWith("report.json")), `reports: ${reports.join(", ")}`);
@@ -214,8 +211,7 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
 
   it("backs Postgres up into MinIO with the backup CronJob (pg_dump, then the upload)", async () => {
     await runCronJob("upload", 300_000);
-    const minio = new URL(await serviceUrl("minio", 9000));
-    const s3 = new MinioClient({ endPoint: minio.hostname, port: Number(minio.port), useSSL: false, accessKey: secrets.minioRootUser, secretKey: secrets.minioRootPassword });
+    const s3 = await stackS3(cluster.client, NS, secrets);
     const dumps: Array<{ name: string; size: number }> = [];
     for await (const o of s3.listObjectsV2(BUCKETS.backups, "", true)) if (o.name) dumps.push({ name: o.name, size: o.size ?? 0 });
     assert.equal(dumps.length, 1, `backups: ${JSON.stringify(dumps)}`);

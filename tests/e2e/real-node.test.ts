@@ -6,8 +6,7 @@ import assert from "node:assert/strict";
 
 import { type Cluster } from "../../scripts/cluster/cluster";
 import { conditionStatus, waitFor, type KubeObject } from "../../scripts/cluster/kube";
-import { NODE } from "../../scripts/cluster/node";
-import { imagesScript } from "../../scripts/cluster/node";
+import { NODE, imagesScript } from "../../scripts/cluster/node";
 import { getRealCluster } from "./helpers/shared";
 
 const NS = "node-e2e";
