@@ -15,6 +15,10 @@ export const ENV = {
   s3AccessKey: "S3_ACCESS_KEY",
   s3SecretKey: "S3_SECRET_KEY",
   s3Region: "S3_REGION",
+  /** Put before each bucket's name (BUCKET_NAMES): the stack's s3BucketPrefix; unset = the names as they are. */
+  s3BucketPrefix: "S3_BUCKET_PREFIX",
+  /** true (default): path-style requests (`https://host/bucket/key`, MinIO); false: virtual-hosted (`https://bucket.host/key`). */
+  s3PathStyle: "S3_PATH_STYLE",
   mlflowTrackingUri: "MLFLOW_TRACKING_URI",
   drifterUrl: "DRIFTER_URL",
   modelApiUrl: "MODEL_API_URL",
@@ -64,8 +68,8 @@ export const ENV = {
   backupMaxAgeDays: "BACKUP_MAX_AGE_DAYS",
 } as const;
 
-/** Buckets created by the MinIO init Job. */
-export const BUCKETS = {
+/** The buckets' own names. A stack's bucket prefix (ENV.s3BucketPrefix) goes before each. */
+export const BUCKET_NAMES = {
   datasets: "datasets",
   mlflow: "mlflow",
   reports: "reports",
@@ -73,6 +77,35 @@ export const BUCKETS = {
   /** pg_dump files of MLflow's database (lib/pg-backup.ts), written by the backup CronJob. */
   backups: "backups",
 } as const;
+export type BucketId = keyof typeof BUCKET_NAMES;
+
+/** The longest bucket prefix: with the longest name it is still an S3 bucket name (at most 63 characters). */
+export const MAX_BUCKET_PREFIX = 63 - Math.max(...Object.values(BUCKET_NAMES).map((n) => n.length));
+
+/** What a bucket prefix may be (S3's bucket naming rules, applied to `<prefix><name>`). */
+export const BUCKET_PREFIX_RULE = `lowercase letters, digits, "-" and "."; starting with a letter or digit; at most ${MAX_BUCKET_PREFIX} characters; no ".." and no "." next to "-" (e.g. acme-ml-)`;
+
+/** Why a bucket prefix cannot be used (BUCKET_PREFIX_RULE), or undefined when it can; "" is no prefix. */
+export function bucketPrefixProblem(prefix: string): string | undefined {
+  if (prefix === "") return undefined;
+  if (prefix.length > MAX_BUCKET_PREFIX) return `it is ${prefix.length} characters; at most ${MAX_BUCKET_PREFIX} leave room for the bucket names`;
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(prefix)) return "it has characters S3 does not allow in bucket names, or does not start with a letter or digit";
+  if (/\.\.|\.-|-\./.test(prefix)) return 'S3 bucket names allow no ".." and no "." next to "-"';
+  if (/^xn--|^sthree-|^amzn-s3-demo-/.test(prefix)) return "S3 reserves names that start with xn--, sthree- or amzn-s3-demo-";
+  return undefined;
+}
+
+/** The bucket names with a prefix before each. */
+export function bucketsWithPrefix(prefix: string): { readonly [K in BucketId]: string } {
+  return Object.fromEntries(Object.entries(BUCKET_NAMES).map(([id, name]) => [id, `${prefix}${name}`])) as { [K in BucketId]: string };
+}
+
+/**
+ * The buckets this process uses: BUCKET_NAMES with the prefix of its S3_BUCKET_PREFIX (a
+ * workload's; lib/s3.ts s3SettingsFromEnv refuses a bad one before any bucket is used).
+ * The Pulumi program names a stack's buckets with bucketsWithPrefix(config) instead.
+ */
+export const BUCKETS = bucketsWithPrefix(process.env[ENV.s3BucketPrefix]?.trim() ?? "");
 
 /** Object keys with a fixed meaning. */
 export const KEYS = {

@@ -1,31 +1,72 @@
 import { Client } from "minio";
 import type { Readable } from "node:stream";
-import { ENV } from "./contract";
-import { boolEnv, intEnv, stringEnv } from "./env";
+import { IamAwsProvider } from "minio/dist/main/IamAwsProvider.js";
+import { BUCKET_PREFIX_RULE, ENV, bucketPrefixProblem } from "./contract";
+import { ConfigError, boolEnv, intEnv, optionalStringEnv, stringEnv } from "./env";
+
+/** The S3 region MinIO reports, and every client's default. */
+export const DEFAULT_S3_REGION = "us-east-1";
 
 export interface S3Settings {
   endPoint: string;
   port: number;
   useSSL: boolean;
+  /** Both empty: no keys, the pod's cloud identity signs (IRSA, EKS Pod Identity, the node's instance role: minio's IamAwsProvider). */
   accessKey: string;
   secretKey: string;
   region?: string;
+  /** Path-style requests (default true; MinIO needs them); false = virtual-hosted. */
+  pathStyle?: boolean;
 }
 
-/** Reads the S3 (MinIO) connection from the environment, validated. */
+/** Reads the S3 connection from the environment, validated (and the bucket prefix that lib/contract.ts BUCKETS applied). */
 export function s3SettingsFromEnv(env: Record<string, string | undefined> = process.env): S3Settings {
+  const prefix = optionalStringEnv(env, ENV.s3BucketPrefix) ?? "";
+  const why = bucketPrefixProblem(prefix);
+  if (why) throw new ConfigError(`${ENV.s3BucketPrefix}=${JSON.stringify(prefix)} cannot be used: ${why}; allowed: ${BUCKET_PREFIX_RULE}`);
+  const accessKey = optionalStringEnv(env, ENV.s3AccessKey);
+  const secretKey = optionalStringEnv(env, ENV.s3SecretKey);
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    throw new ConfigError(`${accessKey === undefined ? ENV.s3SecretKey : ENV.s3AccessKey} is set without ${accessKey === undefined ? ENV.s3AccessKey : ENV.s3SecretKey}; allowed: both (a key pair), or neither (the pod's cloud identity signs)`);
+  }
   return {
     endPoint: stringEnv(env, ENV.s3Endpoint),
     port: intEnv(env, ENV.s3Port, { min: 1, max: 65535, fallback: 9000 }),
     useSSL: boolEnv(env, ENV.s3UseSsl, false),
-    accessKey: stringEnv(env, ENV.s3AccessKey),
-    secretKey: stringEnv(env, ENV.s3SecretKey),
-    region: env[ENV.s3Region] || "us-east-1",
+    accessKey: accessKey ?? "",
+    secretKey: secretKey ?? "",
+    region: optionalStringEnv(env, ENV.s3Region) ?? DEFAULT_S3_REGION,
+    pathStyle: boolEnv(env, ENV.s3PathStyle, true),
   };
 }
 
+/** What an S3 endpoint URL may be (the stack's s3Endpoint). */
+export const S3_ENDPOINT_RULE = "an http:// or https:// URL of the store's host, with an optional port and no path, e.g. https://s3.eu-west-1.amazonaws.com or http://minio.storage.svc:9000";
+
+/** The parts of an S3 endpoint URL (S3_ENDPOINT_RULE), or undefined when it is not one. */
+export function parseS3Endpoint(url: string): { host: string; port: number; useSsl: boolean } | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if ((u.protocol !== "http:" && u.protocol !== "https:") || u.hostname === "" || u.username || u.password || (u.pathname !== "/" && u.pathname !== "") || u.search || u.hash) return undefined;
+  const useSsl = u.protocol === "https:";
+  return { host: u.hostname, port: u.port === "" ? (useSsl ? 443 : 80) : Number(u.port), useSsl };
+}
+
+/** A client with the settings' keys, or, without keys, the cloud identity's (refreshed before they expire). */
 export function s3Client(s: S3Settings): Client {
-  return new Client({ endPoint: s.endPoint, port: s.port, useSSL: s.useSSL, accessKey: s.accessKey, secretKey: s.secretKey, region: s.region });
+  const identity = s.accessKey === "" && s.secretKey === "";
+  return new Client({
+    endPoint: s.endPoint,
+    port: s.port,
+    useSSL: s.useSSL,
+    region: s.region,
+    pathStyle: s.pathStyle ?? true,
+    ...(identity ? { credentialsProvider: new IamAwsProvider({}) } : { accessKey: s.accessKey, secretKey: s.secretKey }),
+  });
 }
 
 /** The environment a process needs to reach this S3 (for child processes and tests). */
@@ -36,6 +77,8 @@ export function s3Env(s: S3Settings): Record<string, string> {
     [ENV.s3UseSsl]: String(s.useSSL),
     [ENV.s3AccessKey]: s.accessKey,
     [ENV.s3SecretKey]: s.secretKey,
+    [ENV.s3Region]: s.region ?? DEFAULT_S3_REGION,
+    [ENV.s3PathStyle]: String(s.pathStyle ?? true),
   };
 }
 

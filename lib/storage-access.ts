@@ -14,7 +14,7 @@
  *   backup     writes, lists and prunes Postgres dumps:      backups/* (nothing else: it
  *              cannot read the data the dumps do not hold)
  */
-import { BUCKETS } from "./contract";
+import { BUCKETS, type BucketId } from "./contract";
 import { ConfigError } from "./env";
 import { MinioAdmin, type PolicyDocument } from "./minio-admin";
 import type { S3Settings } from "./s3";
@@ -31,30 +31,39 @@ function policy(...statements: PolicyDocument["Statement"]): PolicyDocument {
   return { Version: "2012-10-17", Statement: statements };
 }
 
-/** Each workload user's policy. The policy is named after the user (`drift-loop-<user>`). */
-export const S3_POLICIES: Readonly<Record<S3User, PolicyDocument>> = {
-  "model-api": policy({ Effect: "Allow", Action: ["s3:PutObject"], Resource: [obj(BUCKETS.requests)] }),
-  "drift-job": policy(
-    // reports: the history index (drift-job/src/report/history.ts) is rebuilt from a listing.
-    { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(BUCKETS.requests), bucketArn(BUCKETS.reports)] },
-    { Effect: "Allow", Action: ["s3:GetObject"], Resource: [obj(BUCKETS.requests), obj(BUCKETS.datasets, REFERENCE_PREFIX)] },
-    { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [obj(BUCKETS.reports)] },
-  ),
-  trainer: policy(
-    // HEAD bucket (the trainer's ensureBucket) needs s3:ListBucket on the bucket.
-    { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(BUCKETS.datasets)] },
-    { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [obj(BUCKETS.datasets, REFERENCE_PREFIX)] },
-  ),
-  mlflow: policy(
-    { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [bucketArn(BUCKETS.mlflow)] },
-    { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [obj(BUCKETS.mlflow)] },
-  ),
-  // The backup CronJob lists (retention), writes and deletes dumps; the restore reads them.
-  backup: policy(
-    { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(BUCKETS.backups)] },
-    { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [obj(BUCKETS.backups)] },
-  ),
-};
+/**
+ * Each workload user's policy for the given bucket names. The policy is named after the user
+ * (`drift-loop-<user>`). The same documents are what an external store's IAM policies must
+ * allow (the stack's `s3Policies` output, with the stack's bucket prefix).
+ */
+export function s3Policies(b: { readonly [K in BucketId]: string }): Readonly<Record<S3User, PolicyDocument>> {
+  return {
+    "model-api": policy({ Effect: "Allow", Action: ["s3:PutObject"], Resource: [obj(b.requests)] }),
+    "drift-job": policy(
+      // reports: the history index (drift-job/src/report/history.ts) is rebuilt from a listing.
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(b.requests), bucketArn(b.reports)] },
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [obj(b.requests), obj(b.datasets, REFERENCE_PREFIX)] },
+      { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [obj(b.reports)] },
+    ),
+    trainer: policy(
+      // HEAD bucket (the trainer's ensureBucket) needs s3:ListBucket on the bucket.
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(b.datasets)] },
+      { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [obj(b.datasets, REFERENCE_PREFIX)] },
+    ),
+    mlflow: policy(
+      { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [bucketArn(b.mlflow)] },
+      { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [obj(b.mlflow)] },
+    ),
+    // The backup CronJob lists (retention), writes and deletes dumps; the restore reads them.
+    backup: policy(
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(b.backups)] },
+      { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [obj(b.backups)] },
+    ),
+  };
+}
+
+/** The policies of this process's buckets (lib/contract.ts BUCKETS). */
+export const S3_POLICIES = s3Policies(BUCKETS);
 
 export const S3_USERS = Object.keys(S3_POLICIES) as S3User[];
 

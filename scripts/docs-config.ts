@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import YAML from "yaml";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, type KeyInfo } from "../infra/config";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, STORE_PLACES, type KeyInfo } from "../infra/config";
 import { DRIFT_SETTINGS, allowedRange } from "../lib/settings";
 import { PROFILES, PROFILE_NAMES, type Profile } from "../stacks/profiles";
 
@@ -38,15 +38,16 @@ function allowedOf(info: KeyInfo): string {
   return "text (see what it does)";
 }
 
-/** The note on a key only the GitHub pipeline reads (CONFIG_KEYS pipelineOnly). */
+/** The note on a key only the GitHub pipeline reads (CONFIG_KEYS pipelineOnly), or only one place of the data (onlyWith). */
 function pipelineOnly(info: KeyInfo): string {
+  if (info.onlyWith) return ` Read only when ${STORE_PLACES[info.onlyWith]}; refused otherwise.`;
   return info.pipelineOnly ? ` GitHub pipeline only: refused with \`githubPipeline=false\`.` : "";
 }
 
 /** Descriptions of the secret keys: Pulumi.yaml documents them in comments (`#   key: text`), since declaring them would store a default in plain text. */
 function secretDescriptions(pulumiYaml: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of pulumiYaml.matchAll(/^#\s+([A-Za-z]+): (.+)$/gm)) out[m[1]!] = m[2]!.trim();
+  for (const m of pulumiYaml.matchAll(/^#\s+([A-Za-z0-9]+): (.+)$/gm)) out[m[1]!] = m[2]!.trim();
   return out;
 }
 

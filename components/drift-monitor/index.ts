@@ -62,6 +62,8 @@ export interface DriftMonitorArgs extends PartArgs {
    * entries that reference Secrets. Read at each run's start: a rotation needs no roll.
    */
   driftJobCredentials: k8s.types.input.core.v1.EnvVar[];
+  /** Annotations of the drift job's ServiceAccount (an external S3 store's cloud identity). Defaults to none. */
+  driftJobServiceAccountAnnotations?: Record<string, string>;
   /** The traffic job's drifter and model API tokens (DRIFTER_TOKEN, MODEL_API_TOKEN). */
   trafficCredentials: k8s.types.input.core.v1.EnvVar[];
   /** MLFLOW_TRACKING_URI. */
@@ -96,7 +98,7 @@ export class DriftMonitor extends pulumi.ComponentResource {
 
     const driftLabels = appLabels("drift-job", name);
     const driftPodLabels = { ...driftLabels, ...accessLabels("minio", "mlflow", "drifter") };
-    const driftSa = serviceAccount(`${name}-drift-sa`, args.namespace, driftLabels, { parent: this });
+    const driftSa = serviceAccount(`${name}-drift-sa`, args.namespace, driftLabels, { parent: this }, args.driftJobServiceAccountAnnotations);
     const env: k8s.types.input.core.v1.EnvVar[] = [
       plainEnv(ENV.logLevel, args.logLevel),
       ...args.driftJobCredentials,

@@ -38,6 +38,8 @@ export interface ImagesArgs {
   postgresImage: string;
   /** MinIO image override ("" = ours: built, or `<registry>/minio:<release>`). */
   minioImage: string;
+  /** Whether the stack runs MinIO at all (false with an external S3 store: nothing is built or referenced). Defaults to true. */
+  withMinio?: boolean;
   /** MLflow image override ("" = ours: built, or `<registry>/mlflow:<version>`). */
   mlflowImage: string;
   /** Registry login for pushes (used only when `push` is true). Defaults to none: the Docker daemon's own login. */
@@ -62,7 +64,8 @@ export class Images extends pulumi.ComponentResource {
   /** `<registry>/model-api`: where a retrain puts a new model tag. */
   public readonly modelRepository: string;
   public readonly mlflow: pulumi.Output<string>;
-  public readonly minio: pulumi.Output<string>;
+  /** Unset when the stack uses an external S3 store. */
+  public readonly minio?: pulumi.Output<string>;
   public readonly postgres: pulumi.Output<string>;
   public readonly versions: ServerVersions;
 
@@ -144,13 +147,15 @@ export class Images extends pulumi.ComponentResource {
       PSYCOPG2_VERSION: v.psycopg2,
       BOTO3_VERSION: v.boto3,
     });
-    this.minio = serverImage("minio", args.minioImage, v.minioRelease, {
-      MINIO_MODULE: v.minioModule,
-      MINIO_MODULE_VERSION: v.minioModuleVersion,
-      MINIO_COMMIT_TIME: v.minioCommitTime,
-      MINIO_ZIP_H1: v.minioZipH1,
-      MINIO_RELEASE: v.minioRelease,
-    });
+    if (args.withMinio !== false) {
+      this.minio = serverImage("minio", args.minioImage, v.minioRelease, {
+        MINIO_MODULE: v.minioModule,
+        MINIO_MODULE_VERSION: v.minioModuleVersion,
+        MINIO_COMMIT_TIME: v.minioCommitTime,
+        MINIO_ZIP_H1: v.minioZipH1,
+        MINIO_RELEASE: v.minioRelease,
+      });
+    }
     this.postgres = pulumi.output(args.postgresImage);
 
     this.registerOutputs({

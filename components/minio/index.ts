@@ -9,29 +9,17 @@ import { NODE_UID, PodBuilder, plainEnv, scratch, serviceAccount, secretEnv, ser
 import { resourcesFor } from "../shared/resources";
 import { CREDENTIALS_ANNOTATION, credentialsHash, generated } from "../shared/credentials";
 import { SECRET_KEY_LENGTH, S3_USERS, userSecretEnv, type S3User } from "../../lib/storage-access";
+import { DEFAULT_S3_REGION } from "../../lib/s3";
+import { S3_SECRET_KEYS, s3ClientEnv, type S3Target, type S3UserCredentials } from "../shared/s3";
 
 /** Keys of the MinIO root credentials Secret (read by MinIO and its init Job only). */
 export const MINIO_SECRET_KEYS = { accessKey: "root-user", secretKey: "root-password" } as const;
 
 /** Keys of each workload user's Secret (`<name>-user-<user>`). */
-export const USER_SECRET_KEYS = { accessKey: "access-key", secretKey: "secret-key" } as const;
-
-/** A workload user's S3 credentials: its Secret and the hash that rolls its pods on rotation. */
-export interface S3UserCredentials {
-  secret: k8s.core.v1.Secret;
-  secretName: pulumi.Output<string>;
-  accessKey: string;
-  secretKey: pulumi.Output<string>;
-  /** The S3_* env (lib/s3.ts) of a workload that uses this user. */
-  env: k8s.types.input.core.v1.EnvVar[];
-  hash: pulumi.Output<string>;
-}
+export const USER_SECRET_KEYS = S3_SECRET_KEYS;
 
 /** uid of the MinIO image we build (components/images/minio.Dockerfile). */
 export const MINIO_UID = 10002;
-
-/** The S3 region MinIO reports. */
-export const S3_REGION = "us-east-1";
 
 /** Arguments of the Minio component (namespace, pull policy, size, Service type and Ingress of the console: ExposedPartArgs). */
 export interface MinioArgs extends ExposedPartArgs {
@@ -45,6 +33,8 @@ export interface MinioArgs extends ExposedPartArgs {
   storageSize: pulumi.Input<string>;
   /** LOG_LEVEL of the init Job. */
   logLevel: string;
+  /** S3_BUCKET_PREFIX of every client ("" = none). */
+  bucketPrefix: string;
 }
 
 /**
@@ -67,6 +57,8 @@ export class Minio extends pulumi.ComponentResource {
   public readonly consolePort: number = PORTS.minioConsole;
   /** `http://<host>:9000`, the S3 endpoint for clients that take a URL (MLflow). */
   public readonly endpointUrl: pulumi.Output<string>;
+  /** Where its clients connect (components/shared/s3.ts). */
+  public readonly target: S3Target;
   /** Name of the root credentials Secret (keys: MINIO_SECRET_KEYS). */
   public readonly secretName: pulumi.Output<string>;
   public readonly rootUser: pulumi.Output<string>;
@@ -112,14 +104,9 @@ export class Minio extends pulumi.ComponentResource {
     );
     this.host = serviceHost(this.service);
     this.endpointUrl = pulumi.interpolate`http://${this.host}:${PORTS.minio}`;
-    const s3EnvOf = (secretName: pulumi.Input<string>, keys: { accessKey: string; secretKey: string }) => [
-      plainEnv(ENV.s3Endpoint, this.host),
-      plainEnv(ENV.s3Port, PORTS.minio),
-      plainEnv(ENV.s3UseSsl, false),
-      plainEnv(ENV.s3Region, S3_REGION),
-      secretEnv(ENV.s3AccessKey, secretName, keys.accessKey),
-      secretEnv(ENV.s3SecretKey, secretName, keys.secretKey),
-    ];
+    this.target = { host: this.host, port: PORTS.minio, useSsl: false, region: DEFAULT_S3_REGION, pathStyle: true, bucketPrefix: args.bucketPrefix };
+    const s3EnvOf = (name: pulumi.Input<string>, keys: { accessKey: string; secretKey: string }) =>
+      s3ClientEnv(this.target, { name, accessKeyKey: keys.accessKey, secretKeyKey: keys.secretKey });
     const rootEnv = s3EnvOf(this.secretName, MINIO_SECRET_KEYS);
     this.users = Object.fromEntries(
       S3_USERS.map((user) => {
@@ -129,7 +116,8 @@ export class Minio extends pulumi.ComponentResource {
           { metadata: { namespace: args.namespace, labels }, type: "Opaque", stringData: { [USER_SECRET_KEYS.accessKey]: user, [USER_SECRET_KEYS.secretKey]: key } },
           { parent: this },
         );
-        const creds: S3UserCredentials = { secret, secretName: secret.metadata.name, accessKey: user, secretKey: key, env: s3EnvOf(secret.metadata.name, USER_SECRET_KEYS), hash: credentialsHash(key) };
+        const ref = { name: secret.metadata.name, accessKeyKey: USER_SECRET_KEYS.accessKey, secretKeyKey: USER_SECRET_KEYS.secretKey };
+        const creds: S3UserCredentials = { secret: ref, accessKey: user, secretKey: key, env: s3ClientEnv(this.target, ref), hash: credentialsHash(key) };
         return [user, creds];
       }),
     ) as Record<S3User, S3UserCredentials>;
@@ -185,7 +173,7 @@ export class Minio extends pulumi.ComponentResource {
     const initPod = new PodBuilder({
       labels: initLabels,
       // A new user key changes the template: the Job is replaced and runs again.
-      annotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(...S3_USERS.map((u) => this.users[u].secretKey)) },
+      annotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(...S3_USERS.map((u) => this.users[u].secretKey!)) },
       serviceAccountName: sa.metadata.name,
       uid: NODE_UID,
       container: {
@@ -195,7 +183,7 @@ export class Minio extends pulumi.ComponentResource {
         command: ["node", "dist/drifter/src/seed-cli.js"],
         env: [
           ...rootEnv,
-          ...S3_USERS.map((u) => secretEnv(userSecretEnv(u), this.users[u].secretName, USER_SECRET_KEYS.secretKey)),
+          ...S3_USERS.map((u) => secretEnv(userSecretEnv(u), this.users[u].secret!.name, USER_SECRET_KEYS.secretKey)),
           plainEnv(ENV.logLevel, args.logLevel),
         ],
         resources: resourcesFor("minioInit", args.size),

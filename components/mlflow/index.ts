@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { BUCKETS, ENV, PORTS } from "../../lib/contract";
+import { ENV, PORTS } from "../../lib/contract";
 import { AUTH_SETUP_ENV, MLFLOW_WORKLOAD_USERS, basicAuthIni, type MlflowWorkloadUser } from "../../lib/mlflow-auth";
 import type { ExposedPartArgs } from "../shared/args";
 import { CREDENTIALS_ANNOTATION, credentialsHash, generated } from "../shared/credentials";
@@ -9,6 +9,9 @@ import { accessLabels, appLabels } from "../shared/labels";
 import { httpServer } from "../shared/http-server";
 import { NODE_UID, PodBuilder, plainEnv, scratch, serviceAccount, secretEnv } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
+import type { S3KeySecret } from "../shared/s3";
+import { POSTGRES_SECRET_KEYS, type PostgresConnection } from "../postgres";
+import { POSTGRES_CA_KEY } from "../external-postgres";
 
 /** Keys of the MLflow admin Secret and of each workload user's Secret. */
 export const MLFLOW_SECRET_KEYS = { username: "username", password: "password", flaskSecretKey: "flask-secret-key" } as const;
@@ -25,6 +28,19 @@ export interface MlflowUserCredentials {
   hash: pulumi.Output<string>;
 }
 
+/** Where an external Postgres's CA certificate is mounted (PGSSLROOTCERT). */
+export const POSTGRES_CA_PATH = `/etc/drift-loop/postgres-ca/${POSTGRES_CA_KEY}`;
+
+/**
+ * libpq's TLS env for a connection: PGSSLMODE, and in the verify modes PGSSLROOTCERT, the
+ * mounted CA (POSTGRES_CA_PATH) or, without one, `system` (the image's CA store; libpq 16+).
+ */
+export function postgresTlsEnv(sslMode: string, mountedCa: boolean): k8s.types.input.core.v1.EnvVar[] {
+  const env = [plainEnv("PGSSLMODE", sslMode)];
+  if (sslMode.startsWith("verify-")) env.push(plainEnv("PGSSLROOTCERT", mountedCa ? POSTGRES_CA_PATH : "system"));
+  return env;
+}
+
 /** uid of the MLflow image we build (components/images/mlflow.Dockerfile). */
 export const MLFLOW_UID = 10001;
 
@@ -32,10 +48,16 @@ export const MLFLOW_UID = 10001;
 export interface MlflowArgs extends ExposedPartArgs {
   /** MLflow image with psycopg2 and boto3. */
   image: pulumi.Input<string>;
-  /** Backend store (and the auth app's tables): Postgres host (Service DNS), port, database, user, and the Secret with user/password. */
-  postgres: { host: pulumi.Input<string>; port: number; database: string; user: string; secretName: pulumi.Input<string>; userKey: string; passwordKey: string };
-  /** Artifact store: MinIO endpoint URL and the Secret with MLflow's own MinIO user. */
-  s3: { endpointUrl: pulumi.Input<string>; secretName: pulumi.Input<string>; accessKeyKey: string; secretKeyKey: string; hash: pulumi.Input<string> };
+  /** Backend store (and the auth app's tables): the in-cluster or an external Postgres, with its Secret and TLS. */
+  postgres: PostgresConnection;
+  /**
+   * Artifact store: the S3 endpoint URL, region, addressing style, the bucket, and MLflow's own
+   * keys (the in-cluster MinIO's `mlflow` user, or the external store's pair; none = the pod's
+   * cloud identity, which boto3 finds itself), with the hash that rolls the pod when they change.
+   */
+  s3: { endpointUrl: pulumi.Input<string>; region: string; pathStyle: boolean; bucket: string; keys?: S3KeySecret; hash: pulumi.Input<string> };
+  /** Annotations of its ServiceAccount (an external store's cloud identity). Defaults to none. */
+  serviceAccountAnnotations?: Record<string, string>;
   /** Image that runs the users Job (the drift-job image: `node dist/drift-job/src/mlflow-users-cli.js`). */
   usersJobImage: pulumi.Input<string>;
   /** Extra Host names to accept (a LoadBalancer's address, a proxy's name). Defaults to none: the Service's names, localhost and the Ingress host only. */
@@ -43,8 +65,8 @@ export interface MlflowArgs extends ExposedPartArgs {
 }
 
 /**
- * The MLflow tracking server: Postgres backend store, artifacts proxied to MinIO
- * (`--serve-artifacts --artifacts-destination s3://mlflow`), and `--allowed-hosts` limited to
+ * The MLflow tracking server: Postgres backend store (in the cluster or external, over TLS),
+ * artifacts proxied to the S3 store (`--serve-artifacts --artifacts-destination s3://<prefix>mlflow`), and `--allowed-hosts` limited to
  * its Service DNS names, localhost on any port (a port-forward's) and the Ingress host.
  *
  * Authentication is MLflow's own basic-auth app (`--app-name basic-auth`): its tables in the
@@ -73,7 +95,7 @@ export class Mlflow extends pulumi.ComponentResource {
   constructor(name: string, args: MlflowArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:mlflow:Mlflow", name, {}, opts);
     const labels = appLabels("mlflow", name);
-    const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
+    const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this }, args.serviceAccountAnnotations);
     const podLabels = { ...labels, ...accessLabels("postgres", "minio") };
 
     const server = httpServer(
@@ -127,31 +149,34 @@ export class Mlflow extends pulumi.ComponentResource {
         return [user, creds];
       }),
     ) as Record<MlflowWorkloadUser, MlflowUserCredentials>;
-    // No password in the file: libpq reads PGPASSWORD from the container's env.
+    // No password in the URI or the file: libpq reads PGPASSWORD (and PGSSLMODE, PGSSLROOTCERT)
+    // from the container's env, so it is in no argument and any password works, however spelled.
+    // The driver is named: SQLAlchemy 2.1 (pulled by mlflow 3.17) maps a bare postgresql:// to
+    // psycopg 3, which the image does not have (it ships psycopg2-binary): MLflow would crash.
+    const pg = args.postgres;
+    const backendUri = pulumi.interpolate`postgresql+psycopg2://${encodeURIComponent(pg.user)}@${pg.host}:${pg.port}/${encodeURIComponent(pg.database)}`;
+    const tls = pg.tls ? postgresTlsEnv(pg.tls.sslMode, pg.tls.caConfigMap !== undefined) : [];
     const authConfig = new k8s.core.v1.ConfigMap(
       `${name}-auth`,
       {
         metadata: { namespace: args.namespace, labels },
         data: {
-          "basic_auth.ini": pulumi.output(args.postgres.host).apply((host) => basicAuthIni(`postgresql+psycopg2://${args.postgres.user}@${host}:${args.postgres.port}/${args.postgres.database}`)),
+          "basic_auth.ini": backendUri.apply(basicAuthIni),
         },
       },
       { parent: this },
     );
 
     const env: k8s.types.input.core.v1.EnvVar[] = [
-      secretEnv("PGUSER", args.postgres.secretName, args.postgres.userKey),
-      secretEnv("PGPASSWORD", args.postgres.secretName, args.postgres.passwordKey),
-      {
-        name: "MLFLOW_BACKEND_STORE_URI",
-        // The driver is named: SQLAlchemy 2.1 (pulled by mlflow 3.17) maps a bare postgresql:// to
-        // psycopg 3, which the image does not have (it ships psycopg2-binary): MLflow would crash.
-        value: pulumi.interpolate`postgresql+psycopg2://$(PGUSER):$(PGPASSWORD)@${args.postgres.host}:${args.postgres.port}/${args.postgres.database}`,
-      },
-      secretEnv("AWS_ACCESS_KEY_ID", args.s3.secretName, args.s3.accessKeyKey),
-      secretEnv("AWS_SECRET_ACCESS_KEY", args.s3.secretName, args.s3.secretKeyKey),
-      { name: "AWS_DEFAULT_REGION", value: "us-east-1" },
+      secretEnv("PGPASSWORD", pg.secretName, POSTGRES_SECRET_KEYS.password),
+      ...tls,
+      { name: "MLFLOW_BACKEND_STORE_URI", value: backendUri },
+      ...(args.s3.keys
+        ? [secretEnv("AWS_ACCESS_KEY_ID", args.s3.keys.name, args.s3.keys.accessKeyKey), secretEnv("AWS_SECRET_ACCESS_KEY", args.s3.keys.name, args.s3.keys.secretKeyKey)]
+        : []),
+      { name: "AWS_DEFAULT_REGION", value: args.s3.region },
       { name: "MLFLOW_S3_ENDPOINT_URL", value: args.s3.endpointUrl },
+      { name: "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE", value: args.s3.pathStyle ? "path" : "virtual" },
       { name: "MLFLOW_SERVER_ALLOWED_HOSTS", value: this.allowedHosts.apply((h) => h.join(",")) },
       { name: "HOME", value: "/tmp" },
       { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
@@ -184,7 +209,7 @@ export class Mlflow extends pulumi.ComponentResource {
             "--workers", "2",
             "--backend-store-uri", "$(MLFLOW_BACKEND_STORE_URI)",
             "--serve-artifacts",
-            "--artifacts-destination", `s3://${BUCKETS.mlflow}`,
+            "--artifacts-destination", `s3://${args.s3.bucket}`,
             "--allowed-hosts", "$(MLFLOW_SERVER_ALLOWED_HOSTS)",
             "--app-name", "basic-auth",
           ],
@@ -202,6 +227,14 @@ export class Mlflow extends pulumi.ComponentResource {
             volume: { name: "auth-config", configMap: { name: authConfig.metadata.name } },
             mount: { name: "auth-config", mountPath: AUTH_CONFIG_PATH.slice(0, AUTH_CONFIG_PATH.lastIndexOf("/")), readOnly: true },
           },
+          ...(pg.tls?.caConfigMap
+            ? [
+                {
+                  volume: { name: "postgres-ca", configMap: { name: pg.tls.caConfigMap } },
+                  mount: { name: "postgres-ca", mountPath: POSTGRES_CA_PATH.slice(0, POSTGRES_CA_PATH.lastIndexOf("/")), readOnly: true },
+                },
+              ]
+            : []),
         ],
       },
     });

@@ -23,10 +23,12 @@ export interface ModelApiArgs extends ExposedPartArgs {
   replicas: pulumi.Input<number>;
   /** LOG_LEVEL. */
   logLevel: string;
-  /** The S3_* env of the request log store: the model API's own MinIO user (components/minio `users`). */
+  /** The S3_* env of the request log store: the model API's own MinIO user (components/minio `users`) or the external store's (components/external-s3). */
   s3Env: k8s.types.input.core.v1.EnvVar[];
   /** Hash of that user's key: a rotation rolls the pods (the key is read at start). */
   s3CredentialsHash: pulumi.Input<string>;
+  /** Annotations of its ServiceAccount (an external S3 store's cloud identity). Defaults to none. */
+  serviceAccountAnnotations?: Record<string, string>;
   /** Request log buffering: flush after this many rows ... */
   requestLogFlushRows: number;
   /** ... or this many seconds. */
@@ -54,7 +56,7 @@ export class ModelApi extends pulumi.ComponentResource {
   constructor(name: string, args: ModelApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:model-api:ModelApi", name, {}, opts);
     const labels = appLabels("model-api", name);
-    const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
+    const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this }, args.serviceAccountAnnotations);
     const podLabels = { ...labels, ...accessLabels("minio") };
     this.image = pulumi.output(args.image);
 

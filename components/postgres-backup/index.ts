@@ -30,8 +30,14 @@ export interface PostgresBackupArgs extends PartArgs {
   logLevel: string;
   /** The database to dump: host, port, the server's pod labels, and the Postgres Secret with its user, password and database name. */
   postgres: { host: pulumi.Input<string>; port: number; podLabels: Record<string, string>; secretName: pulumi.Input<string>; userKey: string; passwordKey: string; databaseKey: string };
-  /** The `backup` MinIO user's S3_* env (entries that reference its Secret), and MinIO's pod labels and S3 port. */
-  s3: { env: k8s.types.input.core.v1.EnvVar[]; podLabels: Record<string, string>; port: number };
+  /**
+   * The `backup` user's S3_* env (entries that reference its Secret), and, for the in-cluster
+   * MinIO, its pod labels and S3 port (the egress rule); an external store's own egress policy
+   * admits the pod by its S3 client label (components/external-s3).
+   */
+  s3: { env: k8s.types.input.core.v1.EnvVar[]; inCluster?: { podLabels: Record<string, string>; port: number } };
+  /** Annotations of its ServiceAccount (an external S3 store's cloud identity). Defaults to none. */
+  serviceAccountAnnotations?: Record<string, string>;
   /** Size limit of the scratch volume the dump is written to (the Postgres volume's size: a dump is smaller than the data). */
   dumpSizeLimit: pulumi.Input<string>;
   settings: BackupSettings;
@@ -40,7 +46,7 @@ export interface PostgresBackupArgs extends PartArgs {
 /**
  * The Postgres backup: a CronJob whose init container runs pg_dump (pinned Postgres image)
  * into a scratch volume and whose container uploads the dump to MinIO as the `backup` user
- * and then deletes the expired dumps (lib/pg-backup.ts). A failed dump fails the init
+ * (or the external store's) and then deletes the expired dumps (lib/pg-backup.ts). A failed dump fails the init
  * container, so nothing is uploaded or deleted. Only the init container sees the Postgres
  * password, only the uploader the MinIO key; the pod may reach Postgres and MinIO only.
  */
@@ -50,7 +56,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
   constructor(name: string, args: PostgresBackupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:postgres-backup:PostgresBackup", name, {}, opts);
     const labels = appLabels("postgres-backup", name);
-    const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this });
+    const sa = serviceAccount(`${name}-sa`, args.namespace, labels, { parent: this }, args.serviceAccountAnnotations);
     const pg = args.postgres;
     const database = secretEnv("PGDATABASE", pg.secretName, pg.databaseKey);
     // The access labels get it admitted by Postgres's and MinIO's ingress policies.
@@ -116,7 +122,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
           policyTypes: ["Egress"],
           egress: [
             { to: [{ podSelector: { matchLabels: pg.podLabels } }], ports: [{ protocol: "TCP", port: pg.port }] },
-            { to: [{ podSelector: { matchLabels: args.s3.podLabels } }], ports: [{ protocol: "TCP", port: args.s3.port }] },
+            ...(args.s3.inCluster ? [{ to: [{ podSelector: { matchLabels: args.s3.inCluster.podLabels } }], ports: [{ protocol: "TCP", port: args.s3.inCluster.port }] }] : []),
           ],
         },
       },

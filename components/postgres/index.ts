@@ -11,6 +11,18 @@ import { resourcesFor } from "../shared/resources";
 /** Keys of the Postgres Secret (the MLflow component reads the same keys). */
 export const POSTGRES_SECRET_KEYS = { user: "username", password: "password", database: "database" } as const;
 
+/** How MLflow (and the backup) reach a Postgres: this component's, or an external one (components/external-postgres). */
+export interface PostgresConnection {
+  host: pulumi.Output<string>;
+  port: number;
+  database: string;
+  user: string;
+  /** The Secret with user, password and database (keys: POSTGRES_SECRET_KEYS). */
+  secretName: pulumi.Output<string>;
+  /** TLS of the connection (libpq sslmode, and the ConfigMap with the CA for the verify modes); unset = libpq's default, the in-cluster server has no TLS. */
+  tls?: { sslMode: string; caConfigMap?: pulumi.Output<string> };
+}
+
 /** The official image runs postgres as uid/gid 999. */
 const POSTGRES_UID = 999;
 
@@ -45,6 +57,8 @@ export class Postgres extends pulumi.ComponentResource {
   public readonly password: pulumi.Output<string>;
   /** Name of the Secret holding user, password and database (keys: POSTGRES_SECRET_KEYS). */
   public readonly secretName: pulumi.Output<string>;
+  /** How clients connect. */
+  public readonly connection: PostgresConnection;
 
   constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:postgres:Postgres", name, {}, opts);
@@ -87,6 +101,7 @@ export class Postgres extends pulumi.ComponentResource {
       { parent: this },
     );
     this.host = serviceHost(this.service);
+    this.connection = { host: this.host, port: this.port, database: this.database, user: this.user, secretName: this.secretName };
 
     const ready = ["pg_isready", "-h", "127.0.0.1", "-p", String(PORTS.postgres), "-U", this.user, "-d", this.database];
     const pod = new PodBuilder({

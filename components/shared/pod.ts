@@ -84,9 +84,12 @@ export function serviceHost(svc: k8s.core.v1.Service): pulumi.Output<string> {
 /**
  * A ServiceAccount of its own per workload, with no API token mounted: no drift-loop part
  * calls the Kubernetes API, so none is granted any Role (least privilege is no privilege).
+ * `annotations` give it a cloud identity (IRSA, Workload Identity: an external S3 store);
+ * the cloud's webhook mounts that identity's own token, not the API token.
  */
-export function serviceAccount(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.ServiceAccount {
-  return new k8s.core.v1.ServiceAccount(name, { metadata: { namespace, labels }, automountServiceAccountToken: false }, opts);
+export function serviceAccount(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, opts: pulumi.CustomResourceOptions, annotations?: Record<string, string>): k8s.core.v1.ServiceAccount {
+  const metadata = { namespace, labels, ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}) };
+  return new k8s.core.v1.ServiceAccount(name, { metadata, automountServiceAccountToken: false }, opts);
 }
 
 /** What a part gives of its container; the builder adds the security context, the mounts and the probes. */

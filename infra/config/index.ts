@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, type PlatformConfig } from "./keys";
 import { ConfigValidationError, parseConfig, type ConfigSource } from "./parse";
 
-export { CONFIG_KEYS, CONFIG_NAMESPACE, CURRENT_SOURCES, DRIFT_SCHEMAS, LOG_LEVELS, STATTESTS, type GithubConfig, type KeyInfo, type PlatformConfig } from "./keys";
+export { CONFIG_KEYS, CONFIG_NAMESPACE, CURRENT_SOURCES, DRIFT_SCHEMAS, LOG_LEVELS, PG_SSL_MODES, STATTESTS, STORE_PLACES, type ExternalPostgresConfig, type ExternalS3Config, type GithubConfig, type KeyInfo, type PlatformConfig, type StorePlace } from "./keys";
 export { closeMatches, cronProblem, unknownKeyProblems } from "./checks";
 export { ConfigValidationError, objectSource, parseConfig, type ConfigSource } from "./parse";
 

@@ -11,9 +11,11 @@ import { PROFILE_NAMES, type ProfileName } from "../../stacks/profiles";
 import { PULL_POLICIES, SERVICE_TYPES, SIZES, type PullPolicy, type ServiceType, type Size } from "../../components/shared/args";
 import { SCHEMAS } from "../../lib/scenarios";
 import { ENV } from "../../lib/contract";
+import { DEFAULT_S3_REGION } from "../../lib/s3";
 import { BACKUP_SETTINGS, DRIFT_SETTINGS } from "../../lib/settings";
 import type { DriftCheckSettings, TrafficSettings } from "../../components/drift-monitor";
 import type { BackupSettings } from "../../components/postgres-backup";
+import type { ExternalPostgresSettings } from "../../components/external-postgres";
 import type { IngressTls } from "../../components/shared/network";
 
 /** The config namespace (the project name in Pulumi.yaml). */
@@ -24,6 +26,40 @@ export const DRIFT_SCHEMAS = SCHEMAS;
 export const CURRENT_SOURCES = DRIFT_SETTINGS.driftCurrentSource.allowed;
 export const STATTESTS = DRIFT_SETTINGS.driftStattest.allowed;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+/** libpq's sslmode values (https://www.postgresql.org/docs/current/libpq-ssl.html). */
+export const PG_SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
+export type PgSslMode = (typeof PG_SSL_MODES)[number];
+
+/**
+ * Where a part of the platform's data lives: the in-cluster MinIO or Postgres, or a store
+ * the team brings (s3Endpoint, postgresHost set). A key read in one place only is refused in
+ * the other (it would be unused).
+ */
+export const STORE_PLACES = {
+  inClusterS3: "s3Endpoint is empty (the in-cluster MinIO)",
+  externalS3: "s3Endpoint is set (an external S3 store)",
+  inClusterPostgres: "postgresHost is empty (the in-cluster Postgres)",
+  externalPostgres: "postgresHost is set (an external Postgres)",
+} as const;
+export type StorePlace = keyof typeof STORE_PLACES;
+
+/** An external S3-compatible store (config keys s3*): it replaces the in-cluster MinIO for every consumer. */
+export interface ExternalS3Config {
+  /** The endpoint as configured, e.g. https://s3.eu-west-1.amazonaws.com. */
+  url: string;
+  host: string;
+  port: number;
+  useSsl: boolean;
+  region: string;
+  pathStyle: boolean;
+  /** A key pair shared by the platform's S3 clients; unset = the pods' cloud identity (serviceAccountAnnotations). */
+  keys?: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
+  /** Annotations of every S3 client's ServiceAccount (IRSA's eks.amazonaws.com/role-arn, GKE's iam.gke.io/gcp-service-account). */
+  serviceAccountAnnotations: Record<string, string>;
+}
+
+/** An external Postgres (config keys postgres*): it replaces the in-cluster Postgres for MLflow. */
+export type ExternalPostgresConfig = ExternalPostgresSettings & { sslMode: PgSslMode };
 
 export interface GithubConfig {
   /** owner/name; "" switches the GitHub pipeline (and the drift dispatch) off. */
@@ -103,8 +139,12 @@ export interface PlatformConfig {
   /** The drift check's settings (the DriftMonitor component's), with the allowed sources and methods. */
   drift: DriftCheckSettings & { currentSource: (typeof CURRENT_SOURCES)[number]; stattest: (typeof STATTESTS)[number] };
   traffic: TrafficSettings;
-  /** The Postgres backup CronJob's schedule and retention (components/postgres-backup). */
+  /** The Postgres backup CronJob's schedule and retention (components/postgres-backup; in-cluster Postgres only). */
   backup: BackupSettings;
+  /** The object store: the bucket prefix (both places), and the external store when s3Endpoint is set. */
+  s3: { bucketPrefix: string; external?: ExternalS3Config };
+  /** The external Postgres when postgresHost is set; unset = the in-cluster StatefulSet. */
+  externalPostgres?: ExternalPostgresConfig;
   github: GithubConfig;
 }
 
@@ -125,6 +165,8 @@ export interface KeyInfo {
   env?: string;
   /** Only the GitHub pipeline (GithubPipeline) reads it: setting it with githubPipeline=false is an error (it would be unused). */
   pipelineOnly?: boolean;
+  /** Only read when the data lives there (STORE_PLACES): setting it elsewhere is an error (it would be unused). */
+  onlyWith?: StorePlace;
 }
 
 /** Every key the program reads. Pulumi.yaml must declare exactly these (a unit test checks). */
@@ -135,16 +177,16 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   serviceType: { type: "string", profileDefault: true, allowed: SERVICE_TYPES },
   storageClass: { type: "string", profileDefault: true },
   size: { type: "string", profileDefault: true, allowed: SIZES },
-  postgresStorage: { type: "string", profileDefault: true },
-  minioStorage: { type: "string", profileDefault: true },
+  postgresStorage: { type: "string", profileDefault: true, onlyWith: "inClusterPostgres" },
+  minioStorage: { type: "string", profileDefault: true, onlyWith: "inClusterS3" },
   imageRegistry: { type: "string", profileDefault: true },
   imagePullPolicy: { type: "string", profileDefault: true, allowed: PULL_POLICIES },
   buildImages: { type: "boolean", profileDefault: true },
   pushImages: { type: "boolean", profileDefault: true },
   imageTag: { type: "string", default: "0.1.0" },
   modelImageTag: { type: "string", default: "" },
-  postgresImage: { type: "string", default: "postgres:15.14-bookworm" },
-  minioImage: { type: "string", default: "" },
+  postgresImage: { type: "string", default: "postgres:15.14-bookworm", onlyWith: "inClusterPostgres" },
+  minioImage: { type: "string", default: "", onlyWith: "inClusterS3" },
   mlflowImage: { type: "string", default: "" },
   registryUsername: { type: "string", default: "" },
   registryToken: { type: "string", secret: true },
@@ -156,7 +198,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   ingressTlsSecret: { type: "string", default: "" },
   exposeDrifter: { type: "boolean", default: false },
   exposeModelApi: { type: "boolean", default: false },
-  exposeMinioConsole: { type: "boolean", default: false },
+  exposeMinioConsole: { type: "boolean", default: false, onlyWith: "inClusterS3" },
   mlflowAllowedHosts: { type: "string", default: "" },
   drifterReplicas: { type: "integer", profileDefault: true, min: 1, max: 20 },
   modelApiReplicas: { type: "integer", profileDefault: true, min: 1, max: 20 },
@@ -182,9 +224,24 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   trafficBatchSize: { type: "integer", default: 100, min: 1, max: 1000, env: ENV.trafficBatchSize },
   trafficScenario: { type: "string", default: "none", env: ENV.trafficScenario },
   trafficDeadlineSeconds: { type: "integer", default: 240, min: 30, max: 86400 },
-  backupSchedule: { type: "string", default: "30 2 * * *" },
-  backupKeepLast: BACKUP_SETTINGS.backupKeepLast,
-  backupMaxAgeDays: BACKUP_SETTINGS.backupMaxAgeDays,
+  backupSchedule: { type: "string", default: "30 2 * * *", onlyWith: "inClusterPostgres" },
+  backupKeepLast: { ...BACKUP_SETTINGS.backupKeepLast, onlyWith: "inClusterPostgres" },
+  backupMaxAgeDays: { ...BACKUP_SETTINGS.backupMaxAgeDays, onlyWith: "inClusterPostgres" },
+  // Bring your own object store and database (docs/cloud.md).
+  s3Endpoint: { type: "string", default: "" },
+  s3Region: { type: "string", default: DEFAULT_S3_REGION, env: ENV.s3Region, onlyWith: "externalS3" },
+  s3BucketPrefix: { type: "string", default: "", env: ENV.s3BucketPrefix },
+  s3PathStyle: { type: "boolean", default: true, env: ENV.s3PathStyle, onlyWith: "externalS3" },
+  s3AccessKeyId: { type: "string", secret: true, onlyWith: "externalS3" },
+  s3SecretAccessKey: { type: "string", secret: true, onlyWith: "externalS3" },
+  s3ServiceAccountAnnotations: { type: "string", default: "", onlyWith: "externalS3" },
+  postgresHost: { type: "string", default: "" },
+  postgresPort: { type: "integer", default: 5432, min: 1, max: 65535, onlyWith: "externalPostgres" },
+  postgresDatabase: { type: "string", default: "mlflow", onlyWith: "externalPostgres" },
+  postgresUser: { type: "string", default: "mlflow", onlyWith: "externalPostgres" },
+  postgresPassword: { type: "string", secret: true, onlyWith: "externalPostgres" },
+  postgresSslMode: { type: "string", default: "verify-full", allowed: PG_SSL_MODES, onlyWith: "externalPostgres" },
+  postgresCaCert: { type: "string", default: "", onlyWith: "externalPostgres" },
   requestLogFlushRows: { type: "integer", default: 500, min: 1, max: 100000, env: ENV.requestLogFlushRows },
   requestLogFlushSeconds: { type: "integer", default: 60, min: 1, max: 3600, env: ENV.requestLogFlushSeconds },
   githubRepository: { type: "string", default: "", env: ENV.githubRepository },

@@ -11,8 +11,24 @@ import { parseScenarios } from "../../lib/scenarios";
 import { readNumberSetting, type NumberSetting } from "../../lib/settings";
 import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
 import { GITHUB_API_URL_RULE, parseGithubApiUrl } from "../../lib/github-api";
-import { ALLOWED_HOST, DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, QUANTITY, REGISTRY, TAG, cronProblem, unknownKeyProblems } from "./checks";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, CURRENT_SOURCES, DRIFT_SCHEMAS, LOG_LEVELS, STATTESTS, type KeyInfo, type PlatformConfig } from "./keys";
+import { BUCKET_PREFIX_RULE, bucketPrefixProblem } from "../../lib/contract";
+import { S3_ENDPOINT_RULE, parseS3Endpoint } from "../../lib/s3";
+import { ALLOWED_HOST, DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, QUALIFIED_NAME, QUANTITY, REGISTRY, TAG, cronProblem, unknownKeyProblems } from "./checks";
+import {
+  CONFIG_KEYS,
+  CONFIG_NAMESPACE,
+  CURRENT_SOURCES,
+  DRIFT_SCHEMAS,
+  LOG_LEVELS,
+  PG_SSL_MODES,
+  STATTESTS,
+  STORE_PLACES,
+  type ExternalPostgresConfig,
+  type ExternalS3Config,
+  type KeyInfo,
+  type PlatformConfig,
+  type StorePlace,
+} from "./keys";
 
 export class ConfigValidationError extends Error {
   constructor(public readonly problems: string[]) {
@@ -140,6 +156,23 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     }
     return v;
   };
+  /** `k=v,k2=v2`: Kubernetes label or annotation keys (an optional DNS-subdomain prefix and a name), values without commas. */
+  const keyValues = (k: string, what: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const v = str(k);
+    if (v === "") return out;
+    for (const item of v.split(",")) {
+      const eq = item.indexOf("=");
+      const name = (eq < 0 ? item : item.slice(0, eq)).trim();
+      const [prefix, local] = name.includes("/") ? [name.slice(0, name.indexOf("/")), name.slice(name.indexOf("/") + 1)] : ["", name];
+      if (eq < 0 || !QUALIFIED_NAME.test(local) || (prefix !== "" && (!DNS_SUBDOMAIN.test(prefix) || prefix.length > 253)) || name in out) {
+        problems.push(`${key(k)} has ${JSON.stringify(item.trim())}; allowed: comma-separated key=value pairs, ${what} (keys: [prefix/]name, name of letters, digits, - _ . up to 63; each key once)`);
+        continue;
+      }
+      out[name] = item.slice(eq + 1).trim();
+    }
+    return out;
+  };
   const quantity = (k: string, fallback: string): string => matching(k, QUANTITY, "a Kubernetes quantity such as 5Gi or 500Mi", fallback);
 
   const registry = str("imageRegistry", profile.imageRegistry);
@@ -178,23 +211,93 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
   if (githubRepository !== "" && dispatchToken === undefined) {
     problems.push(`${key("githubDispatchToken")} is required when ${key("githubRepository")} is set; allowed: a secret token (pulumi config set --secret githubDispatchToken ...) or leave githubRepository empty`);
   }
+  /** Keys of CONFIG_KEYS set to a value other than their default (Pulumi.yaml's declarations supply the defaults to every stack). */
+  const setKeys = (which: (i: KeyInfo) => boolean): string[] =>
+    Object.entries(CONFIG_KEYS)
+      .filter(([k, i]) => which(i) && src.get(k) !== undefined && src.get(k) !== (i.default === undefined ? undefined : String(i.default)))
+      .map(([k]) => k);
+  /** "<keys> is/are set but <why>; allowed: remove it/them (...), or <otherwise>". */
+  const unusedProblem = (unused: string[], why: string, otherwise: string): string => {
+    const one = unused.length === 1;
+    return (
+      `${unused.map(key).join(", ")} ${one ? "is" : "are"} set but ${why}, so ${one ? "it" : "they"} would be unused; ` +
+      `allowed: remove ${one ? "it" : "them"} (${unused.map((k) => `pulumi config rm ${k}`).join("; ")}), or ${otherwise}`
+    );
+  };
   // githubPipeline=false: the dispatch only (the repository's secrets and workflows are
   // managed elsewhere), so nothing the pipeline alone reads may be set: it would be unused.
   const githubPipeline = bool("githubPipeline");
   if (!githubPipeline) {
-    // A value equal to the key's default is what Pulumi.yaml's declaration supplies to every
-    // stack (githubBranch: main), not something a user set.
-    const unused = Object.entries(CONFIG_KEYS)
-      .filter(([k, i]) => i.pipelineOnly && src.get(k) !== undefined && src.get(k) !== (i.default === undefined ? undefined : String(i.default)))
-      .map(([k]) => k);
-    if (unused.length > 0) {
-      const one = unused.length === 1;
-      problems.push(
-        `${unused.map(key).join(", ")} ${one ? "is" : "are"} set but ${key("githubPipeline")}=false: only the GitHub pipeline reads ${one ? "it" : "them"}, so ${one ? "it" : "they"} would be unused; ` +
-          `allowed: remove ${one ? "it" : "them"} (${unused.map((k) => `pulumi config rm ${k}`).join("; ")}), or ${key("githubPipeline")}=true`,
-      );
-    }
+    const unused = setKeys((i) => i.pipelineOnly === true);
+    if (unused.length > 0) problems.push(unusedProblem(unused, `${key("githubPipeline")}=false: only the GitHub pipeline reads ${unused.length === 1 ? "it" : "them"}`, `${key("githubPipeline")}=true`));
   }
+
+  // Where the data lives: the in-cluster MinIO and Postgres, or the team's own services.
+  const s3Endpoint = str("s3Endpoint");
+  const postgresHost = str("postgresHost");
+  const places: StorePlace[] = [s3Endpoint === "" ? "inClusterS3" : "externalS3", postgresHost === "" ? "inClusterPostgres" : "externalPostgres"];
+  for (const place of Object.keys(STORE_PLACES) as StorePlace[]) {
+    if (places.includes(place)) continue;
+    const unused = setKeys((i) => i.onlyWith === place);
+    const now = places.find((p) => p.endsWith(place.endsWith("S3") ? "S3" : "Postgres"))!;
+    if (unused.length > 0) problems.push(unusedProblem(unused, `only read when ${STORE_PLACES[place]}, and ${STORE_PLACES[now]}`, `the other ${place.endsWith("S3") ? "object store" : "database"}`));
+  }
+  const bucketPrefix = str("s3BucketPrefix");
+  const prefixWhy = bucketPrefixProblem(bucketPrefix);
+  if (prefixWhy) problems.push(`${key("s3BucketPrefix")}=${JSON.stringify(bucketPrefix)} cannot be used: ${prefixWhy}; allowed: ${BUCKET_PREFIX_RULE}`);
+  const externalS3 = s3Endpoint === "" ? undefined : parseExternalS3(s3Endpoint);
+  const externalPostgres = postgresHost === "" ? undefined : parseExternalPostgres(postgresHost);
+
+  function parseExternalS3(endpoint: string): ExternalS3Config {
+    const url = parseS3Endpoint(endpoint);
+    if (!url) problems.push(`${key("s3Endpoint")}=${JSON.stringify(endpoint)} is not an S3 endpoint; allowed: ${S3_ENDPOINT_RULE}, or empty for the in-cluster MinIO`);
+    const region = matching("s3Region", /^[a-z0-9][a-z0-9-]{0,31}$/, "a region name such as us-east-1, eu-central-1 or auto");
+    const accessKeyId = src.getSecret("s3AccessKeyId");
+    const secretAccessKey = src.getSecret("s3SecretAccessKey");
+    if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+      problems.push(`${key("s3AccessKeyId")} and ${key("s3SecretAccessKey")} go together; allowed: set both (secrets), or neither when the pods get a cloud identity (${key("s3ServiceAccountAnnotations")})`);
+    }
+    return {
+      url: endpoint,
+      host: url?.host ?? "",
+      port: url?.port ?? 443,
+      useSsl: url?.useSsl ?? true,
+      region,
+      pathStyle: bool("s3PathStyle"),
+      keys: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+      serviceAccountAnnotations: keyValues("s3ServiceAccountAnnotations", "annotations such as eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/drift-loop"),
+    };
+  }
+
+  function parseExternalPostgres(host: string): ExternalPostgresConfig {
+    if (!DNS_SUBDOMAIN.test(host.toLowerCase()) || host.length > 253) {
+      problems.push(`${key("postgresHost")}=${JSON.stringify(host)} is not a host name; allowed: a DNS name or IPv4 address such as mydb.abc123.eu-west-1.rds.amazonaws.com, or empty for the in-cluster Postgres`);
+    }
+    const password = src.getSecret("postgresPassword");
+    if (password === undefined) {
+      problems.push(`${key("postgresPassword")} is required when ${key("postgresHost")} is set; allowed: a secret value (pulumi config set --secret postgresPassword ...)`);
+    }
+    const sslMode = oneOf("postgresSslMode", PG_SSL_MODES);
+    const caCert = str("postgresCaCert");
+    if (caCert !== "" && !/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?-----END CERTIFICATE-----\s*$/.test(caCert)) {
+      problems.push(`${key("postgresCaCert")} is not a PEM certificate; allowed: one or more "-----BEGIN CERTIFICATE-----" blocks (pulumi config set postgresCaCert -- "$(cat ca.pem)")`);
+    }
+    if (caCert !== "" && !sslMode.startsWith("verify-")) {
+      problems.push(`${key("postgresCaCert")} is set but ${key("postgresSslMode")}=${sslMode} does not verify the server; allowed: ${key("postgresSslMode")}=verify-full or verify-ca, or remove postgresCaCert`);
+    }
+    const identifier = /^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,62}$/;
+    const identifierRule = "a Postgres name: letters, digits, _ . @ $ -, at most 63 characters";
+    return {
+      host,
+      port: int("postgresPort"),
+      database: matching("postgresDatabase", identifier, identifierRule),
+      user: matching("postgresUser", identifier, identifierRule),
+      password: password ?? pulumi.secret(""),
+      sslMode,
+      caCert,
+    };
+  }
+
   // The GitHub workflows must reach the stack's state: a backend URL or a Pulumi Cloud token.
   const pipelineBackendUrl = str("pipelineBackendUrl");
   if (pipelineBackendUrl !== "" && !/^(s3|gs|azblob|file|https?):\/\/\S+$/.test(pipelineBackendUrl)) {
@@ -294,6 +397,8 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       keepLast: int("backupKeepLast"),
       maxAgeDays: int("backupMaxAgeDays"),
     },
+    s3: { bucketPrefix, external: externalS3 },
+    externalPostgres,
     github: {
       repository: githubRepository,
       pipeline: githubPipeline,

@@ -120,10 +120,11 @@ for (const [profile, config] of [
       }
     });
 
-    it("expands MLflow's backend store URI from the Postgres Secret, in order", () => {
+    it("gives MLflow the Postgres password from its Secret as PGPASSWORD, never in the backend store URI", () => {
       const env = resolvedEnv(ms, part(ms, "mlflow"));
       const pg = byKind(ms, "Secret").find((s) => s.stringData?.database === "mlflow")!;
-      assert.equal(env.MLFLOW_BACKEND_STORE_URI, `postgresql+psycopg2://mlflow:${pg.stringData.password}@${env.MLFLOW_BACKEND_STORE_URI!.split("@")[1]}`);
+      assert.equal(env.PGPASSWORD, pg.stringData.password);
+      assert.equal(env.MLFLOW_BACKEND_STORE_URI, `postgresql+psycopg2://mlflow@${env.MLFLOW_BACKEND_STORE_URI!.split("@")[1]}`);
       assert.match(env.MLFLOW_BACKEND_STORE_URI!, /@postgres-svc-[0-9a-f]{8}\.drift-loop\.svc\.cluster\.local:5432\/mlflow$/);
       assert.doesNotMatch(env.MLFLOW_BACKEND_STORE_URI!, /\$\(/, "every $(VAR) resolved");
     });
