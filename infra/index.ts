@@ -17,6 +17,11 @@ export const mlflowUrl = o.mlflow.url;
 export const mlflow = o.mlflow.external;
 export const minioEndpoint = o.minio.endpoint;
 export const minioConsole = o.minio.console;
+// Where the data lives (the in-cluster MinIO and Postgres, or the team's own: docs/cloud.md).
+export const objectStore = o.objectStore;
+export const database = o.database;
+// External S3 only: what each workload's identity (or the one key pair) must be allowed.
+export const s3Policies = o.s3Policies;
 export const drifterUrl = o.drifter.url;
 export const drifter = o.drifter.external;
 export const modelApiUrl = o.modelApi.url;

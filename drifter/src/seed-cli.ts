@@ -1,6 +1,8 @@
 /**
- * The MinIO init Job: creates the buckets, the workload users with their policies
- * (lib/storage-access.ts, through MinIO's admin API), and writes the initial reference dataset.
+ * The object store's init Job: creates the buckets, the workload users with their policies
+ * (lib/storage-access.ts, through MinIO's admin API; the in-cluster MinIO only, where it runs
+ * as root), and writes the initial reference dataset. With an external store it gets no
+ * user keys: it checks (or creates) the buckets and writes the reference only.
  * Idempotent; never overwrites an existing reference. Waits (with backoff) for MinIO to
  * come up, as the Job may start before the StatefulSet is ready.
  *
@@ -19,7 +21,10 @@ const HELP = `drifter seed CLI: create the buckets (${Object.values(BUCKETS).joi
 reference dataset to ${BUCKETS.datasets}/ (never overwrites an existing one).
 
 Environment:
-  S3_ENDPOINT, S3_PORT (9000), S3_USE_SSL (false), S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION (the root user)
+  S3_ENDPOINT, S3_PORT (9000), S3_USE_SSL (false), S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION,
+  S3_PATH_STYLE (true), S3_BUCKET_PREFIX (put before each bucket name)
+                  the store (MinIO: its root user; an external store: its key pair, or none
+                  for the pod's cloud identity)
   ${S3_USERS.map(userSecretEnv).join(", ")}
                   the secret key of each workload user to create or update (access key = its name:
                   ${S3_USERS.join(", ")}) with its policy; users whose variable is unset are left alone
@@ -39,16 +44,25 @@ async function main(): Promise<number> {
   const client = s3Client(settings);
   // Credentials or permissions that are wrong stay wrong: fail at once instead of retrying.
   const retryable = (err: unknown) => !["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"].includes((err as { code?: string }).code ?? "");
-  log.info({ endpoint: `${settings.endPoint}:${settings.port}`, buckets: Object.values(BUCKETS) }, "seeding MinIO");
+  log.info({ endpoint: `${settings.endPoint}:${settings.port}`, buckets: Object.values(BUCKETS) }, "seeding the object store");
   for (const bucket of Object.values(BUCKETS)) {
-    await withRetry(() => ensureBucket(client, bucket), { what: `creating bucket ${bucket}`, attempts, baseDelayMs: 500, maxDelayMs: 5000, log, retryable });
+    try {
+      await withRetry(() => ensureBucket(client, bucket), { what: `creating bucket ${bucket}`, attempts, baseDelayMs: 500, maxDelayMs: 5000, log, retryable });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== "AccessDenied") throw err;
+      // An external store whose credentials may not create buckets: say what to do.
+      throw new Error(`bucket ${bucket} does not exist or cannot be checked, and these credentials may not create it (AccessDenied); create it (e.g. aws s3 mb s3://${bucket}) and allow s3:ListBucket on it, or allow s3:CreateBucket (the stack's s3Policies output lists what each workload needs)`);
+    }
   }
   const users = Object.fromEntries(S3_USERS.flatMap((u) => {
     const v = optionalStringEnv(process.env, userSecretEnv(u));
     return v === undefined ? [] : [[u, v]];
   })) as Partial<Record<S3User, string>>;
-  await withRetry(() => ensureUsers(settings, users), { what: "creating the workload users and policies", attempts: 5, log, retryable });
-  log.info({ users: Object.keys(users) }, "workload users and policies in place");
+  if (Object.keys(users).length > 0) {
+    await withRetry(() => ensureUsers(settings, users), { what: "creating the workload users and policies", attempts: 5, log, retryable });
+    log.info({ users: Object.keys(users) }, "workload users and policies in place");
+  }
   const outcome = await withRetry(() => writeInitialReference(client, log), { what: "writing the initial reference", attempts: 5, log, retryable });
   log.info({ outcome }, "seed done");
   log.flush();

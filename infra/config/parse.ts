@@ -278,7 +278,8 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       problems.push(`${key("postgresPassword")} is required when ${key("postgresHost")} is set; allowed: a secret value (pulumi config set --secret postgresPassword ...)`);
     }
     const sslMode = oneOf("postgresSslMode", PG_SSL_MODES);
-    const caCert = str("postgresCaCert");
+    // PEM ends with a newline (the value is read trimmed).
+    const caCert = str("postgresCaCert") === "" ? "" : `${str("postgresCaCert")}\n`;
     if (caCert !== "" && !/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?-----END CERTIFICATE-----\s*$/.test(caCert)) {
       problems.push(`${key("postgresCaCert")} is not a PEM certificate; allowed: one or more "-----BEGIN CERTIFICATE-----" blocks (pulumi config set postgresCaCert -- "$(cat ca.pem)")`);
     }

@@ -2,6 +2,9 @@
  * Runs a command (the retrain) on a GitHub runner with the stack's MLflow, MinIO and
  * drifter reachable: one `kubectl port-forward` per Service, found from the stack
  * outputs, and the workload env vars (lib/contract ENV) pointing at the forwarded ports.
+ * A stack with an external S3 store (the `objectStore` output) is reached directly: no
+ * MinIO tunnel; its key pair, or, with a cloud identity, the runner's own S3_ACCESS_KEY/
+ * S3_SECRET_KEY or its AWS web identity (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE).
  * The trainer's own credentials (its MinIO user, its MLflow user, its drifter token; never
  * the MinIO root user) come from the secret stack outputs on stdin and are masked in the
  * Actions log before anything else is printed; they never touch the disk.
@@ -11,11 +14,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { ENV } from "../../lib/contract";
+import { parseS3Endpoint } from "../../lib/s3";
 
 /** Stack outputs this reads (exported by infra/index.ts; a test checks the names). */
 export const STACK_OUTPUTS = {
   mlflowUrl: "mlflowUrl",
   minioEndpoint: "minioEndpoint",
+  objectStore: "objectStore",
   drifterUrl: "drifterUrl",
   trainerS3AccessKey: "trainerS3AccessKey",
   trainerS3SecretKey: "trainerS3SecretKey",
@@ -59,9 +64,28 @@ function requireString(outputs: Record<string, unknown>, name: string): string {
   return v;
 }
 
-/** The Services to forward, from the in-cluster URLs `http://<svc>.<ns>.svc.cluster.local:<port>`. */
+/** The `objectStore` output (absent in stacks from before it: the in-cluster MinIO, no prefix). */
+interface ObjectStoreOutput {
+  external: boolean;
+  endpoint: string;
+  region: string;
+  pathStyle: boolean;
+  bucketPrefix: string;
+}
+
+function objectStoreOf(outputs: Record<string, unknown>): ObjectStoreOutput | undefined {
+  const o = outputs[STACK_OUTPUTS.objectStore];
+  if (o === undefined) return undefined;
+  const ok =
+    !!o && typeof o === "object" && typeof (o as ObjectStoreOutput).external === "boolean" && typeof (o as ObjectStoreOutput).endpoint === "string" && typeof (o as ObjectStoreOutput).bucketPrefix === "string";
+  if (!ok) throw new Error(`stack output ${STACK_OUTPUTS.objectStore} is ${JSON.stringify(o)}; expected { external, endpoint, region, pathStyle, bucketPrefix }`);
+  return o as ObjectStoreOutput;
+}
+
+/** The Services to forward, from the in-cluster URLs `http://<svc>.<ns>.svc.cluster.local:<port>` (no MinIO with an external store). */
 export function tunnelsFor(outputs: Record<string, unknown>): Tunnel[] {
-  return (Object.keys(URL_OUTPUTS) as TunnelName[]).map((name) => {
+  const external = objectStoreOf(outputs)?.external === true;
+  return (Object.keys(URL_OUTPUTS) as TunnelName[]).filter((name) => !(external && name === "minio")).map((name) => {
     const output = URL_OUTPUTS[name];
     const raw = requireString(outputs, output);
     const m = /^https?:\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?:(\d{1,5})\/?$/.exec(raw);
@@ -76,15 +100,45 @@ export function forwardedPort(line: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The S3 env of the trainer: the forwarded MinIO, or the external store itself. */
+function s3EnvFor(outputs: Record<string, unknown>, local: Partial<Record<TunnelName, number>>, runnerEnv: Record<string, string | undefined>): Record<string, string> {
+  const store = objectStoreOf(outputs);
+  const prefix: Record<string, string> = store?.bucketPrefix ? { [ENV.s3BucketPrefix]: store.bucketPrefix } : {};
+  if (!store?.external) {
+    return {
+      [ENV.s3Endpoint]: "127.0.0.1",
+      [ENV.s3Port]: String(local.minio),
+      [ENV.s3UseSsl]: "false",
+      [ENV.s3AccessKey]: requireString(outputs, STACK_OUTPUTS.trainerS3AccessKey),
+      [ENV.s3SecretKey]: requireString(outputs, STACK_OUTPUTS.trainerS3SecretKey),
+      ...prefix,
+    };
+  }
+  const url = parseS3Endpoint(store.endpoint);
+  if (!url) throw new Error(`stack output ${STACK_OUTPUTS.objectStore}.endpoint=${JSON.stringify(store.endpoint)} is not an S3 endpoint URL`);
+  // The stack's key pair when it has one; with a cloud identity, the runner's own.
+  const stackKeys = outputs[STACK_OUTPUTS.trainerS3AccessKey] !== undefined;
+  const keys: Record<string, string> = stackKeys
+    ? { [ENV.s3AccessKey]: requireString(outputs, STACK_OUTPUTS.trainerS3AccessKey), [ENV.s3SecretKey]: requireString(outputs, STACK_OUTPUTS.trainerS3SecretKey) }
+    : runnerEnv[ENV.s3AccessKey] && runnerEnv[ENV.s3SecretKey]
+      ? { [ENV.s3AccessKey]: runnerEnv[ENV.s3AccessKey]!, [ENV.s3SecretKey]: runnerEnv[ENV.s3SecretKey]! }
+      : {};
+  return {
+    [ENV.s3Endpoint]: url.host,
+    [ENV.s3Port]: String(url.port),
+    [ENV.s3UseSsl]: String(url.useSsl),
+    [ENV.s3Region]: store.region,
+    [ENV.s3PathStyle]: String(store.pathStyle),
+    ...keys,
+    ...prefix,
+  };
+}
+
 /** The workload env for the forwarded ports (names from lib/contract ENV). */
-export function clusterEnv(outputs: Record<string, unknown>, local: Record<TunnelName, number>): Record<string, string> {
+export function clusterEnv(outputs: Record<string, unknown>, local: Partial<Record<TunnelName, number>>, runnerEnv: Record<string, string | undefined> = process.env): Record<string, string> {
   return {
     [ENV.mlflowTrackingUri]: `http://127.0.0.1:${local.mlflow}`,
-    [ENV.s3Endpoint]: "127.0.0.1",
-    [ENV.s3Port]: String(local.minio),
-    [ENV.s3UseSsl]: "false",
-    [ENV.s3AccessKey]: requireString(outputs, STACK_OUTPUTS.trainerS3AccessKey),
-    [ENV.s3SecretKey]: requireString(outputs, STACK_OUTPUTS.trainerS3SecretKey),
+    ...s3EnvFor(outputs, local, runnerEnv),
     [ENV.mlflowTrackingUsername]: requireString(outputs, STACK_OUTPUTS.trainerMlflowUsername),
     [ENV.mlflowTrackingPassword]: requireString(outputs, STACK_OUTPUTS.trainerMlflowPassword),
     [ENV.drifterUrl]: `http://127.0.0.1:${local.drifter}`,
@@ -127,7 +181,10 @@ const HELP = `Usage: pulumi stack output --json --show-secrets | with-cluster.ts
 Port-forwards the stack's MLflow, MinIO and drifter Services (kubectl, KUBECONFIG) and runs
 <command> with ${ENV.mlflowTrackingUri} (+ the trainer's ${ENV.mlflowTrackingUsername}/${ENV.mlflowTrackingPassword}),
 ${ENV.s3Endpoint}/${ENV.s3Port}/${ENV.s3AccessKey}/${ENV.s3SecretKey} (the trainer's MinIO user) and ${ENV.drifterUrl}
-(+ the trainer's ${ENV.drifterToken}) pointing at them. Exits with the command's exit code; 2 on bad input.`;
+(+ the trainer's ${ENV.drifterToken}) pointing at them. With an external S3 store (the stack's
+objectStore output) there is no MinIO tunnel: ${ENV.s3Endpoint} is the store, with the stack's key
+pair, or with a cloud identity this runner's own ${ENV.s3AccessKey}/${ENV.s3SecretKey} (or its AWS web
+identity). Exits with the command's exit code; 2 on bad input.`;
 
 export async function main(argv: string[], stdin: string | number = 0): Promise<number> {
   const dash = argv.indexOf("--");
@@ -161,7 +218,7 @@ export async function main(argv: string[], stdin: string | number = 0): Promise<
       }
     }
     tunnels = tunnelsFor(outputs);
-    clusterEnv(outputs, { mlflow: 0, minio: 0, drifter: 0 }); // validates the credentials early
+    clusterEnv(outputs, { mlflow: 0, minio: 0, drifter: 0 }); // validates the credentials and the store early
   } catch (e) {
     console.error(`cannot use the stack outputs on stdin: ${(e as Error).message}`);
     return 2;
@@ -172,7 +229,7 @@ export async function main(argv: string[], stdin: string | number = 0): Promise<
   for (const f of forwards) f.ready.catch(() => undefined);
   const stopAll = () => forwards.forEach((f) => f.child.kill("SIGTERM"));
   try {
-    const local = {} as Record<TunnelName, number>;
+    const local: Partial<Record<TunnelName, number>> = {};
     for (const f of forwards) {
       local[f.t.name] = await f.ready;
       console.log(`${f.t.name}: svc/${f.t.service} in ${f.t.namespace} -> 127.0.0.1:${local[f.t.name]}`);

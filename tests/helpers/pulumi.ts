@@ -304,3 +304,31 @@ export function changes(before: Run, after: Run): Record<string, string[]> {
   return out;
 }
 
+/** The container's environment as the kubelet builds it. */
+export function resolvedEnv(ms: Record<string, any>[], w: Workload, container?: string): Record<string, string> {
+  const c = containersOf(w).find((x) => container === undefined || x.name === container)!;
+  const env: Record<string, string> = {};
+  for (const ef of c.envFrom ?? []) {
+    const cm = byKind(ms, "ConfigMap").find((x) => x.metadata.name === ef.configMapRef.name)!;
+    Object.assign(env, cm.data);
+  }
+  for (const e of c.env ?? []) {
+    if (e.valueFrom?.secretKeyRef) {
+      const s = byKind(ms, "Secret").find((x) => x.metadata.name === e.valueFrom.secretKeyRef.name)!;
+      env[e.name] = String({ ...s.data, ...s.stringData }[e.valueFrom.secretKeyRef.key]);
+    } else if (e.value !== undefined) {
+      env[e.name] = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string) => (name in env ? env[name]! : m));
+    }
+  }
+  // Secret volumes as the kubelet writes them (one file per key), at a local path.
+  for (const m of c.volumeMounts ?? []) {
+    const v = (w.podSpec.volumes ?? []).find((x: any) => x.name === m.name);
+    if (!v?.secret) continue;
+    const s = byKind(ms, "Secret").find((x) => x.metadata.name === v.secret.secretName)!;
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "env-contract-")), "mount");
+    fs.mkdirSync(dir);
+    for (const [k, val] of Object.entries({ ...s.data, ...s.stringData })) fs.writeFileSync(path.join(dir, k), String(val));
+    for (const [k, val] of Object.entries(env)) if (val === m.mountPath) env[k] = dir;
+  }
+  return env;
+}

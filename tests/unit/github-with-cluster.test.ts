@@ -67,6 +67,36 @@ describe("running the retrain on a runner with the cluster's services port-forwa
     assert.ok(!Object.values(env).includes(outputs.minioRootPassword));
   });
 
+  it("reaches an external S3 store directly (no MinIO tunnel), with the stack's key pair or the runner's own, and the bucket prefix", () => {
+    const store = { external: true, endpoint: "https://s3.eu-west-1.amazonaws.com", region: "eu-west-1", pathStyle: false, bucketPrefix: "acme-ml-" };
+    const external = { ...outputs, minioEndpoint: store.endpoint, objectStore: store };
+    assert.deepEqual(tunnelsFor(external).map((t) => t.name), ["mlflow", "drifter"]);
+    const s3 = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("S3_")));
+    assert.deepEqual(s3(clusterEnv(external, { mlflow: 1, drifter: 3 }, {})), {
+      [ENV.s3Endpoint]: "s3.eu-west-1.amazonaws.com",
+      [ENV.s3Port]: "443",
+      [ENV.s3UseSsl]: "true",
+      [ENV.s3Region]: "eu-west-1",
+      [ENV.s3PathStyle]: "false",
+      [ENV.s3AccessKey]: "trainer",
+      [ENV.s3SecretKey]: "s3cr3t-Passw0rd",
+      [ENV.s3BucketPrefix]: "acme-ml-",
+    });
+    // A cloud identity: the stack has no key pair; the runner's own keys, or none (its AWS web identity).
+    const { trainerS3AccessKey: _a, trainerS3SecretKey: _s, ...identity } = external;
+    const runner = clusterEnv(identity, { mlflow: 1, drifter: 3 }, { [ENV.s3AccessKey]: "AKIARUNNER", [ENV.s3SecretKey]: "runner-secret" });
+    assert.equal(runner[ENV.s3AccessKey], "AKIARUNNER");
+    assert.equal(runner[ENV.s3SecretKey], "runner-secret");
+    const none = clusterEnv(identity, { mlflow: 1, drifter: 3 }, {});
+    assert.equal(none[ENV.s3AccessKey], undefined);
+    assert.equal(none[ENV.s3Endpoint], "s3.eu-west-1.amazonaws.com");
+    // The in-cluster MinIO with a prefix: the trainer gets the prefix too.
+    const prefixed = clusterEnv({ ...outputs, objectStore: { ...store, external: false, endpoint: outputs.minioEndpoint } }, { mlflow: 1, minio: 2, drifter: 3 }, {});
+    assert.equal(prefixed[ENV.s3BucketPrefix], "acme-ml-");
+    assert.equal(prefixed[ENV.s3Port], "2");
+    assert.throws(() => tunnelsFor({ ...outputs, objectStore: "s3" }), /stack output objectStore is "s3"; expected/);
+  });
+
   it("refuses bad input with exit 2 before starting anything, and masks the credentials first in Actions", function () {
     this.timeout(60_000);
     const run = (args: string[], input: string, env: Record<string, string> = {}) =>

@@ -173,6 +173,22 @@ describe("stack config", () => {
       ["a probability in hex", { driftProb: "0x1" }, /drift-loop:driftProb="0x1" is not a number in decimal notation; allowed: 0\.\.1/],
       ["an empty item in a scenario list", { driftScenario: "none,,mean_shift" }, /drift-loop:driftScenario="none,,mean_shift": item 2 of the scenario list "none,,mean_shift" is empty/],
       ["spaces in a scenario list", { driftScenario: "mean_shift, missing_spike" }, /drift-loop:driftScenario=.*item 2 .* has spaces around the name/],
+      // Bring your own object store and database (docs/cloud.md).
+      ["an S3 endpoint with a path", { s3Endpoint: "https://s3.amazonaws.com/bucket" }, /drift-loop:s3Endpoint="https:\/\/s3\.amazonaws\.com\/bucket" is not an S3 endpoint; allowed: an http:\/\/ or https:\/\/ URL/],
+      ["an S3 endpoint that is no URL", { s3Endpoint: "s3.amazonaws.com" }, /drift-loop:s3Endpoint="s3\.amazonaws\.com" is not an S3 endpoint/],
+      ["an access key without its secret", { s3Endpoint: "https://s3.amazonaws.com", s3AccessKeyId: "AKIA" }, /drift-loop:s3AccessKeyId and drift-loop:s3SecretAccessKey go together; allowed: set both/],
+      ["a bucket prefix S3 refuses", { s3BucketPrefix: "Acme_ML-" }, /drift-loop:s3BucketPrefix="Acme_ML-" cannot be used: .*; allowed: lowercase letters, digits/],
+      ["a bucket prefix too long for the names", { s3BucketPrefix: "a".repeat(60) }, /drift-loop:s3BucketPrefix=.* cannot be used: it is 60 characters; at most 55/],
+      ["a malformed identity annotation", { s3Endpoint: "https://s3.amazonaws.com", s3ServiceAccountAnnotations: "role-arn" }, /drift-loop:s3ServiceAccountAnnotations has "role-arn"; allowed: comma-separated key=value pairs/],
+      ["MinIO settings with an external store", { s3Endpoint: "https://s3.amazonaws.com", minioStorage: "50Gi", exposeMinioConsole: "true" }, /drift-loop:minioStorage, drift-loop:exposeMinioConsole are set but only read when s3Endpoint is empty \(the in-cluster MinIO\), and s3Endpoint is set .*; allowed: remove them \(pulumi config rm minioStorage; pulumi config rm exposeMinioConsole\)/],
+      ["external-store settings without one", { s3Region: "eu-west-1" }, /drift-loop:s3Region is set but only read when s3Endpoint is set \(an external S3 store\)/],
+      ["an external Postgres without a password", { postgresHost: "db.example.com" }, /drift-loop:postgresPassword is required when drift-loop:postgresHost is set/],
+      ["an external Postgres host that is no host name", { postgresHost: "db example", postgresPassword: "x" }, /drift-loop:postgresHost="db example" is not a host name/],
+      ["an unknown sslmode", { postgresHost: "db.example.com", postgresPassword: "x", postgresSslMode: "strict" }, /drift-loop:postgresSslMode="strict" is not allowed; allowed: disable, allow, prefer, require, verify-ca, verify-full/],
+      ["a CA that is not PEM", { postgresHost: "db.example.com", postgresPassword: "x", postgresCaCert: "MIIB..." }, /drift-loop:postgresCaCert is not a PEM certificate/],
+      ["a CA with an sslmode that does not verify", { postgresHost: "db.example.com", postgresPassword: "x", postgresSslMode: "require", postgresCaCert: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }, /drift-loop:postgresCaCert is set but drift-loop:postgresSslMode=require does not verify the server/],
+      ["backup settings with an external Postgres", { postgresHost: "db.example.com", postgresPassword: "x", backupKeepLast: "3" }, /drift-loop:backupKeepLast is set but only read when postgresHost is empty \(the in-cluster Postgres\)/],
+      ["an external Postgres port out of range", { postgresHost: "db.example.com", postgresPassword: "x", postgresPort: "70000" }, /drift-loop:postgresPort=70000 is out of range; allowed: 1\.\.65535/],
     ];
     for (const [what, values, expected] of cases) {
       it(`rejects ${what}, naming the key and the allowed values`, () => {

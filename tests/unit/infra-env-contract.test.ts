@@ -5,9 +5,6 @@
  * formats and bounds, or this fails.
  */
 import { strict as assert } from "node:assert";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { mlflowCredentialsFromEnv } from "../../lib/mlflow";
 import { S3_USERS, SECRET_KEY_LENGTH, userSecretEnv } from "../../lib/storage-access";
 import { loadConfig as drifterConfig } from "../../drifter/src/config";
@@ -18,36 +15,7 @@ import { DRIFT_SETTINGS, type DriftSettingName } from "../../lib/settings";
 import { s3SettingsFromEnv } from "../../lib/s3";
 import { BAKED_MODEL_PATH, PORTS } from "../../lib/contract";
 import { loadConfig as modelApiConfig } from "../../model-api/src/serving/config";
-import { SECRETS, byKind, cloudConfig, containersOf, makeRepoFixture, manifests, minikubeConfig, runPlatform, workloads, type Workload } from "../helpers/pulumi";
-
-/** The container's environment as the kubelet builds it. */
-function resolvedEnv(ms: Record<string, any>[], w: Workload, container?: string): Record<string, string> {
-  const c = containersOf(w).find((x) => container === undefined || x.name === container)!;
-  const env: Record<string, string> = {};
-  for (const ef of c.envFrom ?? []) {
-    const cm = byKind(ms, "ConfigMap").find((x) => x.metadata.name === ef.configMapRef.name)!;
-    Object.assign(env, cm.data);
-  }
-  for (const e of c.env ?? []) {
-    if (e.valueFrom?.secretKeyRef) {
-      const s = byKind(ms, "Secret").find((x) => x.metadata.name === e.valueFrom.secretKeyRef.name)!;
-      env[e.name] = String({ ...s.data, ...s.stringData }[e.valueFrom.secretKeyRef.key]);
-    } else if (e.value !== undefined) {
-      env[e.name] = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string) => (name in env ? env[name]! : m));
-    }
-  }
-  // Secret volumes as the kubelet writes them (one file per key), at a local path.
-  for (const m of c.volumeMounts ?? []) {
-    const v = (w.podSpec.volumes ?? []).find((x: any) => x.name === m.name);
-    if (!v?.secret) continue;
-    const s = byKind(ms, "Secret").find((x) => x.metadata.name === v.secret.secretName)!;
-    const dir = join(mkdtempSync(join(tmpdir(), "env-contract-")), "mount");
-    mkdirSync(dir);
-    for (const [k, val] of Object.entries({ ...s.data, ...s.stringData })) writeFileSync(join(dir, k), String(val));
-    for (const [k, val] of Object.entries(env)) if (val === m.mountPath) env[k] = dir;
-  }
-  return env;
-}
+import { SECRETS, byKind, cloudConfig, containersOf, makeRepoFixture, manifests, minikubeConfig, resolvedEnv, runPlatform, workloads, type Workload } from "../helpers/pulumi";
 
 function part(ms: Record<string, any>[], name: string): Workload {
   return workloads(ms).find((w) => w.podLabels["app.kubernetes.io/name"] === name)!;
