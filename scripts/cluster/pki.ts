@@ -66,17 +66,32 @@ function issue(
   return { cert, key };
 }
 
-/** Create every key and certificate the cluster needs under `dir`. `nodeName`/`nodeIp`: the real node's (its certificates carry them). */
-export function createPki(dir: string, node: { name: string; ip: string } = { name: "drift-loop-node", ip: "127.0.0.1" }): Pki {
+/** A CA (`ca.crt`, `ca.key`) in `dir`, which issue() signs with. */
+function createCa(dir: string, subject: string): CertPair {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"], dir);
   openssl(
     ["req", "-x509", "-new", "-key", "ca.key", "-out", "ca.crt", "-days", String(VALID_DAYS), "-sha256",
-      "-subj", "/CN=drift-loop-e2e-ca",
+      "-subj", subject,
       "-addext", "basicConstraints=critical,CA:TRUE",
       "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"],
     dir,
   );
+  return { cert: path.join(dir, "ca.crt"), key: path.join(dir, "ca.key") };
+}
+
+/**
+ * A CA of its own and one serving certificate it signed, for `sans` (e.g. IP:10.250.0.1):
+ * the TLS of a service the platform reaches as an external one (a managed Postgres's).
+ */
+export function createServerPki(dir: string, name: string, sans: string[]): { ca: CertPair; server: CertPair } {
+  const ca = createCa(dir, `/CN=${name}-ca`);
+  return { ca, server: issue(dir, name, `/CN=${name}`, "server", sans) };
+}
+
+/** Create every key and certificate the cluster needs under `dir`. `nodeName`/`nodeIp`: the real node's (its certificates carry them). */
+export function createPki(dir: string, node: { name: string; ip: string } = { name: "drift-loop-node", ip: "127.0.0.1" }): Pki {
+  createCa(dir, "/CN=drift-loop-e2e-ca");
   const loopback = ["IP:127.0.0.1", "DNS:localhost"];
   const apiserverNames = [
     ...loopback,

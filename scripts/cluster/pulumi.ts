@@ -55,7 +55,8 @@ export interface RunResult {
 /** Run `pulumi args...` in `cwd`; never throws on a non-zero exit (see `pulumiOk`). */
 export function pulumi(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 600_000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(toolchain.tool("pulumi"), [...args, "--non-interactive"], { cwd, env });
+    // First: after a `--` in args (a config value that starts with "-") it would be a value.
+    const child = spawn(toolchain.tool("pulumi"), ["--non-interactive", ...args], { cwd, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));

@@ -12,6 +12,8 @@ export interface MinioOptions {
   consolePort: number;
   accessKey: string;
   secretKey: string;
+  /** The address to listen on. Defaults to 127.0.0.1 (another: a store pods reach as an external one). */
+  host?: string;
   /** Buckets to create once the server is ready. */
   buckets: string[];
   env: NodeJS.ProcessEnv;
@@ -21,11 +23,12 @@ export interface MinioOptions {
 
 export async function startMinio(o: MinioOptions): Promise<{ proc: ManagedProcess; settings: S3Settings }> {
   const data = join(o.dir, "data");
+  const host = o.host ?? "127.0.0.1";
   mkdirSync(data, { recursive: true, mode: 0o700 });
   const proc = startProcess(
     "minio",
     o.bin,
-    ["server", data, "--address", `127.0.0.1:${o.port}`, "--console-address", `127.0.0.1:${o.consolePort}`],
+    ["server", data, "--address", `${host}:${o.port}`, "--console-address", `${host}:${o.consolePort}`],
     {
       env: {
         ...o.env,
@@ -40,8 +43,8 @@ export async function startMinio(o: MinioOptions): Promise<{ proc: ManagedProces
     },
   );
   o.onStart?.(proc);
-  const base = `http://127.0.0.1:${o.port}`;
-  const settings: S3Settings = { endPoint: "127.0.0.1", port: o.port, useSSL: false, accessKey: o.accessKey, secretKey: o.secretKey, region: "us-east-1" };
+  const base = `http://${host}:${o.port}`;
+  const settings: S3Settings = { endPoint: host, port: o.port, useSSL: false, accessKey: o.accessKey, secretKey: o.secretKey, region: "us-east-1" };
   // /minio/health/ready can answer 200 a moment before S3 calls stop returning 503; an
   // authenticated call without the client's own retries (and their warnings) settles it.
   const probe = new Client({ ...settings, retryOptions: { disableRetry: true } });

@@ -1,6 +1,6 @@
 /** A throwaway PostgreSQL cluster on loopback with a database and user for MLflow. */
 import { execFile } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, copyFileSync, chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Client } from "pg";
@@ -8,6 +8,9 @@ import { ServiceStartError, logTail, startProcess, waitHealthy, type ManagedProc
 import type { PostgresSettings } from "./types";
 
 const run = promisify(execFile);
+
+/** The server's copies of its TLS certificate and key (listen.tls), in its directory. */
+const TLS_FILES = { cert: "server.crt", key: "server.key" } as const;
 
 export interface PostgresOptions {
   bin: string;
@@ -26,6 +29,12 @@ export interface PostgresOptions {
    * connect as `user` (MLflow) only gets in once this is done.
    */
   beforeLogin?: (admin: PostgresSettings) => Promise<void>;
+  /**
+   * Also listen on this address, over TLS only, for clients of this network (pods reaching
+   * it as an external database: tests/e2e/external-services.test.ts). The server's
+   * certificate and key are PEM files readable by the server. Defaults to loopback only.
+   */
+  listen?: { host: string; clientCidr: string; tls: { certFile: string; keyFile: string } };
 }
 
 /** uid/gid of the unprivileged user postgres runs as when we are root (it refuses root). */
@@ -70,6 +79,17 @@ export async function startPostgres(o: PostgresOptions): Promise<{ proc: Managed
   } finally {
     rmSync(pwfile, { force: true });
   }
+  if (o.listen) {
+    // The server reads its key only when the server's user owns it and no one else can read it.
+    for (const [from, to] of [[o.listen.tls.certFile, TLS_FILES.cert], [o.listen.tls.keyFile, TLS_FILES.key]] as const) {
+      copyFileSync(from, join(o.dir, to));
+      chmodSync(join(o.dir, to), 0o600);
+      if (who) chownSync(join(o.dir, to), who.uid, who.gid);
+    }
+    // Clients of that network get in over TLS with a password only: no hostnossl line, so a
+    // plain connection finds no rule and is refused.
+    appendFileSync(join(data, "pg_hba.conf"), `hostssl all all ${o.listen.clientCidr} scram-sha-256\n`);
+  }
 
   const proc = await runPostgres(o, who);
 
@@ -105,7 +125,8 @@ async function runPostgres(o: PostgresOptions, who: { uid: number; gid: number }
     join(o.bin, "postgres"),
     [
       "-D", join(o.dir, "data"),
-      "-c", "listen_addresses=127.0.0.1",
+      "-c", `listen_addresses=127.0.0.1${o.listen ? `,${o.listen.host}` : ""}`,
+      ...(o.listen ? ["-c", "ssl=on", "-c", `ssl_cert_file=${join(o.dir, TLS_FILES.cert)}`, "-c", `ssl_key_file=${join(o.dir, TLS_FILES.key)}`] : []),
       "-c", `port=${o.port}`,
       "-c", `unix_socket_directories=${o.dir}`,
       // Local data: speed over durability. A killed server loses nothing (the OS has the

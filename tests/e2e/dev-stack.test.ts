@@ -8,66 +8,31 @@
 // the model API rolled to the new image, and destroy. Everything runs in a copy of the
 // project, so the test never edits the committed stack config or model file.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import http from "node:http";
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 
 import { type Cluster } from "../../scripts/cluster/cluster";
 import { conditionStatus, readiness, ResourcePaths, waitFor, type KubeObject } from "../../scripts/cluster/kube";
 import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress, stackImages, stackS3 } from "../../scripts/cluster/loop";
 import { NODE, imagesScript } from "../../scripts/cluster/node";
-import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "../../scripts/cluster/pulumi";
-import { REPO_ROOT, ensureToolchain, toolchainPath } from "../../scripts/cluster/toolchain";
+import { pulumiOk } from "../../scripts/cluster/pulumi";
+import { ensureToolchain, toolchainPath } from "../../scripts/cluster/toolchain";
 import { BUCKETS, MLFLOW } from "../../lib/contract";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
 import { getRealCluster } from "./helpers/shared";
+import { mlflowApi, sh, stackInCopy, type StackCopy } from "./helpers/stack";
 
 const STACK = "dev";
 const NS = "drift-loop";
 const { registry: REGISTRY, tag: TAG } = LOCAL_IMAGES;
 const REPOSITORY = "acme/drift-loop";
 const DISPATCH_TOKEN = "ghp_e2e-dispatch-token-0123456789";
-const SKIP_COPY = new Set(["node_modules", ".git", "dist", ".pulumi-state"]);
-
-/** A JSON request with our own Host header (fetch does not let one set it). */
-function httpJson(base: URL, method: string, p: string, headers: Record<string, string>, body?: unknown): Promise<KubeObject> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ hostname: base.hostname, port: base.port, method, path: p, headers: { ...headers, ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}) }, timeout: 30_000 }, (res) => {
-      let text = "";
-      res.on("data", (c: Buffer) => (text += c.toString()));
-      res.on("end", () => ((res.statusCode ?? 0) < 300 ? resolve(JSON.parse(text) as KubeObject) : reject(new Error(`${method} ${p} -> ${res.statusCode}: ${text.slice(0, 300)}`))));
-    });
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
-
-/** Run a command; resolves with its output, rejects with it on a non-zero exit. */
-function sh(command: string, opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", command], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${command} exited ${code}:\n${out.split("\n").slice(-60).join("\n")}`));
-    });
-  });
-}
 
 describe("dev stack on a real node: up, the loop, retrain, destroy", function () {
   let cluster: Cluster;
-  let penv: PulumiEnv;
+  let stack: StackCopy;
   let github: GithubReceiver;
-  let work: string; // a copy of the project
   let secrets: Record<string, string>;
-  const args = (...a: string[]) => [...a, "--stack", STACK];
+  const args = (...a: string[]) => stack.args(...a);
+  const pulumiIn = (a: string[], timeoutMs?: number) => pulumiOk(a, stack.work, stack.penv.env, timeoutMs);
 
   before(async function () {
     this.timeout(0);
@@ -78,39 +43,33 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
     cluster = await getRealCluster();
     cluster.realNode!.loadImages(stackImages());
     github = await startGithubReceiver({ token: DISPATCH_TOKEN, repository: REPOSITORY, host: NODE.ip });
-    penv = pulumiEnv(cluster.kubeconfig);
-    work = mkdtempSync(path.join(tmpdir(), "drift-loop-e2e-dev-"));
-    cpSync(REPO_ROOT, work, { recursive: true, filter: (src) => !SKIP_COPY.has(path.basename(src)) });
-    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(work, "node_modules"), "dir");
-    await pulumiOk(["stack", "init", STACK], work, penv.env);
-    for (const [k, v] of [
-      ["drift-loop:buildImages", "false"], // built above from the same Dockerfiles, referenced by tag
-      ["drift-loop:imageRegistry", REGISTRY],
-      ["drift-loop:imageTag", TAG],
-      ["drift-loop:storageClass", cluster.storageClass],
-      // The drift check dispatches to the GitHub stand-in; the repository's secrets and
-      // workflows are not managed here (no GitHub provider can run).
-      ["drift-loop:githubRepository", REPOSITORY],
-      ["drift-loop:githubPipeline", "false"],
-      ["drift-loop:githubApiUrl", github.url],
-      // Traffic that drifts, and request logs flushed in small objects.
-      ["drift-loop:trafficScenario", "mean_shift"],
-      ["drift-loop:trafficRows", "1200"],
-      ["drift-loop:requestLogFlushRows", "200"],
-      ["drift-loop:requestLogFlushSeconds", "5"],
-    ]) {
-      await pulumiOk(args("config", "set", k, v), work, penv.env);
-    }
-    await pulumiOk(args("config", "set", "--secret", "drift-loop:githubDispatchToken", DISPATCH_TOKEN), work, penv.env);
+    stack = await stackInCopy(
+      STACK,
+      cluster.kubeconfig,
+      [
+        ["buildImages", "false"], // built above from the same Dockerfiles, referenced by tag
+        ["imageRegistry", REGISTRY],
+        ["imageTag", TAG],
+        ["storageClass", cluster.storageClass],
+        // The drift check dispatches to the GitHub stand-in; the repository's secrets and
+        // workflows are not managed here (no GitHub provider can run).
+        ["githubRepository", REPOSITORY],
+        ["githubPipeline", "false"],
+        ["githubApiUrl", github.url],
+        // Traffic that drifts, and request logs flushed in small objects.
+        ["trafficScenario", "mean_shift"],
+        ["trafficRows", "1200"],
+        ["requestLogFlushRows", "200"],
+        ["requestLogFlushSeconds", "5"],
+      ],
+      [["githubDispatchToken", DISPATCH_TOKEN]],
+    );
   });
 
   after(async function () {
     this.timeout(600_000);
     await github?.close();
-    if (!penv) return;
-    await pulumi(args("destroy", "--yes", "--skip-preview"), work, penv.env).catch(() => undefined);
-    penv.cleanup();
-    rmSync(work, { recursive: true, force: true });
+    await stack?.remove();
   });
 
   const pods = () => cluster.client.list(`/api/v1/namespaces/${NS}/pods`);
@@ -122,11 +81,11 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
   };
 
   it("brings every pod up Running and Ready from its real probes", async () => {
-    await pulumiOk(args("up", "--yes", "--skip-preview"), work, penv.env, 1_800_000).catch(async (e) => {
+    await pulumiIn(args("up", "--yes", "--skip-preview"), 1_800_000).catch(async (e) => {
       throw new Error(`${(e as Error).message}\n${await podSummary(cluster.client, NS)}`);
     });
     const paths = new ResourcePaths(cluster.client);
-    const state = JSON.parse(await pulumiOk(args("stack", "export"), work, penv.env));
+    const state = JSON.parse(await pulumiIn(args("stack", "export")));
     const k8s = (state.deployment.resources as Array<{ urn: string; type: string; outputs?: KubeObject }>).filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"));
     assert.ok(k8s.length > 10, `expected the platform's resources in the state, got ${k8s.length}`);
     for (const r of k8s) {
@@ -148,11 +107,11 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
       const owned = replicaSets.filter((rs) => (rs.metadata.ownerReferences ?? []).some((o: { uid: string }) => o.uid === d.metadata.uid));
       assert.equal(owned.length, 1, `${d.metadata.name} has ${owned.length} ReplicaSets`);
     }
-    secrets = JSON.parse(await pulumiOk(args("stack", "output", "--json", "--show-secrets"), work, penv.env));
+    secrets = JSON.parse(await pulumiIn(args("stack", "output", "--json", "--show-secrets")));
   });
 
   it("exports URLs and keeps credentials out of the plain outputs", async () => {
-    const plain = JSON.parse(await pulumiOk(args("stack", "output", "--json"), work, penv.env));
+    const plain = JSON.parse(await pulumiIn(args("stack", "output", "--json")));
     assert.equal(plain.namespace, NS);
     for (const key of ["mlflowUrl", "drifterUrl", "modelApiUrl", "minioEndpoint"]) {
       assert.match(plain[key], /^http:\/\/[a-z0-9-]+\.drift-loop\.svc\.cluster\.local:\d+$/, key);
@@ -196,13 +155,7 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
     for await (const o of s3.listObjectsV2(BUCKETS.reports, "", true)) if (o.name) reports.push(o.name);
     assert.ok(reports.some((n) => n.endsWith("report.json")), `reports: ${reports.join(", ")}`);
     assert.ok(reports.some((n) => n.endsWith("report.html")), `reports: ${reports.join(", ")}`);
-    // MLflow accepts only its own names in the Host header (DNS-rebinding protection): ask by
-    // ClusterIP with the Service's in-cluster name, as a pod would.
-    const mlflow = new URL(await serviceUrl("mlflow", 5000));
-    const plain = JSON.parse(await pulumiOk(args("stack", "output", "--json"), work, penv.env));
-    const mlflowHost = new URL(plain.mlflowUrl).host;
-    const auth = `Basic ${Buffer.from(`${secrets.mlflowAdminUsername}:${secrets.mlflowAdminPassword}`).toString("base64")}`;
-    const ask = (method: string, p: string, body?: unknown) => httpJson(mlflow, method, p, { host: mlflowHost, authorization: auth }, body);
+    const ask = mlflowApi(await serviceUrl("mlflow", 5000), secrets.mlflowUrl, secrets);
     const exp = await ask("GET", `/api/2.0/mlflow/experiments/get-by-name?experiment_name=${MLFLOW.driftExperiment}`);
     const runs = await ask("POST", "/api/2.0/mlflow/runs/search", { experiment_ids: [exp.experiment.experiment_id] });
     assert.ok((runs.runs ?? []).length >= 1, `no drift run in MLflow: ${JSON.stringify(runs)}`);
@@ -223,7 +176,7 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
     const beforeDeploy = `bash scripts/cluster/images.sh build-model --registry ${REGISTRY} --tag "$MODEL_IMAGE_TAG" && bash scripts/cluster/images.sh load --containerd ${socket} ${REGISTRY}/model-api:"$MODEL_IMAGE_TAG"`;
     const out = await sh(
       `pulumi stack output --json --show-secrets --stack ${STACK} | npx tsx scripts/ci/with-cluster.ts -- npm run -s retrain -- --drifter --rows 3000 --tolerance 1 --stack ${STACK} --before-deploy '${beforeDeploy}'`,
-      { cwd: work, env: { ...penv.env, PATH: toolchainPath(), KUBECONFIG: cluster.kubeconfig }, timeoutMs: 1_200_000 },
+      { cwd: stack.work, env: { ...stack.penv.env, PATH: toolchainPath(), KUBECONFIG: cluster.kubeconfig }, timeoutMs: 1_200_000 },
     );
     const tag = /model-v\d+/.exec(out)?.[0];
     assert.ok(tag, `no model tag in the retrain output:\n${out}`);
@@ -237,7 +190,7 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
   });
 
   it("leaves the namespace empty after pulumi destroy", async () => {
-    await pulumiOk(args("destroy", "--yes", "--skip-preview"), work, penv.env, 900_000);
+    await pulumiIn(args("destroy", "--yes", "--skip-preview"), 900_000);
     await waitFor(`namespace ${NS} gone`, async () => ((await cluster.client.find(`/api/v1/namespaces/${NS}`)) === undefined ? true : undefined), { timeoutMs: 180_000, intervalMs: 1000 });
   });
 });

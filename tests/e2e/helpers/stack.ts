@@ -1,0 +1,85 @@
+// What the e2e tests that deploy a stack of the real program share: a copy of the project
+// with its own stack (so a test never edits the committed config or model file), a shell
+// runner, and MLflow's REST API asked as a pod would (by ClusterIP, with the Service's
+// in-cluster name in the Host header: MLflow's DNS-rebinding check accepts only its names).
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import type { KubeObject } from "../../../scripts/cluster/kube";
+import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "../../../scripts/cluster/pulumi";
+import { REPO_ROOT } from "../../../scripts/cluster/toolchain";
+
+const SKIP_COPY = new Set(["node_modules", ".git", "dist", ".pulumi-state"]);
+
+/** A JSON request with our own Host header (fetch does not let one set it). */
+export function httpJson(base: URL, method: string, p: string, headers: Record<string, string>, body?: unknown): Promise<KubeObject> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request({ hostname: base.hostname, port: base.port, method, path: p, headers: { ...headers, ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}) }, timeout: 30_000 }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString()));
+      res.on("end", () => ((res.statusCode ?? 0) < 300 ? resolve(JSON.parse(text) as KubeObject) : reject(new Error(`${method} ${p} -> ${res.statusCode}: ${text.slice(0, 300)}`))));
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+/** MLflow's REST API as the stack's admin: `ask(method, path, body)`. */
+export function mlflowApi(serviceUrl: string, inClusterUrl: string, outputs: Record<string, string>): (method: string, p: string, body?: unknown) => Promise<KubeObject> {
+  const auth = `Basic ${Buffer.from(`${outputs.mlflowAdminUsername}:${outputs.mlflowAdminPassword}`).toString("base64")}`;
+  const host = new URL(inClusterUrl).host;
+  return (method, p, body) => httpJson(new URL(serviceUrl), method, p, { host, authorization: auth }, body);
+}
+
+/** Run a command; resolves with its output, rejects with it on a non-zero exit. */
+export function sh(command: string, opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-c", command], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${command} exited ${code}:\n${out.split("\n").slice(-60).join("\n")}`));
+    });
+  });
+}
+
+export interface StackCopy {
+  /** The copy of the project the stack lives in. */
+  work: string;
+  penv: PulumiEnv;
+  /** Pulumi arguments with `--stack <name>` appended. */
+  args: (...a: string[]) => string[];
+  /** `pulumi destroy` (errors ignored), then the copy and the state are removed. */
+  remove: () => Promise<void>;
+}
+
+/** A copy of the project with a new stack of the given config (plain keys, then secret keys), on the local file backend. */
+export async function stackInCopy(stack: string, kubeconfig: string, config: Array<[string, string]>, secretConfig: Array<[string, string]> = []): Promise<StackCopy> {
+  const penv = pulumiEnv(kubeconfig);
+  const work = mkdtempSync(path.join(tmpdir(), `drift-loop-e2e-${stack}-`));
+  cpSync(REPO_ROOT, work, { recursive: true, filter: (src) => !SKIP_COPY.has(path.basename(src)) });
+  symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(work, "node_modules"), "dir");
+  const args = (...a: string[]) => [...a, "--stack", stack];
+  await pulumiOk(["stack", "init", stack], work, penv.env);
+  // The value after `--` (a PEM or a value starting with "-" is no flag), so the flags go first.
+  for (const [k, v] of config) await pulumiOk(["config", "set", "--stack", stack, `drift-loop:${k}`, "--", v], work, penv.env);
+  for (const [k, v] of secretConfig) await pulumiOk(["config", "set", "--stack", stack, "--secret", `drift-loop:${k}`, "--", v], work, penv.env);
+  return {
+    work,
+    penv,
+    args,
+    remove: async () => {
+      await pulumi(args("destroy", "--yes", "--skip-preview"), work, penv.env).catch(() => undefined);
+      penv.cleanup();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
