@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { credentialsHash } from "../shared/credentials";
 import { ACCESS, appLabels } from "../shared/labels";
 import { POSTGRES_SECRET_KEYS, type PostgresConnection } from "../postgres";
 
@@ -54,6 +55,7 @@ export class ExternalPostgres extends pulumi.ComponentResource {
       user: c.user,
       secretName: secret.metadata.name,
       tls: { sslMode: c.sslMode, caConfigMap: ca?.metadata.name },
+      hash: credentialsHash(c.password),
     };
     new k8s.networking.v1.NetworkPolicy(
       `${name}-allow-egress`,

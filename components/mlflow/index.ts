@@ -196,7 +196,7 @@ export class Mlflow extends pulumi.ComponentResource {
         labels: podLabels,
         serviceAccountName: sa.metadata.name,
         uid: MLFLOW_UID,
-        annotations: { [CREDENTIALS_ANNOTATION]: pulumi.output(args.s3.hash) },
+        annotations: { [CREDENTIALS_ANNOTATION]: pg.hash ? pulumi.interpolate`${args.s3.hash}.${pg.hash}` : pulumi.output(args.s3.hash) },
         container: {
           name: "mlflow",
           image: args.image,

@@ -21,6 +21,12 @@ export interface PostgresConnection {
   secretName: pulumi.Output<string>;
   /** TLS of the connection (libpq sslmode, and the ConfigMap with the CA for the verify modes); unset = libpq's default, the in-cluster server has no TLS. */
   tls?: { sslMode: string; caConfigMap?: pulumi.Output<string> };
+  /**
+   * Hash of the password, when a new one should roll MLflow (it reads PGPASSWORD at start):
+   * an external database's, changed at the provider first. Unset for the in-cluster one, whose
+   * server keeps the password of its first start (rotation: docs/operations.md).
+   */
+  hash?: pulumi.Output<string>;
 }
 
 /** The official image runs postgres as uid/gid 999. */

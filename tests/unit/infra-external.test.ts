@@ -13,7 +13,7 @@ import { jobConfigFromEnv } from "../../drift-job/src/config";
 import { loadConfig as modelApiConfig } from "../../model-api/src/serving/config";
 import { POSTGRES_CA_PATH } from "../../components/mlflow";
 import { ACCESS } from "../../components/shared/labels";
-import { byKind, cloudConfig, containersOf, makeRepoFixture, manifests, minikubeConfig, resolvedEnv, runPlatform, selects, workloads, type Run, type Workload } from "../helpers/pulumi";
+import { ProviderState, byKind, changes, cloudConfig, containersOf, makeRepoFixture, manifests, minikubeConfig, resolvedEnv, runPlatform, selects, workloads, type Run, type Workload } from "../helpers/pulumi";
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTESTONLY\n-----END CERTIFICATE-----\n";
 const S3_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -215,3 +215,21 @@ for (const [profile, config] of [
     }
   }
 }
+
+describe("rotating the credentials of the team's own services", () => {
+  it("rolls the pods that read them at start (MLflow, the model API), and only the Secrets and those pods change", async () => {
+    const state = new ProviderState();
+    const repoRoot = makeRepoFixture();
+    const given = { ...STORES.keys, ...DATABASES.external };
+    const before = await runPlatform(cloudConfig(given), { state, repoRoot });
+    const after = await runPlatform(cloudConfig({ ...given, postgresPassword: "a-new-password-2027", s3SecretAccessKey: "a-new-secret-key-2027" }), { state, repoRoot });
+    const changed = changes(before, after);
+    const kinds = Object.keys(changed).map((k) => k.split("::")[0]!.replace(/^kubernetes:[^:]+:/, ""));
+    assert.deepEqual([...new Set(kinds)].sort(), ["Deployment", "Job", "Secret"], JSON.stringify(changed, null, 1));
+    const deployments = Object.keys(changed).filter((k) => k.includes(":Deployment::")).map((k) => k.split("::")[1]).sort();
+    assert.deepEqual(deployments, ["mlflow-deploy", "model-api-deploy"]);
+    for (const k of Object.keys(changed).filter((k) => k.includes(":Deployment::"))) {
+      assert.ok(changed[k]!.every((p) => p.includes("annotations")), `${k} changes only its credentials annotation: ${changed[k]}`);
+    }
+  });
+});
