@@ -7,6 +7,10 @@ import { ConfigError, boolEnv, intEnv, optionalStringEnv, stringEnv } from "./en
 /** The S3 region MinIO reports, and every client's default. */
 export const DEFAULT_S3_REGION = "us-east-1";
 
+/** The S3 environment every S3 client reads (s3SettingsFromEnv), for the CLIs' --help. */
+export const S3_ENV_HELP = `${ENV.s3Endpoint}, ${ENV.s3Port} (9000), ${ENV.s3UseSsl} (false), ${ENV.s3AccessKey} and ${ENV.s3SecretKey} (both, or
+                  neither: the cloud identity), ${ENV.s3Region} (${DEFAULT_S3_REGION}), ${ENV.s3PathStyle} (true), ${ENV.s3BucketPrefix} (none)`;
+
 export interface S3Settings {
   endPoint: string;
   port: number;

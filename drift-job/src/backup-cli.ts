@@ -15,7 +15,7 @@ import { EXIT, runMain } from "../../lib/cli";
 import { ConfigError, intEnv, stringEnv } from "../../lib/env";
 import { createLogger } from "../../lib/logger";
 import { backupDump, downloadDump, listDumps, restoreDump, type Retention } from "../../lib/pg-backup";
-import { s3Client, s3SettingsFromEnv } from "../../lib/s3";
+import { S3_ENV_HELP, s3Client, s3SettingsFromEnv } from "../../lib/s3";
 import { BACKUP_SETTINGS } from "../../lib/settings";
 
 const K = BACKUP_SETTINGS.backupKeepLast;
@@ -30,7 +30,7 @@ Commands:
   restore [key]   pg_restore a dump (default: the newest) into PGDATABASE, replacing what it holds
 
 Environment:
-  S3_ENDPOINT, S3_PORT (9000), S3_USE_SSL (false), S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION
+  ${S3_ENV_HELP}
   PGDATABASE      the database the dumps are of (and restore writes into)
   PGHOST, PGPORT, PGUSER, PGPASSWORD   restore only: libpq's connection variables
   ${K.env}   ${K.min}..${K.max} (default ${K.default})

@@ -13,7 +13,7 @@ import { runMain } from "../../lib/cli";
 import { intEnv, optionalStringEnv } from "../../lib/env";
 import { createLogger } from "../../lib/logger";
 import { withRetry } from "../../lib/retry";
-import { ensureBucket, s3Client, s3SettingsFromEnv } from "../../lib/s3";
+import { S3_ENV_HELP, ensureBucket, s3Client, s3SettingsFromEnv } from "../../lib/s3";
 import { S3_USERS, ensureUsers, userSecretEnv, type S3User } from "../../lib/storage-access";
 import { writeInitialReference } from "./reference";
 
@@ -21,8 +21,7 @@ const HELP = `drifter seed CLI: create the buckets (${Object.values(BUCKETS).joi
 reference dataset to ${BUCKETS.datasets}/ (never overwrites an existing one).
 
 Environment:
-  S3_ENDPOINT, S3_PORT (9000), S3_USE_SSL (false), S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION,
-  S3_PATH_STYLE (true), S3_BUCKET_PREFIX (put before each bucket name)
+  ${S3_ENV_HELP}
                   the store (MinIO: its root user; an external store: its key pair, or none
                   for the pod's cloud identity)
   ${S3_USERS.map(userSecretEnv).join(", ")}

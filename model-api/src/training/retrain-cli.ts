@@ -6,7 +6,7 @@ import { ENV, MLFLOW, MODEL_BUILD_FILE, STACK_CONFIG } from "../../../lib/contra
 import { optionalStringEnv, urlEnv } from "../../../lib/env";
 import { createLogger } from "../../../lib/logger";
 import { MlflowClient } from "../../../lib/mlflow";
-import { s3Client, s3SettingsFromEnv } from "../../../lib/s3";
+import { S3_ENV_HELP, s3Client, s3SettingsFromEnv } from "../../../lib/s3";
 import { UsageError, parseFlags, runMain } from "../../../lib/cli";
 import { DeployError, redeployChampion, retrain, type RetrainResult } from "./retrain";
 import { findRepoRoot, formatChanges, pulumiStackSelector, type StackSelector } from "./stack";
@@ -36,8 +36,9 @@ Stack:
                        instead of building them (drift-loop:buildImages=false); if it fails,
                        nothing is deployed
 
-Environment: ${ENV.mlflowTrackingUri}, ${ENV.s3Endpoint}, ${ENV.s3Port}, ${ENV.s3AccessKey}, ${ENV.s3SecretKey}, ${ENV.drifterUrl},
-             PULUMI_CONFIG_PASSPHRASE or PULUMI_ACCESS_TOKEN (for the stack's backend)
+Environment: ${ENV.mlflowTrackingUri}, ${ENV.drifterUrl}, and the S3 store:
+  ${S3_ENV_HELP}
+  PULUMI_CONFIG_PASSPHRASE or PULUMI_ACCESS_TOKEN (for the stack's backend)
 
 Examples:
   npm run retrain -- --drifter --rows 50000

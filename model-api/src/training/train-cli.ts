@@ -7,7 +7,7 @@ import { ENV, INITIAL_REFERENCE, MLFLOW } from "../../../lib/contract";
 import { urlEnv } from "../../../lib/env";
 import { createLogger } from "../../../lib/logger";
 import { MlflowClient } from "../../../lib/mlflow";
-import { s3Client, s3SettingsFromEnv } from "../../../lib/s3";
+import { S3_ENV_HELP, s3Client, s3SettingsFromEnv } from "../../../lib/s3";
 import { UsageError, parseFlags, runMain } from "../../../lib/cli";
 import { sha256, toCsv } from "./dataset";
 import { writeModelFile } from "./model-io";
@@ -31,7 +31,8 @@ ${TRAIN_HELP}
                        --generate with the initial reference (rows ${INITIAL_REFERENCE.rows}, seed ${INITIAL_REFERENCE.seed})
   --version <label>    version label of an --offline model (default "initial")
 
-Environment: ${ENV.mlflowTrackingUri}, ${ENV.s3Endpoint}, ${ENV.s3Port}, ${ENV.s3AccessKey}, ${ENV.s3SecretKey}, ${ENV.drifterUrl}
+Environment: ${ENV.mlflowTrackingUri}, ${ENV.drifterUrl}, and the S3 store:
+  ${S3_ENV_HELP}
 
 Examples:
   npm run train -- --file data/credit.csv
