@@ -53,6 +53,29 @@ export function cronProblem(schedule: string): string | undefined {
   return undefined;
 }
 
+/** A Kubernetes label name (the part after an optional `<DNS subdomain>/` prefix) and a non-empty label value: at most 63 characters. */
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+export const LABEL_RULE = "comma-separated key=value pairs of Kubernetes labels, e.g. release=kube-prometheus-stack (key: [prefix/]name, name and value at most 63 letters, digits, - _ . starting and ending alphanumeric; prefix a DNS subdomain)";
+
+/** Parses `k=v,k2=v2` into labels; returns the pairs that are not valid Kubernetes labels, for the caller's message. */
+export function parseLabels(text: string): { labels: Record<string, string>; bad: string[] } {
+  const labels: Record<string, string> = {};
+  const bad: string[] = [];
+  if (text.trim() === "") return { labels, bad };
+  for (const pair of text.split(",").map((p) => p.trim())) {
+    const eq = pair.indexOf("=");
+    const key = eq < 0 ? pair : pair.slice(0, eq).trim();
+    const value = eq < 0 ? "" : pair.slice(eq + 1).trim();
+    const slash = key.lastIndexOf("/");
+    const prefix = slash < 0 ? undefined : key.slice(0, slash);
+    const name = slash < 0 ? key : key.slice(slash + 1);
+    const okKey = LABEL_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix)));
+    if (eq < 0 || !okKey || !LABEL_NAME.test(value) || key in labels) bad.push(pair);
+    else labels[key] = value;
+  }
+  return { labels, bad };
+}
+
 /** A host name or IP MLflow may accept, optionally with :port or a * label (never * alone). */
 export const ALLOWED_HOST = /^[A-Za-z0-9*]([A-Za-z0-9.*-]*[A-Za-z0-9])?(:\d{1,5})?$/;
 

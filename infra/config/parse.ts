@@ -11,7 +11,9 @@ import { parseScenarios } from "../../lib/scenarios";
 import { readNumberSetting, type NumberSetting } from "../../lib/settings";
 import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
 import { GITHUB_API_URL_RULE, parseGithubApiUrl } from "../../lib/github-api";
-import { ALLOWED_HOST, DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, QUANTITY, REGISTRY, TAG, cronProblem, unknownKeyProblems } from "./checks";
+import { PUSHGATEWAY_URL_RULE } from "../../lib/pushgateway";
+import { parseHttpUrl } from "../../lib/http-url";
+import { ALLOWED_HOST, DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, LABEL_RULE, QUANTITY, REGISTRY, TAG, cronProblem, parseLabels, unknownKeyProblems } from "./checks";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, CURRENT_SOURCES, DRIFT_SCHEMAS, LOG_LEVELS, STATTESTS, type KeyInfo, type PlatformConfig } from "./keys";
 
 export class ConfigValidationError extends Error {
@@ -213,6 +215,19 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     }
   }
 
+  const monitoring = (() => {
+    const labelsText = str("monitoringLabels");
+    const { labels, bad } = parseLabels(labelsText);
+    if (bad.length > 0) problems.push(`${key("monitoringLabels")} has ${bad.map((b) => JSON.stringify(b)).join(", ")}; allowed: ${LABEL_RULE}`);
+    const pushgatewayUrl = str("pushgatewayUrl");
+    if (pushgatewayUrl !== "" && !parseHttpUrl(pushgatewayUrl)) problems.push(`${key("pushgatewayUrl")}=${JSON.stringify(pushgatewayUrl)} is not valid; allowed: ${PUSHGATEWAY_URL_RULE}`);
+    return {
+      enabled: bool("monitoring"),
+      namespace: matching("monitoringNamespace", DNS_LABEL, "a namespace name (DNS label), e.g. monitoring"),
+      labels,
+      pushgatewayUrl,
+    };
+  })();
   const driftSchema = oneOf("driftSchema", DRIFT_SCHEMAS);
   const cfg: PlatformConfig = {
     profile: profileName,
@@ -309,6 +324,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       stateAccessKeyId: src.getSecret("pipelineStateAccessKeyId"),
       stateSecretAccessKey: src.getSecret("pipelineStateSecretAccessKey"),
     },
+    monitoring,
   };
   if (cfg.traffic.batchSize > cfg.traffic.rows) {
     problems.push(`${key("trafficBatchSize")}=${cfg.traffic.batchSize} is larger than ${key("trafficRows")}=${cfg.traffic.rows}; allowed: 1..trafficRows`);
