@@ -11,6 +11,7 @@ import { Images } from "../components/images";
 import { Minio, USER_SECRET_KEYS } from "../components/minio";
 import { Mlflow } from "../components/mlflow";
 import { ModelApi } from "../components/model-api";
+import { Monitoring } from "../components/monitoring";
 import { Namespace } from "../components/namespace";
 import { POSTGRES_SECRET_KEYS, Postgres } from "../components/postgres";
 import { PostgresBackup } from "../components/postgres-backup";
@@ -73,6 +74,8 @@ export interface Platform {
   modelApi: ModelApi;
   driftMonitor: DriftMonitor;
   postgresBackup: PostgresBackup;
+  /** Only with `monitoring` on (the Prometheus Operator's CRDs are present). */
+  monitoring?: Monitoring;
   outputs: PlatformOutputs;
 }
 
@@ -84,6 +87,9 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
     cfg.ingress.enabled && exposed
       ? { host: `${part}.${cfg.ingress.domain}`, className: cfg.ingress.className, controllerNamespace: cfg.ingress.controllerNamespace, tls: cfg.ingress.tls }
       : undefined;
+
+  // With monitoring on, Prometheus' namespace is admitted to the servers' /metrics port, each with a token of its own.
+  const metricsFrom = cfg.monitoring.enabled ? cfg.monitoring.namespace : undefined;
 
   const namespace = new Namespace("drift-loop", { name: cfg.namespace });
   const ns = namespace.name;
@@ -169,6 +175,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       logLevel: cfg.logLevel,
       settings: cfg.drifter,
       ingress: ingressFor("drifter", cfg.expose.drifter),
+      metricsFrom,
     },
     after,
   );
@@ -187,6 +194,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       requestLogFlushRows: cfg.modelApi.requestLogFlushRows,
       requestLogFlushSeconds: cfg.modelApi.requestLogFlushSeconds,
       ingress: ingressFor("model-api", cfg.expose.modelApi),
+      metricsFrom,
     },
     afterAll(minio),
   );
@@ -210,6 +218,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
         cfg.github.repository && cfg.github.dispatchToken
           ? { repository: cfg.github.repository, apiUrl: cfg.github.apiUrl, token: cfg.github.dispatchToken }
           : undefined,
+      pushgateway: cfg.monitoring.pushgatewayUrl ? { url: cfg.monitoring.pushgatewayUrl, namespace: cfg.monitoring.namespace } : undefined,
     },
     afterAll(minio, mlflow, drifter, modelApi),
   );
@@ -238,6 +247,20 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
     },
     afterAll(postgres, minio),
   );
+
+  const monitoring = cfg.monitoring.enabled
+    ? new Monitoring(
+        "monitoring",
+        {
+          namespace: ns,
+          monitoringNamespace: cfg.monitoring.namespace,
+          platformNamespace: cfg.namespace,
+          targets: [drifter.scrapeTarget!, modelApi.scrapeTarget!],
+          serviceMonitorLabels: cfg.monitoring.labels,
+        },
+        afterAll(drifter, modelApi),
+      )
+    : undefined;
 
   // Exposed parts are reached over HTTPS only (every Ingress has TLS); the others by port-forward.
   const external = (part: string, exposed: boolean, svcName: pulumi.Output<string>, port: number): pulumi.Output<string> =>
@@ -281,5 +304,5 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       backupS3SecretKey: pulumi.secret(minio.users.backup.secretKey),
     },
   };
-  return { namespace, images, postgres, minio, mlflow, drifter, modelApi, driftMonitor, postgresBackup, outputs };
+  return { namespace, images, postgres, minio, mlflow, drifter, modelApi, driftMonitor, postgresBackup, monitoring, outputs };
 }

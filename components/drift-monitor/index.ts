@@ -2,8 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../lib/contract";
 import { githubApiPort } from "../../lib/github-api";
+import { pushgatewayPort } from "../../lib/pushgateway";
 import type { PartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
+import { namespacePeer } from "../shared/network";
 import { NODE_UID, PodBuilder, plainEnv, scratch, secretEnv, serviceAccount, type PodContainer } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 
@@ -76,6 +78,8 @@ export interface DriftMonitorArgs extends PartArgs {
   traffic: TrafficSettings;
   /** When set, the drift check sends repository_dispatch drift-detected to this repository. Defaults to no dispatch: no token Secret, no egress to GitHub. The egress opens the port of `apiUrl` (lib/github-api.ts githubApiPort). */
   github?: { repository: string; apiUrl: string; token: pulumi.Input<string> };
+  /** When set, the drift check pushes each run's metrics to this Pushgateway (PUSHGATEWAY_URL), which runs in `namespace`: the egress opens the URL's port (lib/pushgateway.ts pushgatewayPort) to that namespace only. Defaults to no push, no egress. */
+  pushgateway?: { url: string; namespace: string };
 }
 
 /**
@@ -133,6 +137,22 @@ export class DriftMonitor extends pulumi.ComponentResource {
             podSelector: { matchLabels: driftLabels },
             policyTypes: ["Egress"],
             egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: githubApiPort(args.github.apiUrl) }] }],
+          },
+        },
+        { parent: this },
+      );
+    }
+
+    if (args.pushgateway) {
+      env.push(plainEnv(ENV.pushgatewayUrl, args.pushgateway.url), { name: ENV.podNamespace, valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } });
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-pushgateway-egress`,
+        {
+          metadata: { namespace: args.namespace, labels: driftLabels },
+          spec: {
+            podSelector: { matchLabels: driftLabels },
+            policyTypes: ["Egress"],
+            egress: [{ to: [namespacePeer(args.pushgateway.namespace)], ports: [{ protocol: "TCP", port: pushgatewayPort(args.pushgateway.url) }] }],
           },
         },
         { parent: this },
