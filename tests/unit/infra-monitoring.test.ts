@@ -178,7 +178,7 @@ describe("monitoring (Prometheus Operator, Pushgateway)", () => {
         const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
         const validate = ajv.compile(serviceMonitorSchema());
         for (const sm of serviceMonitors()) {
-          const obj = JSON.parse(JSON.stringify(sm));
+          const obj = JSON.parse(JSON.stringify(sm)) as Record<string, any>;
           assert.ok(validate(obj), `${sm.metadata.name}: ${ajv.errorsText(validate.errors)}`);
           const typo = structuredClone(obj);
           typo.spec.endpoints[0].authorisation = typo.spec.endpoints[0].authorization;
