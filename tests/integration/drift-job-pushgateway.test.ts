@@ -9,50 +9,23 @@ import { strict as assert } from "node:assert";
 import type { Client } from "minio";
 import { BUCKETS, ENV, KEYS } from "../../lib/contract";
 import { PUSH_JOB } from "../../lib/pushgateway";
-import { ensureBucket, getText, listKeys, objectExists, putText, s3Client } from "../../lib/s3";
-import { FEATURE_NAMES, LABEL, labelOf, type Row } from "../../lib/schema";
+import { ensureBucket, getText, listKeys, putText, s3Client } from "../../lib/s3";
+import { FEATURE_NAMES, LABEL } from "../../lib/schema";
 import { generateRows } from "../../lib/generator/generate";
-import { requestLogKey, serializeRecords, type RequestLogRecord } from "../../lib/request-log";
 import { JOB_EXIT } from "../../drift-job/src/job";
 import { PUSHED_METRICS } from "../../drift-job/src/push-metrics";
 import type { DriftReport } from "../../drift-job/src/analyze";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
-import { runScript } from "../helpers/script";
+import { HOUR, csvOf, folderOf, logTraffic, runDriftJob, sharedObjects } from "../helpers/drift-job";
 import { freePort } from "../../scripts/services/ports";
 import { parseExposition, startPushgateway, type RunningPushgateway, type Sample } from "../../scripts/services/pushgateway";
 
-const HOUR = 3_600_000;
 /** Window ends of this file (its own day, so no other test's traffic or reports mix in). */
 const W = (h: number) => new Date(Date.parse("2026-04-02T00:00:00Z") + h * HOUR);
 const TEST_DAY = "2026/04/02/";
 const NAMESPACE = "drift-loop-test";
-const folderOf = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/:/g, "-");
 const M = PUSHED_METRICS;
-
-async function runJob(env: Record<string, string>): Promise<{ code: number; logs: Record<string, any>[]; stderr: string }> {
-  const r = await runScript("drift-job/src/main.ts", [], env);
-  const logs = r.stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Record<string, any>);
-  return { code: r.code, logs, stderr: r.stderr };
-}
-
-function csvOf(rows: Row[], columns: readonly string[]): string {
-  return columns.join(",") + "\n" + rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? "" : String(r[c]))).join(",")).join("\n") + "\n";
-}
-
-async function logTraffic(s3: Client, rows: Row[], windowEnd: Date): Promise<void> {
-  const start = windowEnd.getTime() - HOUR + 60_000;
-  const records: RequestLogRecord[] = rows.map((r, i) => {
-    const features: Row = {};
-    for (const f of FEATURE_NAMES) features[f] = r[f] ?? null;
-    const y = labelOf(features);
-    return { request_id: `req-${i >> 4}`, row: i & 15, ts: new Date(start + i * 10).toISOString(), model_version: "3", features, prediction: y, probability: y ? 0.8 : 0.2 };
-  });
-  await putText(s3, BUCKETS.requests, requestLogKey("model-api-0", Date.parse(records[0]!.ts), 1), serializeRecords(records), "application/x-ndjson");
-}
 
 const SHARED_KEYS: [string, string][] = [
   [BUCKETS.datasets, KEYS.reference],
@@ -66,7 +39,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
   let baseEnv: Record<string, string>;
   let gh: GithubReceiver;
   let gateway: RunningPushgateway;
-  const saved = new Map<string, string | undefined>();
+  const shared = sharedObjects(SHARED_KEYS);
 
   const envFor = (windowEnd: Date, extra: Record<string, string> = {}) => ({
     ...baseEnv,
@@ -101,7 +74,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
     for (const b of Object.values(BUCKETS)) await ensureBucket(s3, b);
     gh = await startGithubReceiver({ token: "ghs_test_token", repository: "acme/drift-loop" });
     gateway = await startPushgateway();
-    for (const [bucket, key] of SHARED_KEYS) saved.set(`${bucket}/${key}`, (await objectExists(s3, bucket, key)) ? await getText(s3, bucket, key) : undefined);
+    await shared.save(s3);
     await s3.removeObject(BUCKETS.reports, KEYS.retrainState).catch(() => undefined);
     const reference = [...generateRows({ rows: 3000, seed: 111, scenario: "none" })];
     await putText(s3, BUCKETS.datasets, KEYS.reference, csvOf(reference, [...FEATURE_NAMES, LABEL]), "text/csv");
@@ -115,11 +88,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
     await gh?.close();
     await gateway?.stop();
     if (!s3) return;
-    for (const [bucket, key] of SHARED_KEYS) {
-      const text = saved.get(`${bucket}/${key}`);
-      if (text === undefined) await s3.removeObject(bucket, key);
-      else await putText(s3, bucket, key, text);
-    }
+    await shared.restore(s3);
     for (const key of await listKeys(s3, BUCKETS.requests, TEST_DAY)) await s3.removeObject(BUCKETS.requests, key);
     for (const key of await listKeys(s3, BUCKETS.reports, TEST_DAY.replace(/\//g, "-").slice(0, 10))) await s3.removeObject(BUCKETS.reports, key);
   });
@@ -128,7 +97,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
 
   it("pushes the drifted run's decision and every column's score as report.json has them", async () => {
     const started = Date.now();
-    const r = await runJob(envFor(W(1)));
+    const r = await runDriftJob(envFor(W(1)));
     assert.equal(r.code, JOB_EXIT.ok, r.stderr + JSON.stringify(r.logs.slice(-5)));
     assert.ok(r.logs.some((l) => l.msg === "run metrics pushed"));
     const report = await reportOf(W(1));
@@ -157,7 +126,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
   });
 
   it("replaces the group with the next run's values and keeps the last retrain request's time", async () => {
-    const r = await runJob(envFor(W(2)));
+    const r = await runDriftJob(envFor(W(2)));
     assert.equal(r.code, JOB_EXIT.ok, r.stderr);
     const report = await reportOf(W(2));
     const s = await pushed();
@@ -169,7 +138,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
   });
 
   it("pushes no decision gauges (and no column scores) for a window with too few values, only the marker", async () => {
-    const r = await runJob(envFor(W(3)));
+    const r = await runDriftJob(envFor(W(3)));
     assert.equal(r.code, JOB_EXIT.ok, r.stderr);
     const report = await reportOf(W(3));
     assert.equal(report.retrain.undecided, true, "the fixture is a window without a decision");
@@ -183,7 +152,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
   });
 
   it("pushes the marker for a window without any data (no report)", async () => {
-    const r = await runJob(envFor(W(5)));
+    const r = await runDriftJob(envFor(W(5)));
     assert.equal(r.code, JOB_EXIT.ok, r.stderr);
     const s = await pushed();
     assert.equal(one(s, M.noDecision.name), 1);
@@ -193,7 +162,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
 
   it("keeps the report, the MLflow run and the exit code when the Pushgateway is unreachable, and warns with the reason", async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
-    const r = await runJob(envFor(W(1), { [ENV.pushgatewayUrl]: dead }));
+    const r = await runDriftJob(envFor(W(1), { [ENV.pushgatewayUrl]: dead }));
     assert.equal(r.code, JOB_EXIT.ok, r.stderr);
     const warn = r.logs.find((l) => /could not push the run metrics/.test(String(l.msg)));
     assert.ok(warn, JSON.stringify(r.logs.slice(-4)));
@@ -204,7 +173,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
   });
 
   it("refuses a PUSHGATEWAY_URL that is not an http(s) URL before doing anything, naming what is allowed", async () => {
-    const r = await runJob(envFor(W(1), { [ENV.pushgatewayUrl]: "pushgateway:9091" }));
+    const r = await runDriftJob(envFor(W(1), { [ENV.pushgatewayUrl]: "pushgateway:9091" }));
     assert.equal(r.code, JOB_EXIT.badInput);
     assert.match(r.stderr, /PUSHGATEWAY_URL="pushgateway:9091" is not valid; allowed: an http\(s\) URL of a Pushgateway/);
   });
