@@ -5,7 +5,7 @@ import { githubApiPort } from "../../lib/github-api";
 import { pushgatewayPort } from "../../lib/pushgateway";
 import type { PartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
-import { namespacePeer } from "../shared/network";
+import { allowEgress, namespacePeer } from "../shared/network";
 import { NODE_UID, PodBuilder, plainEnv, scratch, secretEnv, serviceAccount, type PodContainer } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 
@@ -129,34 +129,13 @@ export class DriftMonitor extends pulumi.ComponentResource {
       );
       // The dispatch goes to the GitHub API outside the namespace, on the port of its URL
       // (443 for github.com; a GitHub Enterprise Server or a test receiver may use another).
-      new k8s.networking.v1.NetworkPolicy(
-        `${name}-allow-github-egress`,
-        {
-          metadata: { namespace: args.namespace, labels: driftLabels },
-          spec: {
-            podSelector: { matchLabels: driftLabels },
-            policyTypes: ["Egress"],
-            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: githubApiPort(args.github.apiUrl) }] }],
-          },
-        },
-        { parent: this },
-      );
+      allowEgress(`${name}-allow-github-egress`, { namespace: args.namespace, podLabels: driftLabels, to: { ipBlock: { cidr: "0.0.0.0/0" } }, port: githubApiPort(args.github.apiUrl) }, { parent: this });
     }
 
     if (args.pushgateway) {
       env.push(plainEnv(ENV.pushgatewayUrl, args.pushgateway.url), { name: ENV.podNamespace, valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } });
-      new k8s.networking.v1.NetworkPolicy(
-        `${name}-allow-pushgateway-egress`,
-        {
-          metadata: { namespace: args.namespace, labels: driftLabels },
-          spec: {
-            podSelector: { matchLabels: driftLabels },
-            policyTypes: ["Egress"],
-            egress: [{ to: [namespacePeer(args.pushgateway.namespace)], ports: [{ protocol: "TCP", port: pushgatewayPort(args.pushgateway.url) }] }],
-          },
-        },
-        { parent: this },
-      );
+      // Only to Prometheus' namespace, where the Pushgateway runs.
+      allowEgress(`${name}-allow-pushgateway-egress`, { namespace: args.namespace, podLabels: driftLabels, to: namespacePeer(args.pushgateway.namespace), port: pushgatewayPort(args.pushgateway.url) }, { parent: this });
     }
 
     this.driftCronJob = cronJob(this, `${name}-drift`, {

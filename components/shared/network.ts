@@ -59,6 +59,28 @@ export function allowIngress(name: string, args: AllowIngressArgs, opts: pulumi.
   );
 }
 
+export interface AllowEgressArgs {
+  namespace: pulumi.Input<string>;
+  /** Pods the policy lets out (and the policy's labels). */
+  podLabels: Record<string, string>;
+  /** Where to: a namespace (namespacePeer) or an address block. */
+  to: k8s.types.input.networking.v1.NetworkPolicyPeer;
+  /** The one TCP port opened. */
+  port: number;
+}
+
+/** Lets the pods open connections to one TCP port of `to`, past the namespace's default deny (components/namespace). */
+export function allowEgress(name: string, args: AllowEgressArgs, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy {
+  return new k8s.networking.v1.NetworkPolicy(
+    name,
+    {
+      metadata: { namespace: args.namespace, labels: args.podLabels },
+      spec: { podSelector: { matchLabels: args.podLabels }, policyTypes: ["Egress"], egress: [{ to: [args.to], ports: [{ protocol: "TCP", port: args.port }] }] },
+    },
+    opts,
+  );
+}
+
 export interface ExposeArgs {
   namespace: pulumi.Input<string>;
   service: k8s.core.v1.Service;
