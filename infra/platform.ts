@@ -130,6 +130,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       serviceType: cfg.serviceType,
       logLevel: cfg.logLevel,
       ingress: ingressFor("minio", cfg.expose.minioConsole),
+      metricsFrom,
     },
     after,
   );
@@ -255,10 +256,10 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
           namespace: ns,
           monitoringNamespace: cfg.monitoring.namespace,
           platformNamespace: cfg.namespace,
-          targets: [drifter.scrapeTarget!, modelApi.scrapeTarget!],
+          targets: [drifter.scrapeTarget!, modelApi.scrapeTarget!, minio.scrapeTarget!],
           serviceMonitorLabels: cfg.monitoring.labels,
         },
-        afterAll(drifter, modelApi),
+        afterAll(drifter, modelApi, minio),
       )
     : undefined;
 

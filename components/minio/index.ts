@@ -9,6 +9,8 @@ import { NODE_UID, PodBuilder, plainEnv, scratch, serviceAccount, secretEnv, ser
 import { resourcesFor } from "../shared/resources";
 import { CREDENTIALS_ANNOTATION, credentialsHash, generated } from "../shared/credentials";
 import { SECRET_KEY_LENGTH, S3_USERS, userSecretEnv, type S3User } from "../../lib/storage-access";
+import { MINIO_METRICS_PATH, minioMetricsToken } from "../../lib/minio-metrics";
+import type { ScrapeTarget } from "../shared/http-server";
 
 /** Keys of the MinIO root credentials Secret (read by MinIO and its init Job only). */
 export const MINIO_SECRET_KEYS = { accessKey: "root-user", secretKey: "root-password" } as const;
@@ -30,6 +32,9 @@ export interface S3UserCredentials {
 /** uid of the MinIO image we build (components/images/minio.Dockerfile). */
 export const MINIO_UID = 10002;
 
+/** The name of the Service's and container's S3 API port. */
+export const S3_PORT_NAME = "s3";
+
 /** The S3 region MinIO reports. */
 export const S3_REGION = "us-east-1";
 
@@ -45,6 +50,8 @@ export interface MinioArgs extends ExposedPartArgs {
   storageSize: pulumi.Input<string>;
   /** LOG_LEVEL of the init Job. */
   logLevel: string;
+  /** Prometheus' namespace: admitted to the S3 port, and given a metrics token (lib/minio-metrics.ts) in a Secret of its own. Defaults to none: no such token. */
+  metricsFrom?: string;
 }
 
 /**
@@ -73,6 +80,8 @@ export class Minio extends pulumi.ComponentResource {
   public readonly rootPassword: pulumi.Output<string>;
   /** Each workload's own user (model-api, drift-job, trainer, mlflow). */
   public readonly users: Record<S3User, S3UserCredentials>;
+  /** What Prometheus scrapes (only with `metricsFrom`): the cluster metrics, with a token signed by the root key. */
+  public readonly scrapeTarget?: ScrapeTarget;
 
   constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:minio:Minio", name, {}, opts);
@@ -94,6 +103,15 @@ export class Minio extends pulumi.ComponentResource {
       { parent: this },
     );
     this.secretName = this.secret.metadata.name;
+    if (args.metricsFrom !== undefined) {
+      // Only the operator reads it (for Prometheus); it opens MinIO's metrics endpoints, nothing else.
+      const metrics = new k8s.core.v1.Secret(
+        `${name}-prometheus`,
+        { metadata: { namespace: args.namespace, labels }, type: "Opaque", stringData: { token: pulumi.secret(pulumi.all([user.result, password.result]).apply(([u, p]) => minioMetricsToken(u, p))) } },
+        { parent: this },
+      );
+      this.scrapeTarget = { part: "minio", serviceLabels: labels, port: S3_PORT_NAME, path: MINIO_METRICS_PATH, token: { name: metrics.metadata.name, key: "token" } };
+    }
 
     this.service = new k8s.core.v1.Service(
       `${name}-svc`,
@@ -103,7 +121,7 @@ export class Minio extends pulumi.ComponentResource {
           type: args.serviceType,
           selector: labels,
           ports: [
-            { name: "s3", port: PORTS.minio, targetPort: PORTS.minio, protocol: "TCP" },
+            { name: S3_PORT_NAME, port: PORTS.minio, targetPort: PORTS.minio, protocol: "TCP" },
             { name: "console", port: PORTS.minioConsole, targetPort: PORTS.minioConsole, protocol: "TCP" },
           ],
         },
@@ -149,7 +167,7 @@ export class Minio extends pulumi.ComponentResource {
         command: ["minio"],
         args: ["server", "/data", "--address", `:${PORTS.minio}`, "--console-address", `:${PORTS.minioConsole}`, "--certs-dir", "/tmp/certs"],
         ports: [
-          { name: "s3", containerPort: PORTS.minio },
+          { name: S3_PORT_NAME, containerPort: PORTS.minio },
           { name: "console", containerPort: PORTS.minioConsole },
         ],
         env: [
@@ -216,6 +234,7 @@ export class Minio extends pulumi.ComponentResource {
         ports: [PORTS.minio],
         access: "minio",
         ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.minioConsole] } : undefined,
+        metricsFrom: args.metricsFrom ? { namespace: args.metricsFrom, ports: [PORTS.minio] } : undefined,
         externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.minioConsole],
       },
       { parent: this },

@@ -1,8 +1,8 @@
 /**
  * Monitoring through the Prometheus Operator (kube-prometheus-stack and the like), created
  * only when the stack says its CRDs are present (`monitoring`): one ServiceMonitor per
- * server with /metrics, each sending that server's `prometheus` bearer token (a key of the
- * server's tokens Secret, in the same namespace), and the Grafana dashboard (dashboard.ts)
+ * server with metrics (drifter, model API, MinIO), each sending that server's own bearer
+ * token for Prometheus (a Secret key in the same namespace), and the Grafana dashboard (dashboard.ts)
  * as a ConfigMap labelled grafana_dashboard: "1" in Prometheus' namespace, where the
  * kube-prometheus-stack Grafana sidecar looks by default. docs/monitoring.md.
  */
@@ -55,7 +55,7 @@ export class Monitoring extends pulumi.ComponentResource {
             endpoints: [
               {
                 port: t.port,
-                path: METRICS_PATH,
+                path: t.path ?? METRICS_PATH,
                 scheme: "http",
                 interval: args.interval ?? "30s",
                 authorization: { type: "Bearer", credentials: { name: t.token.name, key: t.token.key } },

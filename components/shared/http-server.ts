@@ -26,8 +26,10 @@ export interface ScrapeTarget {
   part: string;
   /** Labels of the part's Service: the ServiceMonitor selects it by exactly these. */
   serviceLabels: Record<string, string>;
-  /** Name of the Service's port that serves /metrics. */
+  /** Name of the Service's port that serves the metrics. */
   port: string;
+  /** Path of the metrics. Defaults to /metrics (lib/auth.ts METRICS_PATH). */
+  path?: string;
   /** The Secret (in the platform namespace) and key holding Prometheus' bearer token for this server. */
   token: { name: pulumi.Input<string>; key: string };
 }

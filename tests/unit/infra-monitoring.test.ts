@@ -1,8 +1,8 @@
 /**
  * Monitoring under Pulumi mocks: the config keys; with `monitoring` off nothing of it exists
- * (no ServiceMonitor, no dashboard, no `prometheus` token, no admission of Prometheus'
- * namespace); with it on, each ServiceMonitor selects exactly its Service and port and
- * sends a token that exists, only the scraped servers' metrics ports admit Prometheus'
+ * (no ServiceMonitor, no dashboard, no `prometheus` token, no MinIO metrics token, no
+ * admission of Prometheus' namespace); with it on, each ServiceMonitor (drifter, model API,
+ * MinIO) selects exactly its Service and port and sends a token that exists, only the scraped servers' metrics ports admit Prometheus'
  * namespace, and the ServiceMonitors are valid against the Prometheus Operator v0.85.0 CRD's
  * own schema (scripts/setup.d/80-monitoring.sh fetches it). The drift CronJob's push.
  */
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import YAML from "yaml";
 import { METRICS_CLIENT, METRICS_PATH } from "../../lib/auth";
+import { MINIO_METRICS_PATH, minioMetricsToken } from "../../lib/minio-metrics";
 import { ENV, PORTS } from "../../lib/contract";
 import { ConfigValidationError, objectSource, parseConfig } from "../../infra/config";
 import { DASHBOARD_KEY, SERVICE_MONITOR } from "../../components/monitoring";
@@ -91,6 +92,8 @@ describe("monitoring (Prometheus Operator, Pushgateway)", () => {
       assert.equal(ms.filter((m) => m.kind === SERVICE_MONITOR.kind).length, 0);
       assert.equal(byKind(ms, "ConfigMap").filter((c) => c.metadata.labels?.grafana_dashboard).length, 0);
       assert.ok(!allSecretKeys(ms).includes(METRICS_CLIENT), "no workload holds a token for Prometheus");
+      assert.equal(run.platform.minio.scrapeTarget, undefined);
+      assert.equal(byKind(ms, "Secret").filter((s) => /prometheus/.test(s.metadata.name)).length, 0, "no MinIO metrics token");
       for (const p of byKind(ms, "NetworkPolicy")) assert.deepEqual(namespaceRules(p, "monitoring"), [], p.metadata.name);
       assert.equal(run.platform.monitoring, undefined);
       const drift = workloads(ms).find((w) => w.podLabels["app.kubernetes.io/name"] === "drift-job")!;
@@ -111,9 +114,9 @@ describe("monitoring (Prometheus Operator, Pushgateway)", () => {
       });
       const serviceMonitors = () => ms.filter((m) => m.apiVersion === SERVICE_MONITOR.apiVersion && m.kind === SERVICE_MONITOR.kind);
 
-      it("scrapes the drifter and the model API: each ServiceMonitor selects exactly its Service, by its port name, on /metrics", () => {
+      it("scrapes the drifter, the model API and MinIO: each ServiceMonitor selects exactly its Service, by its port name and metrics path", () => {
         const sms = serviceMonitors();
-        assert.equal(sms.length, 2);
+        assert.equal(sms.length, 3);
         const services = byKind(ms, "Service");
         const scraped = new Set<string>();
         for (const sm of sms) {
@@ -125,17 +128,18 @@ describe("monitoring (Prometheus Operator, Pushgateway)", () => {
           assert.deepEqual(sm.spec.selector.matchLabels, svc.metadata.labels, "selector = the Service's labels");
           assert.equal(sm.spec.endpoints.length, 1);
           const ep = sm.spec.endpoints[0];
-          assert.equal(ep.port, HTTP_PORT_NAME);
+          const part = svc.metadata.labels["app.kubernetes.io/name"];
+          assert.equal(ep.port, part === "minio" ? "s3" : HTTP_PORT_NAME);
           assert.ok(svc.spec.ports.some((p: any) => p.name === ep.port), `${svc.metadata.name} has a port named ${ep.port}`);
-          assert.equal(ep.path, METRICS_PATH);
-          scraped.add(svc.metadata.labels["app.kubernetes.io/name"]);
+          assert.equal(ep.path, part === "minio" ? MINIO_METRICS_PATH : METRICS_PATH);
+          scraped.add(part);
         }
-        assert.deepEqual([...scraped].sort(), ["drifter", "model-api"]);
+        assert.deepEqual([...scraped].sort(), ["drifter", "minio", "model-api"]);
       });
 
-      it("sends each server's own prometheus token, from a Secret key that exists next to the ServiceMonitor and that the server mounts", () => {
+      it("sends the drifter's and the model API's own prometheus token, from a Secret key that exists next to the ServiceMonitor and that the server mounts", () => {
         const secrets = byKind(ms, "Secret");
-        for (const sm of serviceMonitors()) {
+        for (const sm of serviceMonitors().filter((m) => m.spec.selector.matchLabels["app.kubernetes.io/name"] !== "minio")) {
           const auth = sm.spec.endpoints[0].authorization;
           assert.equal(auth.type, "Bearer");
           assert.equal(auth.credentials.key, METRICS_CLIENT);
@@ -152,6 +156,20 @@ describe("monitoring (Prometheus Operator, Pushgateway)", () => {
         }
       });
 
+      it("sends MinIO a metrics token signed with its root key, kept in a Secret of its own that no pod reads", () => {
+        const sm = serviceMonitors().find((m) => m.spec.selector.matchLabels["app.kubernetes.io/name"] === "minio")!;
+        const auth = sm.spec.endpoints[0].authorization;
+        assert.equal(auth.type, "Bearer");
+        const secret = byKind(ms, "Secret").find((s) => s.metadata.name === auth.credentials.name && s.metadata.namespace === sm.metadata.namespace)!;
+        assert.ok(secret, "the token Secret exists next to the ServiceMonitor");
+        const root = byKind(ms, "Secret").find((s) => s.stringData?.["root-password"])!;
+        assert.equal(secret.stringData[auth.credentials.key], minioMetricsToken(root.stringData["root-user"], root.stringData["root-password"]));
+        for (const w of workloads(ms)) {
+          assert.ok(!(w.podSpec.volumes ?? []).some((v: any) => v.secret?.secretName === secret.metadata.name), `${w.name} does not mount it`);
+          for (const c of containersOf(w)) assert.ok(!(c.env ?? []).some((e: any) => e.valueFrom?.secretKeyRef?.name === secret.metadata.name), `${w.name} does not read it`);
+        }
+      });
+
       it("puts the monitoringLabels on every ServiceMonitor (kube-prometheus-stack selects by release)", () => {
         for (const sm of serviceMonitors()) {
           assert.equal(sm.metadata.labels.release, "kube-prometheus-stack");
@@ -159,12 +177,12 @@ describe("monitoring (Prometheus Operator, Pushgateway)", () => {
         }
       });
 
-      it("admits the monitoring namespace to the drifter's and the model API's port only", () => {
+      it("admits the monitoring namespace to the drifter's and the model API's port and MinIO's S3 port only (not its console)", () => {
         const admitted = byKind(ms, "NetworkPolicy")
-          .map((p) => ({ p, ports: namespaceRules(p, "monitoring") }))
+          .map((p) => ({ part: p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"], ports: namespaceRules(p, "monitoring") }))
           .filter((x) => x.ports.length > 0);
-        assert.deepEqual(admitted.map((x) => x.ports).sort(), [[[PORTS.drifter]], [[PORTS.modelApi]]].sort(), "one rule each, with the one port");
-        for (const { p } of admitted) assert.ok(["drifter", "model-api"].includes(p.spec.podSelector.matchLabels["app.kubernetes.io/name"]));
+        const byPart = Object.fromEntries(admitted.map((x) => [x.part, x.ports]));
+        assert.deepEqual(byPart, { drifter: [[PORTS.drifter]], "model-api": [[PORTS.modelApi]], minio: [[PORTS.minio]] }, "one rule each, with the one port");
       });
 
       it("ships the dashboard as a ConfigMap labelled grafana_dashboard: \"1\" in the monitoring namespace", () => {
