@@ -19,6 +19,7 @@ import { DASHBOARD_KEY, SERVICE_MONITOR } from "../../components/monitoring";
 import { GRAFANA_DASHBOARD_LABEL, driftLoopDashboard } from "../../components/monitoring/dashboard";
 import { HTTP_PORT_NAME } from "../../components/shared/http-server";
 import { locateMonitoringParts } from "../../scripts/services/config";
+import { validateManifest } from "../helpers/k8s-schema";
 import { byKind, cloudConfig, containersOf, makeRepoFixture, manifests, minikubeConfig, runPlatform, selects, workloads, type Run } from "../helpers/pulumi";
 
 const ON = { monitoring: "true", monitoringLabels: "release=kube-prometheus-stack,team=ml" };
@@ -109,7 +110,7 @@ describe("monitoring (Prometheus Operator, Pushgateway)", () => {
       let run: Run;
       let ms: Record<string, any>[];
       before(async () => {
-        run = await runPlatform(config(ON), { repoRoot: makeRepoFixture() });
+        run = await runPlatform(config({ ...ON, pushgatewayUrl: PUSHGATEWAY }), { repoRoot: makeRepoFixture() });
         ms = manifests(run.resources);
       });
       const serviceMonitors = () => ms.filter((m) => m.apiVersion === SERVICE_MONITOR.apiVersion && m.kind === SERVICE_MONITOR.kind);
@@ -190,6 +191,18 @@ describe("monitoring (Prometheus Operator, Pushgateway)", () => {
         assert.equal(cms.length, 1);
         assert.equal(cms[0]!.metadata.namespace, "monitoring");
         assert.deepEqual(JSON.parse(cms[0]!.data[DASHBOARD_KEY]), JSON.parse(JSON.stringify(driftLoopDashboard(run.outputs.namespace))));
+      });
+
+      it("declares every other object (Secrets, NetworkPolicies, the dashboard ConfigMap) as the Kubernetes OpenAPI schema accepts it", async () => {
+        const failures: string[] = [];
+        for (const m of ms.filter((x) => x.kind !== SERVICE_MONITOR.kind)) {
+          try {
+            await validateManifest(JSON.parse(JSON.stringify(m)));
+          } catch (err) {
+            failures.push(`${m.kind} ${m.metadata?.name}: ${(err as Error).message}`);
+          }
+        }
+        assert.deepEqual(failures, []);
       });
 
       it("declares ServiceMonitors the Prometheus Operator v0.85.0 CRD's schema accepts (and the check refuses a misspelt field)", () => {
