@@ -5,13 +5,33 @@
  * put back, since the servers are shared by every test file.
  */
 import type { Client } from "minio";
-import { BUCKETS } from "../../lib/contract";
+import { BUCKETS, ENV, KEYS } from "../../lib/contract";
 import { getText, objectExists, putText } from "../../lib/s3";
 import { FEATURE_NAMES, labelOf, type Row } from "../../lib/schema";
 import { requestLogKey, serializeRecords, type RequestLogRecord } from "../../lib/request-log";
 import { runScript } from "./script";
 
 export const HOUR = 3_600_000;
+
+/** The objects a drift run reads or writes under fixed keys: the reference, its metadata, the retrain trigger's state. */
+export const RUN_KEYS = [
+  [BUCKETS.datasets, KEYS.reference],
+  [BUCKETS.datasets, KEYS.referenceMeta],
+  [BUCKETS.reports, KEYS.retrainState],
+] as const;
+
+/** The GitHub stand-in's repository and token (tests/helpers/github-receiver.ts startGithubReceiver's options). */
+export const GITHUB_STAND_IN = { token: "ghs_test_token", repository: "acme/drift-loop" } as const;
+
+/** The env of a run that checks the hour ending at `windowEnd` and, with `githubUrl`, sends retrain requests to the stand-in there. */
+export function runEnv(base: Record<string, string>, windowEnd: Date, githubUrl?: string): Record<string, string> {
+  return {
+    ...base,
+    [ENV.driftWindowEnd]: windowEnd.toISOString(),
+    [ENV.driftWindowMinutes]: "60",
+    ...(githubUrl ? { [ENV.githubToken]: GITHUB_STAND_IN.token, [ENV.githubRepository]: GITHUB_STAND_IN.repository, [ENV.githubApiUrl]: githubUrl } : {}),
+  };
+}
 
 /** The reports/ folder of a window end (storage.ts reportFolder's shape). */
 export const folderOf = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/:/g, "-");

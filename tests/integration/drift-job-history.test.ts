@@ -25,7 +25,7 @@ import { loadRequestWindow } from "../../drift-job/src/requests";
 import { HISTORY_KEYS, HISTORY_MAX_NAMES, HISTORY_URI, type HistoryIndex, updateHistory } from "../../drift-job/src/report/history";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { freePort } from "../../scripts/services/ports";
-import { HOUR, csvOf, folderOf, logTraffic, runDriftJob, sharedObjects } from "../helpers/drift-job";
+import { GITHUB_STAND_IN, HOUR, RUN_KEYS, csvOf, folderOf, logTraffic, runDriftJob, runEnv, sharedObjects } from "../helpers/drift-job";
 
 const ROOT = resolve(__dirname, "..", "..");
 /** Window ends of this file (a day no other test uses). */
@@ -51,13 +51,11 @@ function foreignReport(windowEnd: Date, drifted: string[], clean: string[] = ["o
   });
 }
 
-const SHARED_KEYS: [string, string][] = [
-  [BUCKETS.datasets, KEYS.reference],
-  [BUCKETS.datasets, KEYS.referenceMeta],
-  [BUCKETS.reports, KEYS.retrainState],
+const SHARED_KEYS = [
+  ...RUN_KEYS,
   [BUCKETS.reports, HISTORY_KEYS.json],
   [BUCKETS.reports, HISTORY_KEYS.html],
-];
+] as const;
 
 describe("drift history index (real MinIO + MLflow)", function () {
   this.timeout(240_000);
@@ -67,9 +65,7 @@ describe("drift history index (real MinIO + MLflow)", function () {
   const shared = sharedObjects(SHARED_KEYS);
 
   const envFor = (windowEnd: Date, extra: Record<string, string> = {}) => ({
-    ...baseEnv,
-    [ENV.driftWindowEnd]: windowEnd.toISOString(),
-    [ENV.driftWindowMinutes]: "60",
+    ...runEnv(baseEnv, windowEnd),
     LOG_LEVEL: "warn",
     ...extra,
   });

@@ -17,7 +17,7 @@ import { PUSHED_METRICS } from "../../drift-job/src/push-metrics";
 import type { DriftReport } from "../../drift-job/src/analyze";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
-import { HOUR, csvOf, folderOf, logTraffic, runDriftJob, sharedObjects } from "../helpers/drift-job";
+import { GITHUB_STAND_IN, HOUR, RUN_KEYS, csvOf, folderOf, logTraffic, runDriftJob, runEnv, sharedObjects } from "../helpers/drift-job";
 import { freePort } from "../../scripts/services/ports";
 import { parseExposition, startPushgateway, type RunningPushgateway, type Sample } from "../../scripts/services/pushgateway";
 
@@ -27,11 +27,7 @@ const TEST_DAY = "2026/04/02/";
 const NAMESPACE = "drift-loop-test";
 const M = PUSHED_METRICS;
 
-const SHARED_KEYS: [string, string][] = [
-  [BUCKETS.datasets, KEYS.reference],
-  [BUCKETS.datasets, KEYS.referenceMeta],
-  [BUCKETS.reports, KEYS.retrainState],
-];
+const SHARED_KEYS = RUN_KEYS;
 
 describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)", function () {
   this.timeout(180_000);
@@ -42,12 +38,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
   const shared = sharedObjects(SHARED_KEYS);
 
   const envFor = (windowEnd: Date, extra: Record<string, string> = {}) => ({
-    ...baseEnv,
-    [ENV.driftWindowEnd]: windowEnd.toISOString(),
-    [ENV.driftWindowMinutes]: "60",
-    [ENV.githubToken]: "ghs_test_token",
-    [ENV.githubRepository]: "acme/drift-loop",
-    [ENV.githubApiUrl]: gh.url,
+    ...runEnv(baseEnv, windowEnd, gh.url),
     [ENV.pushgatewayUrl]: gateway.url,
     [ENV.podNamespace]: NAMESPACE,
     LOG_LEVEL: "info",
@@ -72,7 +63,7 @@ describe("drift job metrics pushed to a real Pushgateway (real MinIO + MLflow)",
     baseEnv = await getServicesEnv();
     s3 = s3Client(svc.s3);
     for (const b of Object.values(BUCKETS)) await ensureBucket(s3, b);
-    gh = await startGithubReceiver({ token: "ghs_test_token", repository: "acme/drift-loop" });
+    gh = await startGithubReceiver(GITHUB_STAND_IN);
     gateway = await startPushgateway();
     await shared.save(s3);
     await s3.removeObject(BUCKETS.reports, KEYS.retrainState).catch(() => undefined);

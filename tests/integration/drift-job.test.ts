@@ -16,18 +16,14 @@ import { JOB_EXIT } from "../../drift-job/src/job";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
 import { freePort } from "../../scripts/services/ports";
-import { HOUR, csvOf, folderOf, logTraffic, runDriftJob, sharedObjects } from "../helpers/drift-job";
+import { GITHUB_STAND_IN, HOUR, RUN_KEYS, csvOf, folderOf, logTraffic, runDriftJob, runEnv, sharedObjects } from "../helpers/drift-job";
 
 const ROOT = resolve(__dirname, "..", "..");
 /** Window ends used by the tests (aligned hours, far from "now" so no real traffic mixes in). */
 const W = (h: number) => new Date(Date.parse("2026-03-01T00:00:00Z") + h * HOUR);
 
 /** Objects with fixed keys this test replaces (restored afterwards). */
-const SHARED_KEYS: [string, string][] = [
-  [BUCKETS.datasets, KEYS.reference],
-  [BUCKETS.datasets, KEYS.referenceMeta],
-  [BUCKETS.reports, KEYS.retrainState],
-];
+const SHARED_KEYS = RUN_KEYS;
 const shared = sharedObjects(SHARED_KEYS);
 /** The request-log partition day of W(...): only this test writes there. */
 const TEST_DAY = "2026/03/01/";
@@ -41,12 +37,7 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
   let mlflow: MlflowClient;
 
   const envFor = (windowEnd: Date, extra: Record<string, string> = {}) => ({
-    ...baseEnv,
-    [ENV.driftWindowEnd]: windowEnd.toISOString(),
-    [ENV.driftWindowMinutes]: "60",
-    [ENV.githubToken]: "ghs_test_token",
-    [ENV.githubRepository]: "acme/drift-loop",
-    [ENV.githubApiUrl]: gh.url,
+    ...runEnv(baseEnv, windowEnd, gh.url),
     LOG_LEVEL: "info",
     ...extra,
   });
@@ -57,7 +48,7 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
     s3 = s3Client(svc.s3);
     mlflow = new MlflowClient(svc.mlflowUrl);
     for (const b of Object.values(BUCKETS)) await ensureBucket(s3, b);
-    gh = await startGithubReceiver({ token: "ghs_test_token", repository: "acme/drift-loop" });
+    gh = await startGithubReceiver(GITHUB_STAND_IN);
     // The servers are shared by every test file: keep what others stored under the fixed keys, restore it after.
     await shared.save(s3);
     const reference = [...generateRows({ rows: 3000, seed: 101, scenario: "none" })];
