@@ -12,6 +12,7 @@ import { Images } from "../components/images";
 import { Minio } from "../components/minio";
 import { Mlflow } from "../components/mlflow";
 import { ModelApi } from "../components/model-api";
+import { Monitoring } from "../components/monitoring";
 import { Namespace } from "../components/namespace";
 import { ExternalPostgres } from "../components/external-postgres";
 import { ExternalS3 } from "../components/external-s3";
@@ -92,6 +93,8 @@ export interface Platform {
   driftMonitor: DriftMonitor;
   /** The in-cluster Postgres's backup only. */
   postgresBackup?: PostgresBackup;
+  /** Only with `monitoring` on (the Prometheus Operator's CRDs are present). */
+  monitoring?: Monitoring;
   outputs: PlatformOutputs;
 }
 
@@ -103,6 +106,9 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
     cfg.ingress.enabled && exposed
       ? { host: `${part}.${cfg.ingress.domain}`, className: cfg.ingress.className, controllerNamespace: cfg.ingress.controllerNamespace, tls: cfg.ingress.tls }
       : undefined;
+
+  // With monitoring on, Prometheus' namespace is admitted to the servers' /metrics port, each with a token of its own.
+  const metricsFrom = cfg.monitoring.enabled ? cfg.monitoring.namespace : undefined;
 
   const namespace = new Namespace("drift-loop", { name: cfg.namespace });
   const ns = namespace.name;
@@ -156,6 +162,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
           logLevel: cfg.logLevel,
           bucketPrefix: cfg.s3.bucketPrefix,
           ingress: ingressFor("minio", cfg.expose.minioConsole),
+          metricsFrom,
         },
         after,
       );
@@ -214,6 +221,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       logLevel: cfg.logLevel,
       settings: cfg.drifter,
       ingress: ingressFor("drifter", cfg.expose.drifter),
+      metricsFrom,
     },
     after,
   );
@@ -233,6 +241,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       requestLogFlushRows: cfg.modelApi.requestLogFlushRows,
       requestLogFlushSeconds: cfg.modelApi.requestLogFlushSeconds,
       ingress: ingressFor("model-api", cfg.expose.modelApi),
+      metricsFrom,
     },
     afterAll(store),
   );
@@ -257,6 +266,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
         cfg.github.repository && cfg.github.dispatchToken
           ? { repository: cfg.github.repository, apiUrl: cfg.github.apiUrl, token: cfg.github.dispatchToken }
           : undefined,
+      pushgateway: cfg.monitoring.pushgatewayUrl ? { url: cfg.monitoring.pushgatewayUrl, namespace: cfg.monitoring.namespace } : undefined,
     },
     afterAll(store, mlflow, drifter, modelApi),
   );
@@ -287,6 +297,21 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
           settings: cfg.backup,
         },
         afterAll(postgres, store),
+      )
+    : undefined;
+
+  const monitoring = cfg.monitoring.enabled
+    ? new Monitoring(
+        "monitoring",
+        {
+          namespace: ns,
+          monitoringNamespace: cfg.monitoring.namespace,
+          platformNamespace: cfg.namespace,
+          // MinIO's metrics when it is ours; an external store is monitored where it runs.
+          targets: [drifter.scrapeTarget!, modelApi.scrapeTarget!, ...(minio ? [minio.scrapeTarget!] : [])],
+          serviceMonitorLabels: cfg.monitoring.labels,
+        },
+        afterAll(drifter, modelApi, ...(minio ? [minio] : [])),
       )
     : undefined;
 
@@ -338,5 +363,5 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
       backupS3SecretKey: postgresBackup && store.users.backup.secretKey && pulumi.secret(store.users.backup.secretKey),
     },
   };
-  return { namespace, images, postgres, externalPostgres, minio, externalS3, mlflow, drifter, modelApi, driftMonitor, postgresBackup, outputs };
+  return { namespace, images, postgres, externalPostgres, minio, externalS3, mlflow, drifter, modelApi, driftMonitor, postgresBackup, monitoring, outputs };
 }

@@ -19,6 +19,13 @@ import { ConfigError } from "./env";
 /** Paths that answer without a token: the kubelet's probes. */
 export const OPEN_PATHS: readonly string[] = ["/healthz", "/readyz"];
 
+/**
+ * The client name of Prometheus' scrapes (its token exists only when the stack's
+ * `monitoring` is on): its token opens `METRICS_PATH` only, every other path answers 403.
+ */
+export const METRICS_CLIENT = "prometheus";
+export const METRICS_PATH = "/metrics";
+
 /** A client name: the key of the tokens Secret (and the file name in the mounted directory). */
 export const CLIENT_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -108,6 +115,9 @@ export function requireBearer(app: FastifyInstance, tokens: readonly ApiToken[] 
     if (client === undefined) {
       reply.header("www-authenticate", `Bearer realm="${realm}"`);
       return reply.code(401).send({ statusCode: 401, error: "Unauthorized", message: presented === undefined ? "send Authorization: Bearer <token>" : "the token is not valid" });
+    }
+    if (client === METRICS_CLIENT && path !== METRICS_PATH) {
+      return reply.code(403).send({ statusCode: 403, error: "Forbidden", message: `the ${METRICS_CLIENT} token opens ${METRICS_PATH} only` });
     }
     req.apiClient = client;
   });

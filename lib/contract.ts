@@ -59,6 +59,10 @@ export const ENV = {
   retrainPsiThreshold: "RETRAIN_PSI_THRESHOLD",
   retrainDriftedShare: "RETRAIN_DRIFTED_SHARE",
   retrainCooldownMinutes: "RETRAIN_COOLDOWN_MINUTES",
+  /** Optional: the Pushgateway the drift check pushes its per-run metrics to (lib/pushgateway.ts); unset = no push. */
+  pushgatewayUrl: "PUSHGATEWAY_URL",
+  /** The pod's namespace (downward API), the `namespace` grouping label of the push. */
+  podNamespace: "POD_NAMESPACE",
   // traffic CronJob
   trafficRows: "TRAFFIC_ROWS",
   trafficBatchSize: "TRAFFIC_BATCH_SIZE",

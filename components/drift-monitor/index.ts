@@ -2,8 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../lib/contract";
 import { githubApiPort } from "../../lib/github-api";
+import { pushgatewayPort } from "../../lib/pushgateway";
 import type { PartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
+import { allowEgress, namespacePeer } from "../shared/network";
 import { NODE_UID, PodBuilder, plainEnv, scratch, secretEnv, serviceAccount, type PodContainer } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 
@@ -78,6 +80,8 @@ export interface DriftMonitorArgs extends PartArgs {
   traffic: TrafficSettings;
   /** When set, the drift check sends repository_dispatch drift-detected to this repository. Defaults to no dispatch: no token Secret, no egress to GitHub. The egress opens the port of `apiUrl` (lib/github-api.ts githubApiPort). */
   github?: { repository: string; apiUrl: string; token: pulumi.Input<string> };
+  /** When set, the drift check pushes each run's metrics to this Pushgateway (PUSHGATEWAY_URL), which runs in `namespace`: the egress opens the URL's port (lib/pushgateway.ts pushgatewayPort) to that namespace only. Defaults to no push, no egress. */
+  pushgateway?: { url: string; namespace: string };
 }
 
 /**
@@ -127,18 +131,13 @@ export class DriftMonitor extends pulumi.ComponentResource {
       );
       // The dispatch goes to the GitHub API outside the namespace, on the port of its URL
       // (443 for github.com; a GitHub Enterprise Server or a test receiver may use another).
-      new k8s.networking.v1.NetworkPolicy(
-        `${name}-allow-github-egress`,
-        {
-          metadata: { namespace: args.namespace, labels: driftLabels },
-          spec: {
-            podSelector: { matchLabels: driftLabels },
-            policyTypes: ["Egress"],
-            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: githubApiPort(args.github.apiUrl) }] }],
-          },
-        },
-        { parent: this },
-      );
+      allowEgress(`${name}-allow-github-egress`, { namespace: args.namespace, podLabels: driftLabels, to: { ipBlock: { cidr: "0.0.0.0/0" } }, port: githubApiPort(args.github.apiUrl) }, { parent: this });
+    }
+
+    if (args.pushgateway) {
+      env.push(plainEnv(ENV.pushgatewayUrl, args.pushgateway.url), { name: ENV.podNamespace, valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } });
+      // Only to Prometheus' namespace, where the Pushgateway runs.
+      allowEgress(`${name}-allow-pushgateway-egress`, { namespace: args.namespace, podLabels: driftLabels, to: namespacePeer(args.pushgateway.namespace), port: pushgatewayPort(args.pushgateway.url) }, { parent: this });
     }
 
     this.driftCronJob = cronJob(this, `${name}-drift`, {

@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, PORTS } from "../../lib/contract";
 import type { ExposedPartArgs } from "../shared/args";
 import { appLabels } from "../shared/labels";
-import { httpServer } from "../shared/http-server";
+import { httpServer, scrapeTarget, type ScrapeTarget } from "../shared/http-server";
 import { NODE_UID, httpProbes, scratch, serviceAccount } from "../shared/pod";
 import { coresFor, resourcesFor } from "../shared/resources";
-import { CREDENTIALS_ANNOTATION, clientTokens, type ClientTokens } from "../shared/credentials";
+import { CREDENTIALS_ANNOTATION, clientTokens, withMetricsClient, type ClientTokens } from "../shared/credentials";
 
 /** The drifter's clients, each with its own bearer token. */
 export const DRIFTER_CLIENTS = ["drift-job", "traffic", "trainer", "people"] as const;
@@ -39,6 +39,8 @@ export interface DrifterArgs extends ExposedPartArgs {
   replicas: pulumi.Input<number>;
   /** LOG_LEVEL. */
   logLevel: string;
+  /** Prometheus' namespace: admitted to the port, and given a token of its own that opens /metrics only (lib/auth.ts METRICS_CLIENT). Defaults to none: no such token. */
+  metricsFrom?: string;
   /** The DRIFT_* settings. */
   settings: DrifterSettings;
 }
@@ -57,6 +59,8 @@ export class Drifter extends pulumi.ComponentResource {
   public readonly url: pulumi.Output<string>;
   /** The clients' tokens: `tokens.clientEnv(client, ENV.drifterToken)` for a client's pod. */
   public readonly tokens: ClientTokens;
+  /** What Prometheus scrapes (only with `metricsFrom`). */
+  public readonly scrapeTarget?: ScrapeTarget;
 
   constructor(name: string, args: DrifterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:drifter:Drifter", name, {}, opts);
@@ -66,7 +70,7 @@ export class Drifter extends pulumi.ComponentResource {
 
     const server = httpServer(
       name,
-      { namespace: args.namespace, labels, serviceType: args.serviceType, port: PORTS.drifter, access: "drifter", ingress: args.ingress, ingressSuffix: "api", paths: DRIFTER_PUBLIC_PATHS },
+      { namespace: args.namespace, labels, serviceType: args.serviceType, port: PORTS.drifter, access: "drifter", ingress: args.ingress, ingressSuffix: "api", paths: DRIFTER_PUBLIC_PATHS, metricsFrom: args.metricsFrom },
       { parent: this },
     );
     ({ service: this.service, host: this.host, url: this.url } = server);
@@ -92,7 +96,8 @@ export class Drifter extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.tokens = clientTokens(name, { namespace: args.namespace, labels, clients: DRIFTER_CLIENTS }, this);
+    this.tokens = clientTokens(name, { namespace: args.namespace, labels, clients: withMetricsClient(DRIFTER_CLIENTS, args.metricsFrom !== undefined) }, this);
+    if (args.metricsFrom !== undefined) this.scrapeTarget = scrapeTarget("drifter", labels, this.tokens);
 
     this.deployment = server.deploy({
       replicas: args.replicas,

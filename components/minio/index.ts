@@ -11,6 +11,8 @@ import { CREDENTIALS_ANNOTATION, credentialsHash, generated } from "../shared/cr
 import { SECRET_KEY_LENGTH, S3_USERS, userSecretEnv, type S3User } from "../../lib/storage-access";
 import { DEFAULT_S3_REGION } from "../../lib/s3";
 import { S3_SECRET_KEYS, s3ClientEnv, type S3Target, type S3UserCredentials } from "../shared/s3";
+import { MINIO_METRICS_PATH, minioMetricsToken } from "../../lib/minio-metrics";
+import type { ScrapeTarget } from "../shared/http-server";
 
 /** Keys of the MinIO root credentials Secret (read by MinIO and its init Job only). */
 export const MINIO_SECRET_KEYS = { accessKey: "root-user", secretKey: "root-password" } as const;
@@ -20,6 +22,9 @@ export const USER_SECRET_KEYS = S3_SECRET_KEYS;
 
 /** uid of the MinIO image we build (components/images/minio.Dockerfile). */
 export const MINIO_UID = 10002;
+
+/** The name of the Service's and container's S3 API port. */
+export const S3_PORT_NAME = "s3";
 
 /** Arguments of the Minio component (namespace, pull policy, size, Service type and Ingress of the console: ExposedPartArgs). */
 export interface MinioArgs extends ExposedPartArgs {
@@ -35,6 +40,8 @@ export interface MinioArgs extends ExposedPartArgs {
   logLevel: string;
   /** S3_BUCKET_PREFIX of every client ("" = none). */
   bucketPrefix: string;
+  /** Prometheus' namespace: admitted to the S3 port, and given a metrics token (lib/minio-metrics.ts) in a Secret of its own. Defaults to none: no such token. */
+  metricsFrom?: string;
 }
 
 /**
@@ -65,6 +72,8 @@ export class Minio extends pulumi.ComponentResource {
   public readonly rootPassword: pulumi.Output<string>;
   /** Each workload's own user (model-api, drift-job, trainer, mlflow). */
   public readonly users: Record<S3User, S3UserCredentials>;
+  /** What Prometheus scrapes (only with `metricsFrom`): the cluster metrics, with a token signed by the root key. */
+  public readonly scrapeTarget?: ScrapeTarget;
 
   constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:minio:Minio", name, {}, opts);
@@ -86,6 +95,15 @@ export class Minio extends pulumi.ComponentResource {
       { parent: this },
     );
     this.secretName = this.secret.metadata.name;
+    if (args.metricsFrom !== undefined) {
+      // Only the operator reads it (for Prometheus); it opens MinIO's metrics endpoints, nothing else.
+      const metrics = new k8s.core.v1.Secret(
+        `${name}-prometheus`,
+        { metadata: { namespace: args.namespace, labels }, type: "Opaque", stringData: { token: pulumi.secret(pulumi.all([user.result, password.result]).apply(([u, p]) => minioMetricsToken(u, p))) } },
+        { parent: this },
+      );
+      this.scrapeTarget = { part: "minio", serviceLabels: labels, port: S3_PORT_NAME, path: MINIO_METRICS_PATH, token: { name: metrics.metadata.name, key: "token" } };
+    }
 
     this.service = new k8s.core.v1.Service(
       `${name}-svc`,
@@ -95,7 +113,7 @@ export class Minio extends pulumi.ComponentResource {
           type: args.serviceType,
           selector: labels,
           ports: [
-            { name: "s3", port: PORTS.minio, targetPort: PORTS.minio, protocol: "TCP" },
+            { name: S3_PORT_NAME, port: PORTS.minio, targetPort: PORTS.minio, protocol: "TCP" },
             { name: "console", port: PORTS.minioConsole, targetPort: PORTS.minioConsole, protocol: "TCP" },
           ],
         },
@@ -137,7 +155,7 @@ export class Minio extends pulumi.ComponentResource {
         command: ["minio"],
         args: ["server", "/data", "--address", `:${PORTS.minio}`, "--console-address", `:${PORTS.minioConsole}`, "--certs-dir", "/tmp/certs"],
         ports: [
-          { name: "s3", containerPort: PORTS.minio },
+          { name: S3_PORT_NAME, containerPort: PORTS.minio },
           { name: "console", containerPort: PORTS.minioConsole },
         ],
         env: [
@@ -204,6 +222,7 @@ export class Minio extends pulumi.ComponentResource {
         ports: [PORTS.minio],
         access: "minio",
         ingressFrom: args.ingress ? { namespace: args.ingress.controllerNamespace, ports: [PORTS.minioConsole] } : undefined,
+        metricsFrom: args.metricsFrom ? { namespace: args.metricsFrom, ports: [PORTS.minio] } : undefined,
         externalPorts: args.serviceType === "ClusterIP" ? undefined : [PORTS.minioConsole],
       },
       { parent: this },

@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { BAKED_MODEL_PATH, ENV, PORTS } from "../../lib/contract";
 import type { ExposedPartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
-import { httpServer } from "../shared/http-server";
+import { httpServer, scrapeTarget, type ScrapeTarget } from "../shared/http-server";
 import { NODE_UID, httpProbes, plainEnv, scratch, serviceAccount } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
-import { CREDENTIALS_ANNOTATION, clientTokens, type ClientTokens } from "../shared/credentials";
+import { CREDENTIALS_ANNOTATION, clientTokens, withMetricsClient, type ClientTokens } from "../shared/credentials";
 
 /** The model API's clients, each with its own bearer token (smoke: the deploy workflow's check). */
 export const MODEL_API_CLIENTS = ["traffic", "smoke", "people"] as const;
@@ -23,6 +23,8 @@ export interface ModelApiArgs extends ExposedPartArgs {
   replicas: pulumi.Input<number>;
   /** LOG_LEVEL. */
   logLevel: string;
+  /** Prometheus' namespace: admitted to the port, and given a token of its own that opens /metrics only (lib/auth.ts METRICS_CLIENT). Defaults to none: no such token. */
+  metricsFrom?: string;
   /** The S3_* env of the request log store: the model API's own MinIO user (components/minio `users`) or the external store's (components/external-s3). */
   s3Env: k8s.types.input.core.v1.EnvVar[];
   /** Hash of that user's key: a rotation rolls the pods (the key is read at start). */
@@ -52,6 +54,8 @@ export class ModelApi extends pulumi.ComponentResource {
   public readonly image: pulumi.Output<string>;
   /** The clients' tokens: `tokens.clientEnv(client, ENV.modelApiToken)` for a client's pod. */
   public readonly tokens: ClientTokens;
+  /** What Prometheus scrapes (only with `metricsFrom`). */
+  public readonly scrapeTarget?: ScrapeTarget;
 
   constructor(name: string, args: ModelApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drift-loop:model-api:ModelApi", name, {}, opts);
@@ -62,12 +66,13 @@ export class ModelApi extends pulumi.ComponentResource {
 
     const server = httpServer(
       name,
-      { namespace: args.namespace, labels, serviceType: args.serviceType, port: PORTS.modelApi, access: "modelApi", ingress: args.ingress, ingressSuffix: "api", paths: MODEL_API_PUBLIC_PATHS },
+      { namespace: args.namespace, labels, serviceType: args.serviceType, port: PORTS.modelApi, access: "modelApi", ingress: args.ingress, ingressSuffix: "api", paths: MODEL_API_PUBLIC_PATHS, metricsFrom: args.metricsFrom },
       { parent: this },
     );
     ({ service: this.service, host: this.host, url: this.url } = server);
 
-    this.tokens = clientTokens(name, { namespace: args.namespace, labels, clients: MODEL_API_CLIENTS }, this);
+    this.tokens = clientTokens(name, { namespace: args.namespace, labels, clients: withMetricsClient(MODEL_API_CLIENTS, args.metricsFrom !== undefined) }, this);
+    if (args.metricsFrom !== undefined) this.scrapeTarget = scrapeTarget("model-api", labels, this.tokens);
 
     this.deployment = server.deploy({
       replicas: args.replicas,

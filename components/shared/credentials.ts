@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { METRICS_CLIENT } from "../../lib/auth";
 import { ENV } from "../../lib/contract";
 import { secretEnv } from "./pod";
 
@@ -35,6 +36,13 @@ export interface ClientTokens {
   server: { volume: k8s.types.input.core.v1.Volume; mount: k8s.types.input.core.v1.VolumeMount; env: k8s.types.input.core.v1.EnvVar; hash: pulumi.Output<string> };
   /** A client's side: its own token only, in `variable` (DRIFTER_TOKEN, MODEL_API_TOKEN). */
   clientEnv(client: string, variable: string): k8s.types.input.core.v1.EnvVar;
+  /** Where a client's token is (the Secret's name and key), for a reference outside a pod (a ServiceMonitor's authorization). */
+  secretKey(client: string): { name: pulumi.Output<string>; key: string };
+}
+
+/** A server's clients, plus Prometheus (lib/auth.ts METRICS_CLIENT: /metrics only) when it is scraped: without monitoring no such token exists. */
+export function withMetricsClient(clients: readonly string[], scraped: boolean): readonly string[] {
+  return scraped ? [...clients, METRICS_CLIENT] : clients;
 }
 
 /** One generated token per client, in one Secret (`<name>-api-tokens`). */
@@ -45,6 +53,10 @@ export function clientTokens(
 ): ClientTokens {
   const tokens = Object.fromEntries(args.clients.map((c) => [c, generated(`${name}-token-${c}`, parent).result]));
   const secret = new k8s.core.v1.Secret(`${name}-api-tokens`, { metadata: { namespace: args.namespace, labels: args.labels }, type: "Opaque", stringData: tokens }, { parent });
+  const secretKey = (client: string) => {
+    if (!args.clients.includes(client)) throw new pulumi.ResourceError(`${client} is not a client of ${name}; its clients: ${args.clients.join(", ")}`, parent);
+    return { name: secret.metadata.name, key: client };
+  };
   return {
     secret,
     tokens,
@@ -54,9 +66,7 @@ export function clientTokens(
       env: { name: ENV.apiTokensDir, value: TOKENS_MOUNT },
       hash: credentialsHash(...Object.values(tokens)),
     },
-    clientEnv: (client, variable) => {
-      if (!args.clients.includes(client)) throw new pulumi.ResourceError(`${client} is not a client of ${name}; its clients: ${args.clients.join(", ")}`, parent);
-      return secretEnv(variable, secret.metadata.name, client);
-    },
+    clientEnv: (client, variable) => secretEnv(variable, secretKey(client).name, client),
+    secretKey,
   };
 }

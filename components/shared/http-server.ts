@@ -10,10 +10,34 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { METRICS_CLIENT } from "../../lib/auth";
 import type { ServiceType } from "./args";
+import type { ClientTokens } from "./credentials";
 import type { AccessTarget } from "./labels";
 import { allowIngress, exposeIngress, type IngressSettings } from "./network";
 import { PodBuilder, serviceHost, type PodArgs } from "./pod";
+
+/** The name of the one port of an HTTP server's Service and container. */
+export const HTTP_PORT_NAME = "http";
+
+/** What Prometheus needs to scrape an HTTP server's /metrics (components/monitoring makes a ServiceMonitor of it). */
+export interface ScrapeTarget {
+  /** Short name of the part (drifter, model-api): names its ServiceMonitor. */
+  part: string;
+  /** Labels of the part's Service: the ServiceMonitor selects it by exactly these. */
+  serviceLabels: Record<string, string>;
+  /** Name of the Service's port that serves the metrics. */
+  port: string;
+  /** Path of the metrics. Defaults to /metrics (lib/auth.ts METRICS_PATH). */
+  path?: string;
+  /** The Secret (in the platform namespace) and key holding Prometheus' bearer token for this server. */
+  token: { name: pulumi.Input<string>; key: string };
+}
+
+/** The scrape target of a server whose tokens include Prometheus' (credentials.ts withMetricsClient). */
+export function scrapeTarget(part: string, labels: Record<string, string>, tokens: ClientTokens): ScrapeTarget {
+  return { part, serviceLabels: labels, port: HTTP_PORT_NAME, token: tokens.secretKey(METRICS_CLIENT) };
+}
 
 export interface HttpServerArgs {
   namespace: pulumi.Input<string>;
@@ -31,6 +55,8 @@ export interface HttpServerArgs {
   ingressSuffix?: string;
   /** The paths the Ingress routes (Prefix match). Defaults to everything (`/`). */
   paths?: readonly string[];
+  /** Prometheus' namespace, admitted to the port (the server's /metrics). Defaults to none. */
+  metricsFrom?: string;
 }
 
 /** What the part gives of its Deployment: its pod (labels default to the server's) and how many. */
@@ -61,7 +87,7 @@ export function httpServer(name: string, args: HttpServerArgs, opts: pulumi.Cust
     `${name}-svc`,
     {
       metadata: { namespace, labels },
-      spec: { type: args.serviceType, selector: labels, ports: [{ name: "http", port, targetPort: port, protocol: "TCP" }] },
+      spec: { type: args.serviceType, selector: labels, ports: [{ name: HTTP_PORT_NAME, port, targetPort: port, protocol: "TCP" }] },
     },
     opts,
   );
@@ -74,6 +100,7 @@ export function httpServer(name: string, args: HttpServerArgs, opts: pulumi.Cust
       ports: [port],
       access: args.access,
       ingressFrom: ingress ? { namespace: ingress.controllerNamespace, ports: [port] } : undefined,
+      metricsFrom: args.metricsFrom ? { namespace: args.metricsFrom, ports: [port] } : undefined,
       externalPorts: args.serviceType === "ClusterIP" ? undefined : [port],
     },
     opts,
@@ -86,7 +113,7 @@ export function httpServer(name: string, args: HttpServerArgs, opts: pulumi.Cust
     policy,
     ingress: ing,
     deploy: (d) => {
-      const pod = new PodBuilder({ ...d.pod, labels: d.pod.labels ?? labels, container: { ...d.pod.container, ports: [{ name: "http", containerPort: port }] } });
+      const pod = new PodBuilder({ ...d.pod, labels: d.pod.labels ?? labels, container: { ...d.pod.container, ports: [{ name: HTTP_PORT_NAME, containerPort: port }] } });
       return new k8s.apps.v1.Deployment(`${name}-deploy`, { metadata: { namespace, labels }, spec: pod.asDeploymentSpec({ selector: labels, replicas: d.replicas, surge: d.surge }) }, opts);
     },
   };

@@ -1,12 +1,24 @@
 /**
  * NetworkPolicy and Ingress helpers. The namespace denies all traffic by default
  * (components/namespace); each server part admits its port from pods with its access label,
- * and from the ingress controller's namespace when it is exposed through an Ingress
- * (http-server.ts puts both together for an HTTP server).
+ * from the ingress controller's namespace when it is exposed through an Ingress, and from
+ * Prometheus' namespace when monitoring scrapes it (http-server.ts puts these together for an
+ * HTTP server).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS, type AccessTarget } from "./labels";
+
+/** Pods of another namespace, admitted to some ports (the ingress controller's, Prometheus'). */
+export interface NamespacePorts {
+  namespace: string;
+  ports: number[];
+}
+
+/** A NetworkPolicy peer: every pod of the namespace (by its kubernetes.io/metadata.name label). */
+export function namespacePeer(namespace: string): k8s.types.input.networking.v1.NetworkPolicyPeer {
+  return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } };
+}
 
 export interface AllowIngressArgs {
   namespace: pulumi.Input<string>;
@@ -17,7 +29,9 @@ export interface AllowIngressArgs {
   /** The access label clients carry. */
   access: AccessTarget;
   /** Also admit these ports from the ingress controller's namespace. Defaults to none. */
-  ingressFrom?: { namespace: string; ports: number[] };
+  ingressFrom?: NamespacePorts;
+  /** Also admit these ports (where /metrics is served) from Prometheus' namespace (monitoringNamespace). Defaults to none. */
+  metricsFrom?: NamespacePorts;
   /** Also admit these ports from anywhere: the Service is a NodePort/LoadBalancer for people. Defaults to none. */
   externalPorts?: number[];
 }
@@ -29,11 +43,8 @@ export function allowIngress(name: string, args: AllowIngressArgs, opts: pulumi.
       ports: args.ports.map((port) => ({ protocol: "TCP", port })),
     },
   ];
-  if (args.ingressFrom) {
-    rules.push({
-      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressFrom.namespace } } }],
-      ports: args.ingressFrom.ports.map((port) => ({ protocol: "TCP", port })),
-    });
+  for (const from of [args.ingressFrom, args.metricsFrom]) {
+    if (from) rules.push({ from: [namespacePeer(from.namespace)], ports: from.ports.map((port) => ({ protocol: "TCP", port })) });
   }
   if (args.externalPorts?.length) {
     rules.push({ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: args.externalPorts.map((port) => ({ protocol: "TCP", port })) });
@@ -43,6 +54,28 @@ export function allowIngress(name: string, args: AllowIngressArgs, opts: pulumi.
     {
       metadata: { namespace: args.namespace, labels: args.podLabels },
       spec: { podSelector: { matchLabels: args.podLabels }, policyTypes: ["Ingress"], ingress: rules },
+    },
+    opts,
+  );
+}
+
+export interface AllowEgressArgs {
+  namespace: pulumi.Input<string>;
+  /** Pods the policy lets out (and the policy's labels). */
+  podLabels: Record<string, string>;
+  /** Where to: a namespace (namespacePeer) or an address block. */
+  to: k8s.types.input.networking.v1.NetworkPolicyPeer;
+  /** The one TCP port opened. */
+  port: number;
+}
+
+/** Lets the pods open connections to one TCP port of `to`, past the namespace's default deny (components/namespace). */
+export function allowEgress(name: string, args: AllowEgressArgs, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy {
+  return new k8s.networking.v1.NetworkPolicy(
+    name,
+    {
+      metadata: { namespace: args.namespace, labels: args.podLabels },
+      spec: { podSelector: { matchLabels: args.podLabels }, policyTypes: ["Egress"], egress: [{ to: [args.to], ports: [{ protocol: "TCP", port: args.port }] }] },
     },
     opts,
   );

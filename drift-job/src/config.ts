@@ -7,6 +7,8 @@
 import { ENV } from "../../lib/contract";
 import { ConfigError, optionalStringEnv, urlEnv } from "../../lib/env";
 import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-repository";
+import { parseHttpUrl } from "../../lib/http-url";
+import { PUSHGATEWAY_URL_RULE, PUSH_JOB } from "../../lib/pushgateway";
 import { DRIFT_SETTINGS, allowedRange, readChoiceSetting, readNumberSetting, type ChoiceSetting, type NumberSetting } from "../../lib/settings";
 import { type S3Settings, s3SettingsFromEnv } from "../../lib/s3";
 import { LABEL, PREDICTION, PROBABILITY } from "../../lib/schema";
@@ -35,6 +37,14 @@ export interface JobConfig {
   cooldownMinutes: number;
   /** Absent when GITHUB_TOKEN / GITHUB_REPOSITORY are not set: the decision is recorded, nothing is sent. */
   github?: GithubSettings;
+  /** Absent when PUSHGATEWAY_URL is not set: no metrics are pushed (push-metrics.ts). */
+  pushgateway?: PushgatewaySettings;
+}
+
+export interface PushgatewaySettings {
+  url: string;
+  /** The push's grouping labels: job (PUSH_JOB) and, when POD_NAMESPACE is set, namespace. */
+  grouping: { job: string; namespace?: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -105,6 +115,13 @@ export function jobConfigFromEnv(env: Env = process.env): JobConfig {
     windowEnd = new Date(windowEndText);
     if (Number.isNaN(windowEnd.getTime())) throw new ConfigError(`${ENV.driftWindowEnd}=${JSON.stringify(windowEndText)} is not a date; expected ISO 8601, e.g. 2026-11-21T12:00:00Z`);
   }
+  const pushgatewayUrl = optionalStringEnv(env, ENV.pushgatewayUrl);
+  const namespace = optionalStringEnv(env, ENV.podNamespace);
+  if (pushgatewayUrl !== undefined && !parseHttpUrl(pushgatewayUrl)) {
+    throw new ConfigError(`${ENV.pushgatewayUrl}=${JSON.stringify(pushgatewayUrl)} is not valid; allowed: ${PUSHGATEWAY_URL_RULE}`);
+  }
+  const pushgateway: PushgatewaySettings | undefined =
+    pushgatewayUrl === undefined ? undefined : { url: pushgatewayUrl.replace(/\/+$/, ""), grouping: { job: PUSH_JOB, ...(namespace ? { namespace } : {}) } };
   return {
     s3: s3SettingsFromEnv(env),
     mlflowUrl: urlEnv(env, ENV.mlflowTrackingUri),
@@ -122,6 +139,7 @@ export function jobConfigFromEnv(env: Env = process.env): JobConfig {
     },
     cooldownMinutes: numberSetting(env, DRIFT_SETTINGS.retrainCooldownMinutes),
     github,
+    ...(pushgateway ? { pushgateway } : {}),
   };
 }
 

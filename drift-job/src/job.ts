@@ -10,8 +10,10 @@
  *   6. carry out the trigger (repository_dispatch), record its state
  *   7. rebuild the history index (reports/index.{html,json})  (MinIO)
  *   8. log metrics, the decision and the report files to MLflow (the run links the index)
+ *   9. push the run's metrics to the Pushgateway, when one is configured (push-metrics.ts)
  * A report is stored before anything is sent, and a failure of MLflow or GitHub never
- * loses it; the exit code says which step failed (JOB_EXIT).
+ * loses it; the exit code says which step failed (JOB_EXIT). A failed push is a warning
+ * only: it never changes the exit code.
  */
 import type { Client } from "minio";
 import { BUCKETS, type DriftDispatchPayload } from "../../lib/contract";
@@ -25,6 +27,7 @@ import { finishDriftRun, startDriftRun, type DriftRunInfo } from "./mlflow-log";
 import { HISTORY_URI, updateHistory } from "./report/history";
 import { reportFiles } from "./report/write";
 import { type LoadedData, loadReference } from "./sources";
+import { pushRunMetrics, type RunMetrics } from "./push-metrics";
 import { minioStateStore, putReport, reportFolder, type RetryTuning, StorageError } from "./storage";
 import { type Dispatcher, type PlannedTrigger, planRetrain, type TriggerOutcome } from "./trigger";
 
@@ -92,6 +95,7 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   }
   if (current.dataset.rows === 0) {
     log.warn({ current: current.name }, "no current data in the window: nothing to compare, no report written");
+    await pushMetrics(cfg, log, { finishedAt: now(), windowEnd: window.end, retrainRequested: false });
     return { code: JOB_EXIT.ok };
   }
 
@@ -136,8 +140,9 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
   const store = minioStateStore(deps.s3, log, deps.retry);
   const windowEnd = window.end.toISOString();
   let planned: PlannedTrigger;
+  const planNow = now();
   try {
-    planned = await planRetrain(store, deps.dispatcher, { fired: report.retrain.fired, undecided: report.retrain.undecided, windowEnd, now: now(), cooldownMinutes: cfg.cooldownMinutes, report: reportUri, reasons: report.retrain.reasons }, log);
+    planned = await planRetrain(store, deps.dispatcher, { fired: report.retrain.fired, undecided: report.retrain.undecided, windowEnd, now: planNow, cooldownMinutes: cfg.cooldownMinutes, report: reportUri, reasons: report.retrain.reasons }, log);
   } catch (err) {
     await abandonRun(deps.mlflow, run);
     return failed(log, err);
@@ -189,6 +194,10 @@ export async function runJob(cfg: JobConfig, deps: JobDeps): Promise<JobResult> 
     }
   }
   const code = mlflowError && githubFailed ? JOB_EXIT.mlflowAndGithub : mlflowError ? JOB_EXIT.mlflow : githubFailed ? JOB_EXIT.github : JOB_EXIT.ok;
+
+  // 9. Metrics for Prometheus (best effort).
+  const dispatched = outcome.action === "dispatched";
+  await pushMetrics(cfg, log, { finishedAt: now(), windowEnd: window.end, report, retrainRequested: dispatched, lastRetrainRequestAt: dispatched ? planNow : planned.lastSentAt });
   log.info({ code, report: reportUri, retrain: outcome.action }, "drift check finished");
   return { code, folder, report, trigger: outcome, mlflowRunId: run?.run_id, error: [mlflowError, githubFailed ? outcome.message : undefined].filter(Boolean).join("; ") || undefined };
 }
@@ -222,6 +231,11 @@ async function refreshHistory(deps: JobDeps, now: () => number): Promise<string 
     deps.log.error({ err: String(err) }, "could not update the history index: the report is stored, the next run rebuilds the index");
     return undefined;
   }
+}
+
+/** Pushes the run's metrics when a Pushgateway is configured; a failure is logged by pushRunMetrics and changes nothing. */
+async function pushMetrics(cfg: JobConfig, log: Logger, run: RunMetrics): Promise<void> {
+  if (cfg.pushgateway) await pushRunMetrics(cfg.pushgateway, run, log);
 }
 
 /** Marks a started MLflow run FAILED when a later step stops the check (best effort). */

@@ -136,6 +136,8 @@ export interface PlannedTrigger {
   /** What will happen, for the report written before anything is sent. */
   action: TriggerOutcome["action"];
   message: string;
+  /** When the last retrain request before this run was sent (ms, from the stored state's history); absent when none was, or GitHub is off. */
+  lastSentAt?: number;
   /** Carries the plan out: records the state and, for a dispatch, sends `payload`. */
   execute(payload: () => object): Promise<TriggerOutcome>;
 }
@@ -153,12 +155,15 @@ export async function planRetrain(store: StateStore, dispatcher: Dispatcher | un
     return { ...outcome, execute: async () => outcome };
   }
   const state = await store.load();
+  const lastSent = state.history.filter((h) => h.status === "sent").at(-1);
+  const lastSentAt = lastSent ? Date.parse(lastSent.at) : undefined;
   const plan = planTrigger(state, input);
   const planned = nextState(state, plan, input);
   if (plan.kind !== "dispatch") {
     const outcome: TriggerOutcome = { action: plan.kind, message: plan.why };
     return {
       ...outcome,
+      lastSentAt,
       async execute() {
         if (planned !== state) await store.save(planned);
         log?.info({ plan: plan.kind }, plan.why);
@@ -169,6 +174,7 @@ export async function planRetrain(store: StateStore, dispatcher: Dispatcher | un
   return {
     action: "dispatched",
     message: `retrain requested (repository_dispatch to ${dispatcher.target}): ${plan.why}`,
+    lastSentAt,
     async execute(payload) {
       await store.save(planned); // pending: recorded before sending
       try {

@@ -8,8 +8,6 @@ import { CONFIG_KEYS, CONFIG_NAMESPACE } from "./keys";
 export const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-/** The name part of a Kubernetes label or annotation key (after an optional `<dns subdomain>/`). */
-export const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 // An image reference with an explicit tag or digest: [registry/]path:tag or ...@sha256:hex.
 export const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -53,6 +51,36 @@ export function cronProblem(schedule: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A Kubernetes label name (the part after an optional `<DNS subdomain>/` prefix) and a non-empty label value: at most 63 characters. */
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const KEY_RULE = "key: [prefix/]name, name at most 63 letters, digits, - _ . starting and ending alphanumeric; prefix a DNS subdomain; each key once";
+export const LABEL_RULE = `comma-separated key=value pairs of Kubernetes labels, e.g. release=kube-prometheus-stack (${KEY_RULE}; value like a name)`;
+export const ANNOTATION_RULE = `comma-separated key=value pairs of Kubernetes annotations, e.g. eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/drift-loop (${KEY_RULE}; value any text without commas)`;
+
+/**
+ * Parses `k=v,k2=v2` into Kubernetes labels or annotations (the same keys; a label's value
+ * is limited like a name, an annotation's is free text); returns the pairs that are not
+ * valid, for the caller's message (LABEL_RULE, ANNOTATION_RULE).
+ */
+export function parseKeyValues(text: string, kind: "label" | "annotation"): { pairs: Record<string, string>; bad: string[] } {
+  const pairs: Record<string, string> = {};
+  const bad: string[] = [];
+  if (text.trim() === "") return { pairs, bad };
+  for (const pair of text.split(",").map((p) => p.trim())) {
+    const eq = pair.indexOf("=");
+    const key = eq < 0 ? pair : pair.slice(0, eq).trim();
+    const value = eq < 0 ? "" : pair.slice(eq + 1).trim();
+    const slash = key.lastIndexOf("/");
+    const prefix = slash < 0 ? undefined : key.slice(0, slash);
+    const name = slash < 0 ? key : key.slice(slash + 1);
+    const okKey = LABEL_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix)));
+    const okValue = kind === "label" ? LABEL_NAME.test(value) : value !== "";
+    if (eq < 0 || !okKey || !okValue || key in pairs) bad.push(pair);
+    else pairs[key] = value;
+  }
+  return { pairs, bad };
 }
 
 /** A host name or IP MLflow may accept, optionally with :port or a * label (never * alone). */

@@ -146,6 +146,19 @@ export interface PlatformConfig {
   /** The external Postgres when postgresHost is set; unset = the in-cluster StatefulSet. */
   externalPostgres?: ExternalPostgresConfig;
   github: GithubConfig;
+  /** Prometheus Operator monitoring (components/monitoring) and the drift job's Pushgateway. */
+  monitoring: MonitoringConfig;
+}
+
+export interface MonitoringConfig {
+  /** The Prometheus Operator's CRDs are present: ServiceMonitors, the `prometheus` tokens and the Grafana dashboard ConfigMap are created. */
+  enabled: boolean;
+  /** Namespace of Prometheus (and the Grafana sidecar): admitted to the metrics ports. */
+  namespace: string;
+  /** Extra labels on the ServiceMonitors (e.g. release: kube-prometheus-stack). */
+  labels: Record<string, string>;
+  /** The Pushgateway the drift job pushes to; "" = no push. */
+  pushgatewayUrl: string;
 }
 
 /** One key's declaration: used by the parser, the docs (docs/configuration.md) and the Pulumi.yaml test. */
@@ -256,4 +269,8 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyInfo>> = {
   pipelineBackendUrl: { type: "string", default: "", pipelineOnly: true },
   pipelineStateAccessKeyId: { type: "string", secret: true, pipelineOnly: true },
   pipelineStateSecretAccessKey: { type: "string", secret: true, pipelineOnly: true },
+  monitoring: { type: "boolean", default: false },
+  monitoringNamespace: { type: "string", default: "monitoring" },
+  monitoringLabels: { type: "string", default: "" },
+  pushgatewayUrl: { type: "string", default: "", env: ENV.pushgatewayUrl },
 };

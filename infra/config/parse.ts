@@ -13,7 +13,9 @@ import { GITHUB_REPOSITORY_RULE, parseGithubRepository } from "../../lib/github-
 import { GITHUB_API_URL_RULE, parseGithubApiUrl } from "../../lib/github-api";
 import { BUCKET_PREFIX_RULE, bucketPrefixProblem } from "../../lib/contract";
 import { S3_ENDPOINT_RULE, parseS3Endpoint } from "../../lib/s3";
-import { ALLOWED_HOST, DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, QUALIFIED_NAME, QUANTITY, REGISTRY, TAG, cronProblem, unknownKeyProblems } from "./checks";
+import { PUSHGATEWAY_URL_RULE } from "../../lib/pushgateway";
+import { parseHttpUrl } from "../../lib/http-url";
+import { ALLOWED_HOST, ANNOTATION_RULE, DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, LABEL_RULE, QUANTITY, REGISTRY, TAG, cronProblem, parseKeyValues, unknownKeyProblems } from "./checks";
 import {
   CONFIG_KEYS,
   CONFIG_NAMESPACE,
@@ -156,22 +158,11 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     }
     return v;
   };
-  /** `k=v,k2=v2`: Kubernetes label or annotation keys (an optional DNS-subdomain prefix and a name), values without commas. */
-  const keyValues = (k: string, what: string): Record<string, string> => {
-    const out: Record<string, string> = {};
-    const v = str(k);
-    if (v === "") return out;
-    for (const item of v.split(",")) {
-      const eq = item.indexOf("=");
-      const name = (eq < 0 ? item : item.slice(0, eq)).trim();
-      const [prefix, local] = name.includes("/") ? [name.slice(0, name.indexOf("/")), name.slice(name.indexOf("/") + 1)] : ["", name];
-      if (eq < 0 || !QUALIFIED_NAME.test(local) || (prefix !== "" && (!DNS_SUBDOMAIN.test(prefix) || prefix.length > 253)) || name in out) {
-        problems.push(`${key(k)} has ${JSON.stringify(item.trim())}; allowed: comma-separated key=value pairs, ${what} (keys: [prefix/]name, name of letters, digits, - _ . up to 63; each key once)`);
-        continue;
-      }
-      out[name] = item.slice(eq + 1).trim();
-    }
-    return out;
+  /** A `k=v,...` key of Kubernetes labels or annotations (checks.ts parseKeyValues). */
+  const keyValues = (k: string, kind: "label" | "annotation"): Record<string, string> => {
+    const { pairs, bad } = parseKeyValues(str(k), kind);
+    if (bad.length > 0) problems.push(`${key(k)} has ${bad.map((b) => JSON.stringify(b)).join(", ")}; allowed: ${kind === "label" ? LABEL_RULE : ANNOTATION_RULE}`);
+    return pairs;
   };
   const quantity = (k: string, fallback: string): string => matching(k, QUANTITY, "a Kubernetes quantity such as 5Gi or 500Mi", fallback);
 
@@ -265,7 +256,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       region,
       pathStyle: bool("s3PathStyle"),
       keys: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
-      serviceAccountAnnotations: keyValues("s3ServiceAccountAnnotations", "annotations such as eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/drift-loop"),
+      serviceAccountAnnotations: keyValues("s3ServiceAccountAnnotations", "annotation"),
     };
   }
 
@@ -317,6 +308,17 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
     }
   }
 
+  const monitoring = (() => {
+    const labels = keyValues("monitoringLabels", "label");
+    const pushgatewayUrl = str("pushgatewayUrl");
+    if (pushgatewayUrl !== "" && !parseHttpUrl(pushgatewayUrl)) problems.push(`${key("pushgatewayUrl")}=${JSON.stringify(pushgatewayUrl)} is not valid; allowed: ${PUSHGATEWAY_URL_RULE}`);
+    return {
+      enabled: bool("monitoring"),
+      namespace: matching("monitoringNamespace", DNS_LABEL, "a namespace name (DNS label), e.g. monitoring"),
+      labels,
+      pushgatewayUrl,
+    };
+  })();
   const driftSchema = oneOf("driftSchema", DRIFT_SCHEMAS);
   const cfg: PlatformConfig = {
     profile: profileName,
@@ -415,6 +417,7 @@ export function parseConfig(src: ConfigSource): PlatformConfig {
       stateAccessKeyId: src.getSecret("pipelineStateAccessKeyId"),
       stateSecretAccessKey: src.getSecret("pipelineStateSecretAccessKey"),
     },
+    monitoring,
   };
   if (cfg.traffic.batchSize > cfg.traffic.rows) {
     problems.push(`${key("trafficBatchSize")}=${cfg.traffic.batchSize} is larger than ${key("trafficRows")}=${cfg.traffic.rows}; allowed: 1..trafficRows`);

@@ -77,3 +77,23 @@ export function locateBinaries(env: NodeJS.ProcessEnv = process.env): Binaries {
   const major = postgresBin.split("/").at(-2);
   return { postgresBin, minio, mlflow, mlflowSchemaTemplate: join(venv, `schema-pg${major}.sql`) };
 }
+
+/** What scripts/setup.d/80-monitoring.sh installs: the Pushgateway binary and the Prometheus Operator's CRD files. */
+export interface MonitoringParts {
+  pushgateway: string;
+  /** Directory of the operator's CRD YAML files (monitoring.coreos.com_<plural>.yaml). */
+  crdDir: string;
+}
+
+/** The installed monitoring test parts, or a NotInstalledError that says to run `npm run setup`. */
+export function locateMonitoringParts(env: NodeJS.ProcessEnv = process.env): MonitoringParts {
+  const need = readVersionsEnv(VERSIONS_FILE);
+  const cache = cacheRoot(env);
+  const pgwDir = join(cache, `pushgateway-${need("PUSHGATEWAY_VERSION")}`);
+  const pushgateway = join(pgwDir, "bin", "pushgateway");
+  if (!existsSync(pushgateway) || !existsSync(join(pgwDir, ".installed"))) throw new NotInstalledError(`Pushgateway ${need("PUSHGATEWAY_VERSION")}`, pushgateway);
+  const opDir = join(cache, `prometheus-operator-${need("PROMETHEUS_OPERATOR_VERSION")}`);
+  const crdDir = join(opDir, "crds");
+  if (!existsSync(join(opDir, ".installed"))) throw new NotInstalledError(`Prometheus Operator ${need("PROMETHEUS_OPERATOR_VERSION")} CRDs`, crdDir);
+  return { pushgateway, crdDir };
+}

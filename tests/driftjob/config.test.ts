@@ -32,6 +32,16 @@ describe("drift job configuration", () => {
     assert.equal(jobConfigFromEnv({ ...BASE, [ENV.driftStattest]: "auto" }).analysis.drift.stattest, undefined);
   });
 
+  it("pushes to PUSHGATEWAY_URL only when it is set, grouped by the job and the pod's namespace", () => {
+    assert.equal(jobConfigFromEnv(BASE).pushgateway, undefined);
+    assert.deepEqual(jobConfigFromEnv({ ...BASE, [ENV.pushgatewayUrl]: "http://pgw.monitoring.svc:9091/", [ENV.podNamespace]: "drift-loop" }).pushgateway, {
+      url: "http://pgw.monitoring.svc:9091",
+      grouping: { job: "drift-loop-drift", namespace: "drift-loop" },
+    });
+    assert.deepEqual(jobConfigFromEnv({ ...BASE, [ENV.pushgatewayUrl]: "https://pgw.example.com" }).pushgateway?.grouping, { job: "drift-loop-drift" });
+    assert.throws(() => jobConfigFromEnv({ ...BASE, [ENV.pushgatewayUrl]: "ftp://pgw:9091" }), (e: Error) => e instanceof ConfigError && /PUSHGATEWAY_URL="ftp:\/\/pgw:9091" is not valid; allowed: an http\(s\) URL of a Pushgateway/.test(e.message));
+  });
+
   it("names the variable and what is allowed for bad values", () => {
     assert.throws(() => jobConfigFromEnv({ ...BASE, [ENV.driftStattest]: "anderson" }), (e: Error) => e instanceof ConfigError && /DRIFT_STATTEST="anderson" is not allowed; allowed: auto, ks/.test(e.message));
     assert.throws(() => jobConfigFromEnv({ ...BASE, [ENV.driftCurrentSource]: "kafka" }), /DRIFT_CURRENT_SOURCE="kafka" is not allowed; allowed: requests, drifter/);

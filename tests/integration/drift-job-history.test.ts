@@ -15,9 +15,8 @@ import { chromium, type Browser } from "playwright-core";
 import { BUCKETS, ENV, KEYS, MLFLOW } from "../../lib/contract";
 import { MlflowClient } from "../../lib/mlflow";
 import { ensureBucket, getText, listKeys, objectExists, putText, s3Client } from "../../lib/s3";
-import { FEATURE_NAMES, LABEL, labelOf, type Row } from "../../lib/schema";
+import { FEATURE_NAMES, LABEL } from "../../lib/schema";
 import { generateRows } from "../../lib/generator/generate";
-import { requestLogKey, serializeRecords, type RequestLogRecord } from "../../lib/request-log";
 import { createLogger } from "../../lib/logger";
 import { jobConfigFromEnv } from "../../drift-job/src/config";
 import { computeDrift } from "../../drift-job/src/stats";
@@ -26,35 +25,13 @@ import { loadRequestWindow } from "../../drift-job/src/requests";
 import { HISTORY_KEYS, HISTORY_MAX_NAMES, HISTORY_URI, type HistoryIndex, updateHistory } from "../../drift-job/src/report/history";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { freePort } from "../../scripts/services/ports";
-import { runScript } from "../helpers/script";
+import { GITHUB_STAND_IN, HOUR, RUN_KEYS, csvOf, folderOf, logTraffic, runDriftJob, runEnv, sharedObjects } from "../helpers/drift-job";
 
 const ROOT = resolve(__dirname, "..", "..");
-const HOUR = 3_600_000;
 /** Window ends of this file (a day no other test uses). */
 const W = (h: number) => new Date(Date.parse("2026-05-01T00:00:00Z") + h * HOUR);
 const DAY_PREFIX = "2026-05-01T";
-const folderOf = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/:/g, "-");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-async function runJob(env: Record<string, string>): Promise<{ code: number; stderr: string; out: string }> {
-  const r = await runScript("drift-job/src/main.ts", [], env);
-  return { code: r.code, stderr: r.stderr, out: r.stdout };
-}
-
-function csvOf(rows: Row[], columns: readonly string[]): string {
-  return columns.join(",") + "\n" + rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? "" : String(r[c]))).join(",")).join("\n") + "\n";
-}
-
-async function logTraffic(s3: Client, rows: Row[], windowEnd: Date): Promise<void> {
-  const start = windowEnd.getTime() - HOUR + 60_000;
-  const records: RequestLogRecord[] = rows.map((r, i) => {
-    const features: Row = {};
-    for (const f of FEATURE_NAMES) features[f] = r[f] ?? null;
-    const y = labelOf(features);
-    return { request_id: `req-${i >> 4}`, row: i & 15, ts: new Date(start + i * 10).toISOString(), model_version: "3", features, prediction: y, probability: y ? 0.8 : 0.2 };
-  });
-  await putText(s3, BUCKETS.requests, requestLogKey("model-api-0", Date.parse(records[0].ts), 1), serializeRecords(records), "application/x-ndjson");
-}
 
 /** A report.json as an older or foreign writer may have stored it, with the given drifted columns. */
 function foreignReport(windowEnd: Date, drifted: string[], clean: string[] = ["ok_col"]): string {
@@ -74,25 +51,21 @@ function foreignReport(windowEnd: Date, drifted: string[], clean: string[] = ["o
   });
 }
 
-const SHARED_KEYS: [string, string][] = [
-  [BUCKETS.datasets, KEYS.reference],
-  [BUCKETS.datasets, KEYS.referenceMeta],
-  [BUCKETS.reports, KEYS.retrainState],
+const SHARED_KEYS = [
+  ...RUN_KEYS,
   [BUCKETS.reports, HISTORY_KEYS.json],
   [BUCKETS.reports, HISTORY_KEYS.html],
-];
+] as const;
 
 describe("drift history index (real MinIO + MLflow)", function () {
   this.timeout(240_000);
   let s3: Client;
   let baseEnv: Record<string, string>;
   let mlflow: MlflowClient;
-  const saved = new Map<string, string | undefined>();
+  const shared = sharedObjects(SHARED_KEYS);
 
   const envFor = (windowEnd: Date, extra: Record<string, string> = {}) => ({
-    ...baseEnv,
-    [ENV.driftWindowEnd]: windowEnd.toISOString(),
-    [ENV.driftWindowMinutes]: "60",
+    ...runEnv(baseEnv, windowEnd),
     LOG_LEVEL: "warn",
     ...extra,
   });
@@ -105,7 +78,7 @@ describe("drift history index (real MinIO + MLflow)", function () {
     s3 = s3Client(svc.s3);
     mlflow = new MlflowClient(svc.mlflowUrl);
     for (const b of Object.values(BUCKETS)) await ensureBucket(s3, b);
-    for (const [bucket, key] of SHARED_KEYS) saved.set(`${bucket}/${key}`, (await objectExists(s3, bucket, key)) ? await getText(s3, bucket, key) : undefined);
+    await shared.save(s3);
     const reference = [...generateRows({ rows: 3000, seed: 101, scenario: "none" })];
     await putText(s3, BUCKETS.datasets, KEYS.reference, csvOf(reference, [...FEATURE_NAMES, LABEL]), "text/csv");
     await putText(s3, BUCKETS.datasets, KEYS.referenceMeta, JSON.stringify({ model_version: "3", rows: 3000 }), "application/json");
@@ -121,16 +94,12 @@ describe("drift history index (real MinIO + MLflow)", function () {
     if (!s3) return;
     for (const key of await listKeys(s3, BUCKETS.requests, "2026/05/01/")) await s3.removeObject(BUCKETS.requests, key);
     for (const key of await listKeys(s3, BUCKETS.reports, DAY_PREFIX)) await s3.removeObject(BUCKETS.reports, key);
-    for (const [bucket, key] of SHARED_KEYS) {
-      const text = saved.get(`${bucket}/${key}`);
-      if (text === undefined) await s3.removeObject(bucket, key);
-      else await putText(s3, bucket, key, text);
-    }
+    await shared.restore(s3);
   });
 
   it("lists every window newest first with the values of its report, and the MLflow run links it", async () => {
     for (const h of [1, 2, 3]) {
-      const r = await runJob(envFor(W(h)));
+      const r = await runDriftJob(envFor(W(h)));
       assert.equal(r.code, JOB_EXIT.ok, r.stderr + r.out.slice(-2000));
     }
     const index = await readIndex();
@@ -174,14 +143,14 @@ describe("drift history index (real MinIO + MLflow)", function () {
 
   it("leaves the index as it was when a run fails, and still updates it when only MLflow is down", async () => {
     const before = { json: await getText(s3, BUCKETS.reports, HISTORY_KEYS.json), html: await getText(s3, BUCKETS.reports, HISTORY_KEYS.html) };
-    const storage = await runJob(envFor(W(4), { [ENV.s3Port]: String(await freePort()) }));
+    const storage = await runDriftJob(envFor(W(4), { [ENV.s3Port]: String(await freePort()) }));
     assert.equal(storage.code, JOB_EXIT.storage, storage.stderr);
-    const bad = await runJob(envFor(W(4), { [ENV.driftStattest]: "anderson" }));
+    const bad = await runDriftJob(envFor(W(4), { [ENV.driftStattest]: "anderson" }));
     assert.equal(bad.code, JOB_EXIT.badInput, bad.stderr);
     assert.equal(await getText(s3, BUCKETS.reports, HISTORY_KEYS.json), before.json);
     assert.equal(await getText(s3, BUCKETS.reports, HISTORY_KEYS.html), before.html);
 
-    const noMlflow = await runJob(envFor(W(4), { [ENV.mlflowTrackingUri]: `http://127.0.0.1:${await freePort()}` }));
+    const noMlflow = await runDriftJob(envFor(W(4), { [ENV.mlflowTrackingUri]: `http://127.0.0.1:${await freePort()}` }));
     assert.equal(noMlflow.code, JOB_EXIT.mlflow, noMlflow.stderr);
     assert.deepEqual(mine(await readIndex()).map((e) => e.folder), [4, 3, 2, 1].map((h) => folderOf(W(h))), "earlier windows kept, the new one added");
   });
@@ -220,7 +189,7 @@ describe("drift history index (real MinIO + MLflow)", function () {
     const run = await mlflow.getRun(result.mlflowRunId!);
     assert.ok(!(run.data.tags ?? []).some((t) => t.key === "drift.history"), "no link to an index that was not updated");
 
-    const next = await runJob(envFor(W(1)));
+    const next = await runDriftJob(envFor(W(1)));
     assert.equal(next.code, JOB_EXIT.ok, next.stderr);
     assert.equal(mine(await readIndex())[0].folder, folderOf(W(10)), "the next run lists the window");
   });
@@ -229,7 +198,7 @@ describe("drift history index (real MinIO + MLflow)", function () {
     const good = mine(await readIndex());
     await s3.removeObject(BUCKETS.reports, HISTORY_KEYS.json);
     await s3.removeObject(BUCKETS.reports, HISTORY_KEYS.html);
-    let r = await runJob(envFor(W(2)));
+    let r = await runDriftJob(envFor(W(2)));
     assert.equal(r.code, JOB_EXIT.ok, r.stderr);
     const rebuilt = mine(await readIndex());
     assert.deepEqual(rebuilt.map((e) => e.folder), good.map((e) => e.folder));
@@ -240,7 +209,7 @@ describe("drift history index (real MinIO + MLflow)", function () {
     const tampered = JSON.stringify({ ...whole, entries: whole.entries.map((e) => (e.folder === folderOf(W(3)) ? { ...e, rows: "<b>10</b>" } : e)) });
     for (const garbage of ["{not json", JSON.stringify({ version: 1, entries: [{ folder: 7 }] }), tampered]) {
       await putText(s3, BUCKETS.reports, HISTORY_KEYS.json, garbage, "application/json");
-      r = await runJob(envFor(W(1)));
+      r = await runDriftJob(envFor(W(1)));
       assert.equal(r.code, JOB_EXIT.ok, r.stderr);
       const again = mine(await readIndex());
       assert.deepEqual(again.map((e) => e.folder), good.map((e) => e.folder));
@@ -252,7 +221,7 @@ describe("drift history index (real MinIO + MLflow)", function () {
   });
 
   it("keeps every window when runs overlap, including a report stored while the index is written", async () => {
-    const [a, b] = await Promise.all([runJob(envFor(W(5))), runJob(envFor(W(4)))]);
+    const [a, b] = await Promise.all([runDriftJob(envFor(W(5))), runDriftJob(envFor(W(4)))]);
     assert.equal(a.code, JOB_EXIT.ok, a.stderr);
     assert.equal(b.code, JOB_EXIT.ok, b.stderr);
     assert.deepEqual(mine(await readIndex()).map((e) => e.folder), [10, 5, 4, 3, 2, 1].map((h) => folderOf(W(h))));

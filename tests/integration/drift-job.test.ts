@@ -10,59 +10,24 @@ import type { Client } from "minio";
 import { BUCKETS, DRIFT_EVENT_TYPE, ENV, KEYS, MLFLOW } from "../../lib/contract";
 import { MlflowClient } from "../../lib/mlflow";
 import { ensureBucket, getText, listKeys, objectExists, putText, s3Client } from "../../lib/s3";
-import { FEATURE_NAMES, LABEL, labelOf, type Row } from "../../lib/schema";
+import { FEATURE_NAMES, LABEL } from "../../lib/schema";
 import { generateRows } from "../../lib/generator/generate";
-import { requestLogKey, serializeRecords, type RequestLogRecord } from "../../lib/request-log";
 import { JOB_EXIT } from "../../drift-job/src/job";
 import { getServices, getServicesEnv } from "../helpers/services";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
 import { freePort } from "../../scripts/services/ports";
-import { runScript } from "../helpers/script";
+import { GITHUB_STAND_IN, HOUR, RUN_KEYS, csvOf, folderOf, logTraffic, runDriftJob, runEnv, sharedObjects } from "../helpers/drift-job";
 
 const ROOT = resolve(__dirname, "..", "..");
-const HOUR = 3_600_000;
 /** Window ends used by the tests (aligned hours, far from "now" so no real traffic mixes in). */
 const W = (h: number) => new Date(Date.parse("2026-03-01T00:00:00Z") + h * HOUR);
 
-async function runJob(env: Record<string, string>): Promise<{ code: number; logs: Record<string, unknown>[]; stderr: string }> {
-  const r = await runScript("drift-job/src/main.ts", [], env);
-  const logs = r.stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { code: r.code, logs, stderr: r.stderr };
-}
-
-function csvOf(rows: Row[], columns: readonly string[]): string {
-  return columns.join(",") + "\n" + rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? "" : String(r[c]))).join(",")).join("\n") + "\n";
-}
-
-/** Logs `rows` as production traffic in the hour before `windowEnd`, the way the model API does. */
-async function logTraffic(s3: Client, rows: Row[], windowEnd: Date, modelVersion = "3"): Promise<void> {
-  const start = windowEnd.getTime() - HOUR + 60_000;
-  const records: RequestLogRecord[] = rows.map((r, i) => {
-    const features: Row = {};
-    for (const f of FEATURE_NAMES) features[f] = r[f] ?? null;
-    const y = labelOf(features);
-    return { request_id: `req-${i >> 4}`, row: i & 15, ts: new Date(start + i * 10).toISOString(), model_version: modelVersion, features, prediction: y, probability: y ? 0.8 : 0.2 };
-  });
-  // Two objects, as two flushes of the writer.
-  const half = records.length >> 1;
-  await putText(s3, BUCKETS.requests, requestLogKey("model-api-0", Date.parse(records[0].ts), 1), serializeRecords(records.slice(0, half)), "application/x-ndjson");
-  await putText(s3, BUCKETS.requests, requestLogKey("model-api-0", Date.parse(records[half].ts), 2), serializeRecords(records.slice(half)), "application/x-ndjson");
-}
-
 /** Objects with fixed keys this test replaces (restored afterwards). */
-const SHARED_KEYS: [string, string][] = [
-  [BUCKETS.datasets, KEYS.reference],
-  [BUCKETS.datasets, KEYS.referenceMeta],
-  [BUCKETS.reports, KEYS.retrainState],
-];
-const saved = new Map<string, string | undefined>();
+const SHARED_KEYS = RUN_KEYS;
+const shared = sharedObjects(SHARED_KEYS);
 /** The request-log partition day of W(...): only this test writes there. */
 const TEST_DAY = "2026/03/01/";
 
-const folderOf = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/:/g, "-");
 
 describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", function () {
   this.timeout(180_000);
@@ -72,12 +37,7 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
   let mlflow: MlflowClient;
 
   const envFor = (windowEnd: Date, extra: Record<string, string> = {}) => ({
-    ...baseEnv,
-    [ENV.driftWindowEnd]: windowEnd.toISOString(),
-    [ENV.driftWindowMinutes]: "60",
-    [ENV.githubToken]: "ghs_test_token",
-    [ENV.githubRepository]: "acme/drift-loop",
-    [ENV.githubApiUrl]: gh.url,
+    ...runEnv(baseEnv, windowEnd, gh.url),
     LOG_LEVEL: "info",
     ...extra,
   });
@@ -88,30 +48,26 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
     s3 = s3Client(svc.s3);
     mlflow = new MlflowClient(svc.mlflowUrl);
     for (const b of Object.values(BUCKETS)) await ensureBucket(s3, b);
-    gh = await startGithubReceiver({ token: "ghs_test_token", repository: "acme/drift-loop" });
+    gh = await startGithubReceiver(GITHUB_STAND_IN);
     // The servers are shared by every test file: keep what others stored under the fixed keys, restore it after.
-    for (const [bucket, key] of SHARED_KEYS) saved.set(`${bucket}/${key}`, (await objectExists(s3, bucket, key)) ? await getText(s3, bucket, key) : undefined);
+    await shared.save(s3);
     const reference = [...generateRows({ rows: 3000, seed: 101, scenario: "none" })];
     await putText(s3, BUCKETS.datasets, KEYS.reference, csvOf(reference, [...FEATURE_NAMES, LABEL]), "text/csv");
     await putText(s3, BUCKETS.datasets, KEYS.referenceMeta, JSON.stringify({ model_version: "3", rows: 3000 }), "application/json");
     // Hours 1..4: drifted traffic; hour 6: calm traffic; hour 8: no traffic.
-    for (const h of [1, 2, 3, 4]) await logTraffic(s3, [...generateRows({ rows: 1500, seed: 200 + h, scenario: "mean_shift", magnitude: 1 })], W(h));
-    await logTraffic(s3, [...generateRows({ rows: 1500, seed: 300, scenario: "none" })], W(6));
+    for (const h of [1, 2, 3, 4]) await logTraffic(s3, [...generateRows({ rows: 1500, seed: 200 + h, scenario: "mean_shift", magnitude: 1 })], W(h), { objects: 2 });
+    await logTraffic(s3, [...generateRows({ rows: 1500, seed: 300, scenario: "none" })], W(6), { objects: 2 });
   });
   after(async () => {
     await gh?.close();
     if (!s3) return;
-    for (const [bucket, key] of SHARED_KEYS) {
-      const text = saved.get(`${bucket}/${key}`);
-      if (text === undefined) await s3.removeObject(bucket, key);
-      else await putText(s3, bucket, key, text);
-    }
+    await shared.restore(s3);
     for (const key of await listKeys(s3, BUCKETS.requests, TEST_DAY)) await s3.removeObject(BUCKETS.requests, key);
     for (const key of await listKeys(s3, BUCKETS.reports, TEST_DAY.replace(/\//g, "-").slice(0, 10))) await s3.removeObject(BUCKETS.reports, key);
   });
 
   it("stores the report, logs an MLflow run and asks GitHub for one retrain when traffic drifted", async () => {
-    const r = await runJob(envFor(W(1)));
+    const r = await runDriftJob(envFor(W(1)));
     assert.equal(r.code, JOB_EXIT.ok, r.stderr + JSON.stringify(r.logs.slice(-5)));
     const folder = folderOf(W(1));
     const report = JSON.parse(await getText(s3, BUCKETS.reports, `${folder}/report.json`));
@@ -154,12 +110,12 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
   });
 
   it("sends nothing when the same window runs again, and nothing for the next drifted window of the episode", async () => {
-    const again = await runJob(envFor(W(1)));
+    const again = await runDriftJob(envFor(W(1)));
     assert.equal(again.code, JOB_EXIT.ok, again.stderr);
     assert.equal(gh.dispatches.length, 1);
     const report = JSON.parse(await getText(s3, BUCKETS.reports, `${folderOf(W(1))}/report.json`));
     assert.match(report.retrain.action, /already requested for this window/);
-    const next = await runJob(envFor(W(2)));
+    const next = await runDriftJob(envFor(W(2)));
     assert.equal(next.code, JOB_EXIT.ok, next.stderr);
     assert.equal(gh.dispatches.length, 1, "one drift episode, one retrain");
     const r2 = JSON.parse(await getText(s3, BUCKETS.reports, `${folderOf(W(2))}/report.json`));
@@ -167,12 +123,12 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
   });
 
   it("ends the episode on a calm window, and skips a window without traffic", async () => {
-    const calm = await runJob(envFor(W(6)));
+    const calm = await runDriftJob(envFor(W(6)));
     assert.equal(calm.code, JOB_EXIT.ok, calm.stderr);
     const report = JSON.parse(await getText(s3, BUCKETS.reports, `${folderOf(W(6))}/report.json`));
     assert.equal(report.retrain.fired, false);
     assert.equal(JSON.parse(await getText(s3, BUCKETS.reports, KEYS.retrainState)).episode, null);
-    const empty = await runJob(envFor(W(8)));
+    const empty = await runDriftJob(envFor(W(8)));
     assert.equal(empty.code, JOB_EXIT.ok);
     assert.ok(!(await objectExists(s3, BUCKETS.reports, `${folderOf(W(8))}/report.json`)));
     assert.ok(empty.logs.some((l) => /no current data in the window/.test(String(l.msg))));
@@ -180,7 +136,7 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
 
   it("stores the report and exits 4 when MLflow stays down; the retrain request still goes out", async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
-    const r = await runJob(envFor(W(3), { [ENV.mlflowTrackingUri]: dead }));
+    const r = await runDriftJob(envFor(W(3), { [ENV.mlflowTrackingUri]: dead }));
     assert.equal(r.code, JOB_EXIT.mlflow, r.stderr);
     const report = JSON.parse(await getText(s3, BUCKETS.reports, `${folderOf(W(3))}/report.json`));
     assert.equal(report.retrain.fired, true);
@@ -191,14 +147,14 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
   it("exits 5 when GitHub stays down, keeps the report, and the next run asks again", async () => {
     await putText(s3, BUCKETS.reports, KEYS.retrainState, JSON.stringify({ version: 1, episode: null, history: [], updated_at: new Date(0).toISOString() }), "application/json");
     gh.failNext(100, 503);
-    const r = await runJob(envFor(W(4)));
+    const r = await runDriftJob(envFor(W(4)));
     gh.failNext(0);
     assert.equal(r.code, JOB_EXIT.github, r.stderr);
     const report = JSON.parse(await getText(s3, BUCKETS.reports, `${folderOf(W(4))}/report.json`));
     assert.match(report.retrain.action, /failed/);
     assert.equal(JSON.parse(await getText(s3, BUCKETS.reports, KEYS.retrainState)).episode.status, "failed");
     const before = gh.dispatches.length;
-    const retry = await runJob(envFor(W(4)));
+    const retry = await runDriftJob(envFor(W(4)));
     assert.equal(retry.code, JOB_EXIT.ok, retry.stderr);
     assert.equal(gh.dispatches.length, before + 1);
   });
@@ -206,16 +162,16 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
   it("exits 6 when MLflow and GitHub are both down, with the report stored", async () => {
     await putText(s3, BUCKETS.reports, KEYS.retrainState, JSON.stringify({ version: 1, episode: null, history: [], updated_at: new Date(0).toISOString() }), "application/json");
     const dead = `http://127.0.0.1:${await freePort()}`;
-    const r = await runJob(envFor(W(2), { [ENV.mlflowTrackingUri]: dead, [ENV.githubApiUrl]: `http://127.0.0.1:${await freePort()}` }));
+    const r = await runDriftJob(envFor(W(2), { [ENV.mlflowTrackingUri]: dead, [ENV.githubApiUrl]: `http://127.0.0.1:${await freePort()}` }));
     assert.equal(r.code, JOB_EXIT.mlflowAndGithub, r.stderr);
     assert.ok(await objectExists(s3, BUCKETS.reports, `${folderOf(W(2))}/report.json`));
   });
 
   it("exits 3 and stores nothing when MinIO is unreachable, and 2 on a bad setting", async () => {
     const before = (await listKeys(s3, BUCKETS.reports, "")).length;
-    const r = await runJob(envFor(W(1), { [ENV.s3Port]: String(await freePort()) }));
+    const r = await runDriftJob(envFor(W(1), { [ENV.s3Port]: String(await freePort()) }));
     assert.equal(r.code, JOB_EXIT.storage, r.stderr);
-    const bad = await runJob(envFor(W(1), { [ENV.driftStattest]: "anderson" }));
+    const bad = await runDriftJob(envFor(W(1), { [ENV.driftStattest]: "anderson" }));
     assert.equal(bad.code, JOB_EXIT.badInput);
     // Printed the way every entry point prints a usage error (lib/cli.ts runMain).
     assert.match(bad.stderr, /^drift-job: DRIFT_STATTEST="anderson" is not allowed; allowed: auto, ks/m);
@@ -237,7 +193,7 @@ describe("drift job in-cluster run (real MinIO + MLflow, GitHub stand-in)", func
         if (i > 150) throw new Error("drifter did not start");
         await new Promise((r) => setTimeout(r, 200));
       }
-      const r = await runJob(envFor(W(10), { [ENV.driftCurrentSource]: "drifter", [ENV.drifterUrl]: url }));
+      const r = await runDriftJob(envFor(W(10), { [ENV.driftCurrentSource]: "drifter", [ENV.drifterUrl]: url }));
       assert.equal(r.code, JOB_EXIT.ok, r.stderr);
       const report = JSON.parse(await getText(s3, BUCKETS.reports, `${folderOf(W(10))}/report.json`));
       assert.equal(report.meta.current.rows, 800);

@@ -4,7 +4,7 @@
  * the probes stay open, and the model's description names no path of the training machine.
  */
 import { strict as assert } from "node:assert";
-import { apiTokens } from "../../lib/auth";
+import { METRICS_CLIENT, apiTokens } from "../../lib/auth";
 import { createLogger } from "../../lib/logger";
 import { createMetrics } from "../../model-api/src/serving/metrics";
 import { compileModel } from "../../model-api/src/model";
@@ -14,6 +14,7 @@ import { trainedModel, validRow } from "./fixtures";
 
 const TRAFFIC = "T".repeat(47) + "1";
 const SMOKE = "S".repeat(47) + "2";
+const SCRAPER = "P".repeat(47) + "3";
 
 describe("model API: bearer tokens and GET /model", function () {
   this.timeout(30_000);
@@ -31,7 +32,7 @@ describe("model API: bearer tokens and GET /model", function () {
       requestLog: { append: (r) => (logged.push(...r), true), healthy: true, buffered: 0 },
       bodyLimit: 256 * 1024,
       maxBatchRows: 100,
-      tokens: apiTokens({ traffic: TRAFFIC, smoke: SMOKE }),
+      tokens: apiTokens({ traffic: TRAFFIC, smoke: SMOKE, [METRICS_CLIENT]: SCRAPER }),
     });
     await server.app.listen({ port: 0, host: "127.0.0.1" });
     base = `http://127.0.0.1:${(server.app.server.address() as { port: number }).port}`;
@@ -63,6 +64,19 @@ describe("model API: bearer tokens and GET /model", function () {
     }
     assert.equal(logged.length, 2);
     assert.equal((await fetch(`${base}/metrics`, { headers: { authorization: `bearer ${SMOKE}` } })).status, 200, "the scheme is case-insensitive");
+  });
+
+  it("lets Prometheus' token read /metrics and nothing else (403), scoring and logging nothing", async () => {
+    const auth = { authorization: `Bearer ${SCRAPER}` };
+    const metrics = await fetch(`${base}/metrics`, { headers: auth });
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /model_api_http_requests_total/);
+    const before = logged.length;
+    const res = await predict(auth);
+    assert.equal(res.status, 403);
+    assert.match(((await res.json()) as { message: string }).message, /the prometheus token opens \/metrics only/);
+    assert.equal((await fetch(`${base}/model`, { headers: auth })).status, 403);
+    assert.equal(logged.length, before);
   });
 
   it("keeps /healthz and /readyz open for the kubelet", async () => {

@@ -9,23 +9,7 @@
 import { strict as assert } from "node:assert";
 import YAML from "yaml";
 import { cloudConfig, k8sTypeInfo, makeRepoFixture, manifests, minikubeConfig, runPlatform } from "../helpers/pulumi";
-
-type Validatable = { validate(): void };
-type ModelClass = new (data: any) => Validatable;
-
-/** "apps/v1" + "Deployment" -> the kubernetes-models class (ESM, loaded with import()). */
-async function modelClass(apiVersion: string, kind: string): Promise<ModelClass> {
-  const group = apiVersion === "v1" ? "v1" : apiVersion;
-  const mod = (await import(`kubernetes-models/${group}/${kind}`)) as Record<string, ModelClass>;
-  const cls = mod[kind];
-  assert.ok(cls, `kubernetes-models has no ${apiVersion} ${kind}`);
-  return cls;
-}
-
-export async function validateManifest(m: Record<string, any>): Promise<void> {
-  const Cls = await modelClass(m.apiVersion, m.kind);
-  new Cls(m).validate();
-}
+import { modelClass, validateManifest } from "../helpers/k8s-schema";
 
 describe("Kubernetes OpenAPI schema (kubernetes-models 5.1.0)", () => {
   it("is the schema of a recent Kubernetes (v1.36 per the package's 5.0 changelog; at least v1.34 by its content)", async () => {
