@@ -13,6 +13,7 @@ import { jobConfigFromEnv } from "../../drift-job/src/config";
 import { loadConfig as modelApiConfig } from "../../model-api/src/serving/config";
 import { POSTGRES_CA_PATH } from "../../components/mlflow";
 import { ACCESS } from "../../components/shared/labels";
+import { SERVICE_MONITOR } from "../../components/monitoring";
 import { ProviderState, byKind, changes, cloudConfig, containersOf, makeRepoFixture, manifests, minikubeConfig, resolvedEnv, runPlatform, selects, workloads, type Run, type Workload } from "../helpers/pulumi";
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTESTONLY\n-----END CERTIFICATE-----\n";
@@ -231,5 +232,15 @@ describe("rotating the credentials of the team's own services", () => {
     for (const k of Object.keys(changed).filter((k) => k.includes(":Deployment::"))) {
       assert.ok(changed[k]!.every((p) => p.includes("annotations")), `${k} changes only its credentials annotation: ${changed[k]}`);
     }
+  });
+});
+
+describe("monitoring a stack on the team's own store", () => {
+  it("scrapes the drifter and the model API, but no MinIO (the store is monitored where it runs)", async () => {
+    const run = await runPlatform(cloudConfig({ ...STORES.keys, monitoring: "true" }), { repoRoot: makeRepoFixture() });
+    const ms = manifests(run.resources);
+    const monitors = ms.filter((m) => m.kind === SERVICE_MONITOR.kind);
+    const targets = monitors.map((m) => m.spec.selector.matchLabels["app.kubernetes.io/name"]).sort();
+    assert.deepEqual(targets, ["drifter", "model-api"]);
   });
 });
