@@ -226,7 +226,8 @@ export function driftLoopDashboard(namespace: string): Dashboard {
       "Share of the model API's responses with a 5xx status (model_api_http_requests_total), and requests per second.",
       { x: 12, y: 23, w: 12, h: 8 },
       [
-        q("A", `sum(rate(model_api_http_requests_total{${NS}, status=~"5.."}[${rateWindow}])) / sum(rate(model_api_http_requests_total{${NS}}[${rateWindow}]))`, "5xx share"),
+        // "or vector(0)": no 5xx series yet means no errors (0), not "No data".
+        q("A", `(sum(rate(model_api_http_requests_total{${NS}, status=~"5.."}[${rateWindow}])) or vector(0)) / sum(rate(model_api_http_requests_total{${NS}}[${rateWindow}]))`, "5xx share"),
         q("B", `sum(rate(model_api_http_requests_total{${NS}}[${rateWindow}]))`, "requests/s"),
       ],
       "percentunit",
@@ -249,7 +250,7 @@ export function driftLoopDashboard(namespace: string): Dashboard {
       "Failed request-log writes per second (model_api_request_log_writes_total, result=error) and requests refused because the buffer was full (model_api_request_log_full_rejections_total).",
       { x: 12, y: 31, w: 12, h: 8 },
       [
-        q("A", `sum(rate(model_api_request_log_writes_total{${NS}, result="error"}[${rateWindow}]))`, "failed writes/s"),
+        q("A", `sum(rate(model_api_request_log_writes_total{${NS}, result="error"}[${rateWindow}])) or vector(0)`, "failed writes/s"),
         q("B", `sum(rate(model_api_request_log_full_rejections_total{${NS}}[${rateWindow}]))`, "refused (buffer full)/s"),
       ],
       "ops",

@@ -54,6 +54,9 @@ Commands:
         Build the local cluster node's own images from the toolchain's binaries (each only when
         missing): registry.k8s.io/pause:3.10.1 ($CACHE/bin/pause) and
         drift-loop/coredns:1.14.7 ($CACHE/bin/coredns).
+  monitoring-images
+        Build what tests/e2e/monitoring.test.ts runs in the cluster, from the toolchain's
+        binaries, under the upstream names (each only when missing): ${MONITORING_IMAGES[*]}
   load --containerd SOCKET IMAGE...
         Import the images into that containerd's k8s.io namespace (what the kubelet's CRI
         sees) and check they are listed there under their full names (docker.io/...).
@@ -212,6 +215,14 @@ POSTGRES_IMAGE=postgres:15.14-bookworm
 PAUSE_IMAGE=registry.k8s.io/pause:3.10.1
 COREDNS_IMAGE=drift-loop/coredns:1.14.7
 FRONTEND_IMAGE=docker/dockerfile:1
+# Monitoring as kube-prometheus-stack runs it: image=binary (scripts/e2e/build-toolchain.sh
+# builds each binary at the version its tag names; tests/e2e/helpers/monitoring.ts names the same).
+MONITORING_IMAGES=(
+  quay.io/prometheus/prometheus:v3.5.0=prometheus
+  quay.io/prometheus-operator/prometheus-operator:v0.85.0=operator
+  quay.io/prometheus-operator/prometheus-config-reloader:v0.85.0=prometheus-config-reloader
+  quay.io/prometheus/pushgateway:v1.11.5=pushgateway
+)
 # The BuildKit module (Go module proxy) the Dockerfile frontend stand-in is built from; its
 # frontend still supports the BuildKit of dockerd 20.10 (checked: drifter/Dockerfile builds).
 BUILDKIT_VERSION=v0.35.0
@@ -541,6 +552,29 @@ build_binary_image() { # image binary dockerfile
   docker_build "$1" "$2" -f "$BASE_DIR/$3" "$ctx"
 }
 
+# An image of one static binary as upstream lays it out: /bin/<binary> as the entrypoint,
+# run as nobody; the Dockerfile is written here (one line differs per image).
+build_upstream_binary_image() { # image binary
+  have_image "$1" && { log "$1 present"; return 0; }
+  local bin="$CACHE/bin/$2" ctx
+  [[ -x "$bin" ]] || die "$bin not found: scripts/e2e/build-toolchain.sh builds it"
+  ctx="$(scratch_dir)"
+  cp "$bin" "$ctx/$2"
+  printf 'FROM scratch\nCOPY %s /bin/%s\nUSER 65534:65534\nENTRYPOINT ["/bin/%s"]\n' "$2" "$2" "$2" >"$ctx/Dockerfile"
+  local labels
+  mapfile -t labels < <(stand_in_labels "$2 built from the Go module proxy by scripts/e2e/build-toolchain.sh, FROM scratch")
+  docker_build "$1" "$2" "${labels[@]}" -f "$ctx/Dockerfile" "$ctx"
+}
+
+cmd_monitoring_images() {
+  (($# == 0)) || die "usage: $0 monitoring-images"
+  require_daemon
+  local entry
+  for entry in "${MONITORING_IMAGES[@]}"; do
+    build_upstream_binary_image "${entry%%=*}" "${entry#*=}"
+  done
+}
+
 cmd_node_images() {
   (($# == 0)) || die "usage: $0 node-images"
   require_daemon
@@ -611,6 +645,7 @@ main() {
     build) cmd_build "$@" ;;
     build-model) cmd_build_model "$@" ;;
     node-images) cmd_node_images "$@" ;;
+    monitoring-images) cmd_monitoring_images "$@" ;;
     load) cmd_load "$@" ;;
     "") usage >&2; exit 2 ;;
     *) die "unknown command '$cmd' (see --help)" ;;

@@ -39,10 +39,21 @@ export type Component =
   | "runc"
   | "pause"
   | "coredns"
-  | "kube-router";
+  | "kube-router"
+  | "prometheus"
+  | "prometheus-operator"
+  | "pushgateway";
 
 /** What a cluster with a real node needs from the toolchain. */
 export const REAL_CLUSTER_COMPONENTS: Component[] = ["etcd", "kubernetes", "runc", "pause", "coredns", "kube-router"];
+
+/** What the monitoring e2e runs in the cluster (tests/e2e/helpers/monitoring.ts). */
+export const MONITORING_COMPONENTS: Component[] = ["prometheus", "prometheus-operator", "pushgateway"];
+
+/** The Prometheus Operator's own source tree as the build script copied it: its CRDs and RBAC examples. */
+export function prometheusOperatorSource(): string {
+  return path.join(cacheRoot(), "work", "prometheus-operator", "src");
+}
 
 /** The build script's marker of a component ("" when not built). */
 export function markerText(component: Component): string {

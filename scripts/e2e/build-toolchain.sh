@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the end-to-end toolchain from the Go module proxy into a cache outside the repo:
 # the Pulumi CLI + Node.js language host, the kubernetes and random resource providers,
-# kube-apiserver / kube-controller-manager / kube-scheduler, kwok, and etcd.
+# kube-apiserver / kube-controller-manager / kube-scheduler, kwok, and etcd; the real node's
+# parts; Prometheus, the Prometheus Operator and the Pushgateway.
 #
 # Idempotent: each component writes a marker with its pinned version; a rerun with the
 # same version does nothing. Versions are pinned to match package-lock.json.
@@ -32,6 +33,14 @@ COREDNS_VERSION=1.14.7
 # NetworkPolicy enforcer: kube-router's firewall (iptables + ipset). kube-network-policies
 # needs the kernel's nft queue expression, which this machine's kernel lacks.
 KUBE_ROUTER_VERSION=2.1.0
+# Monitoring as kube-prometheus-stack runs it (tests/e2e/monitoring.test.ts): Prometheus at the
+# operator's default version (its compatibility matrix ends at v3.5.0), the Prometheus Operator
+# and its config reloader, and the Pushgateway. The operator's and the Pushgateway's pins and
+# hashes are scripts/versions.env's (the set-up uses the same modules).
+PROMETHEUS_MODULE_VERSION=0.305.0
+PROMETHEUS_VERSION=3.5.0
+# shellcheck source=../versions.env
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../versions.env"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # DRIFT_LOOP_E2E_CACHE moves just the toolchain (CI sets up the servers in a fresh cache each
@@ -46,7 +55,7 @@ LOGS="$CACHE_ROOT/logs"
 THIRD_PARTY="$(realpath -m "${DRIFT_LOOP_THIRD_PARTY:-$SCRIPT_DIR/../../../shared/third_party}")"
 # What `build-toolchain.sh` with no argument builds, in build order (the language host
 # reuses the Pulumi CLI's build cache).
-ALL_COMPONENTS=(etcd kwok pulumi language-nodejs provider-random provider-kubernetes kubernetes runc pause coredns kube-router)
+ALL_COMPONENTS=(etcd kwok pulumi language-nodejs provider-random provider-kubernetes kubernetes runc pause coredns kube-router prometheus prometheus-operator pushgateway)
 KNOWN_COMPONENTS=("${ALL_COMPONENTS[@]}")
 
 usage() {
@@ -68,6 +77,9 @@ Default components: ${ALL_COMPONENTS[*]}
   pause                the pod sandbox's pause binary from k8s.io/kubernetes v$KUBERNETES_VERSION (static, gcc)
   coredns              CoreDNS v$COREDNS_VERSION with kubeadm's plugins (scripts/e2e/coredns/main.go)
   kube-router          kube-router v$KUBE_ROUTER_VERSION (the node's NetworkPolicy firewall)
+  prometheus           Prometheus v$PROMETHEUS_VERSION (github.com/prometheus/prometheus v$PROMETHEUS_MODULE_VERSION)
+  prometheus-operator  the Prometheus Operator and its config reloader $PROMETHEUS_OPERATOR_VERSION
+  pushgateway          the Prometheus Pushgateway $PUSHGATEWAY_VERSION
 A component is skipped when its marker in $MARKERS names the pinned version.
 THIRD_PARTY: $THIRD_PARTY (override with DRIFT_LOOP_THIRD_PARTY).
 Build logs: $LOGS/<component>.log. Set E2E_BUILD_P (default 1) for go build -p.
@@ -307,6 +319,57 @@ build_kube_router() {
   "$BIN/kube-router" --version
 }
 
+# ---------------------------------------------------------------- monitoring
+# Built as the main module from a copy of its zip: its go.mod has a replace directive
+# (fsnotify), which `go install pkg@version` refuses.
+build_prometheus() {
+  local d; d=$(wrapper_dir prometheus)
+  copy_module github.com/prometheus/prometheus "v$PROMETHEUS_MODULE_VERSION" "$d/src"
+  cd "$d/src"
+  local pkg=github.com/prometheus/common/version
+  "${NICE[@]}" go build -p "$GO_P" -o "$BIN/prometheus" \
+    -ldflags "-s -w -X $pkg.Version=$PROMETHEUS_VERSION -X $pkg.Branch=HEAD -X $pkg.BuildUser=drift-loop" ./cmd/prometheus
+  echo "source=github.com/prometheus/prometheus@v$PROMETHEUS_MODULE_VERSION (Prometheus v$PROMETHEUS_VERSION, without the web UI's assets)" >"$d/SOURCE"
+  "$BIN/prometheus" --version
+}
+
+# A module checked against the hash scripts/versions.env pins (as the set-up does).
+checked_module_dir() { # module version h1
+  local dir sum
+  dir=$(go mod download -json "$1@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  sum=$(cat "$(go env GOMODCACHE)/cache/download/$1/@v/$2.ziphash")
+  [[ "$sum" == "$3" ]] || { echo "hash mismatch for $1@$2: got '$sum', expected $3 (scripts/versions.env)"; return 1; }
+  echo "$dir"
+}
+
+# The operator's go.mod replaces its two API modules with its own folders, which the module
+# zip leaves out (they are modules of their own): a writable copy with them put back.
+build_prometheus_operator() {
+  local d; d=$(wrapper_dir prometheus-operator)
+  local mod=$PROMETHEUS_OPERATOR_MODULE ver=$PROMETHEUS_OPERATOR_VERSION src
+  src=$(checked_module_dir "$mod" "$ver" "$PROMETHEUS_OPERATOR_ZIP_H1")
+  cp -r "$src" "$d/src"; chmod -R u+w "$d/src"
+  for sub in pkg/apis/monitoring pkg/client; do
+    copy_module "$mod/$sub" "$ver" "$d/src/$sub"
+  done
+  cd "$d/src"
+  local pkg=github.com/prometheus/common/version
+  "${NICE[@]}" go build -p "$GO_P" -o "$BIN/" \
+    -ldflags "-s -w -X $pkg.Version=${ver#v} -X $pkg.Branch=HEAD -X $pkg.BuildUser=drift-loop" \
+    ./cmd/operator ./cmd/prometheus-config-reloader
+  echo "source=$mod@$ver (+ its pkg/apis/monitoring and pkg/client modules at $ver)" >"$d/SOURCE"
+  "$BIN/operator" --version
+}
+
+build_pushgateway() {
+  local d; d=$(wrapper_dir pushgateway)
+  checked_module_dir "$PUSHGATEWAY_MODULE" "$PUSHGATEWAY_VERSION" "$PUSHGATEWAY_ZIP_H1" >/dev/null
+  local pkg=github.com/prometheus/common/version
+  GOBIN="$BIN" "${NICE[@]}" go install -p "$GO_P" -ldflags "-s -w -X $pkg.Version=${PUSHGATEWAY_VERSION#v}" "$PUSHGATEWAY_MODULE@$PUSHGATEWAY_VERSION"
+  echo "source=$PUSHGATEWAY_MODULE@$PUSHGATEWAY_VERSION" >"$d/SOURCE"
+  "$BIN/pushgateway" --version
+}
+
 # ---------------------------------------------------------------- providers
 # A provider is built as the main module from a writable copy of its module zip, because
 # its main package go:embeds schema-embed.json, which generate.go writes (with VERSION)
@@ -378,6 +441,9 @@ component_version() {
     pause) echo "$KUBERNETES_VERSION" ;;
     coredns) echo "$COREDNS_VERSION" ;;
     kube-router) echo "$KUBE_ROUTER_VERSION" ;;
+    prometheus) echo "$PROMETHEUS_VERSION" ;;
+    prometheus-operator) echo "$PROMETHEUS_OPERATOR_VERSION" ;;
+    pushgateway) echo "$PUSHGATEWAY_VERSION" ;;
     *) return 1 ;;
   esac
 }

@@ -14,7 +14,7 @@ import { createMetrics as modelApiMetrics } from "../../model-api/src/serving/me
 import { PUSHED_METRICS } from "../../drift-job/src/push-metrics";
 
 /** PromQL functions, aggregations and keywords our expressions may use. */
-const PROMQL_WORDS = new Set(["sum", "max", "min", "avg", "count", "rate", "increase", "changes", "histogram_quantile", "time", "by", "without", "and", "or", "unless"]);
+const PROMQL_WORDS = new Set(["sum", "max", "min", "avg", "count", "rate", "increase", "changes", "histogram_quantile", "time", "by", "without", "and", "or", "unless", "vector"]);
 
 /** The metric names of an expression: every identifier outside label matchers, ranges and grouping clauses that is not a PromQL word. */
 export function metricNames(expr: string): string[] {
