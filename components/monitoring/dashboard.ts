@@ -36,6 +36,9 @@ const DS: DataSourceRef = { type: "prometheus", uid: "${datasource}" };
 const NS = 'namespace="$namespace"';
 const DRIFT = `${NS}, job="${PUSH_JOB}"`;
 
+/** 1 at the steps less than `window` seconds after a retrain request was sent, nothing elsewhere. */
+const retrainEvent = (window: string) => `((time() - drift_loop_last_retrain_request_timestamp_seconds{${DRIFT}}) < ${window}) * 0 + 1`;
+
 const q = (refId: string, expr: string, legendFormat?: string): PromQuery => ({ refId, datasource: DS, expr, range: true, ...(legendFormat ? { legendFormat } : {}) });
 
 /**
@@ -185,9 +188,9 @@ export function driftLoopDashboard(namespace: string): Dashboard {
     timeSeries(
       5,
       "Retrain requests",
-      "Retrain requests sent (repository_dispatch drift-detected): a bar where drift_loop_last_retrain_request_timestamp_seconds changed.",
+      "Retrain requests sent (repository_dispatch drift-detected): a bar in the interval of each drift_loop_last_retrain_request_timestamp_seconds (the first request too, which changes() would miss).",
       { x: 0, y: 17, w: 12, h: 6 },
-      [q("A", `changes(drift_loop_last_retrain_request_timestamp_seconds{${DRIFT}}[$__interval]) > 0`, "retrain requested")],
+      [q("A", retrainEvent("($__interval_ms / 1000)"), "retrain requested")],
       "none",
       { drawStyle: e<TimeSeriesFieldConfig["drawStyle"]>("bars"), fillOpacity: 80 },
       { min: 0 },
@@ -292,7 +295,7 @@ export function driftLoopDashboard(namespace: string): Dashboard {
           enable: true,
           iconColor: "orange",
           datasource: DS,
-          target: q("Anno", `changes(drift_loop_last_retrain_request_timestamp_seconds{${DRIFT}}[2m]) > 0`),
+          target: q("Anno", retrainEvent("120")),
         },
       ],
     },

@@ -20,7 +20,7 @@ import { DATA_PARAMS, QueryError, parseDataQuery, type DataParam } from "./api-s
 import { DEFAULT_SCENARIO, ROWS_ENV_BOUNDS, type DrifterConfig } from "./config";
 import { CONTENT_TYPES, serialize, type Format } from "./format";
 import { LEGACY_COLS, MAX_ROWS, MAX_SEED, NEW_CATEGORIES, SCENARIOS, SCENARIO_INFO, ScenarioError, createRowSource, parseScenarios, type GenerateOptions } from "../../lib/generator/generate";
-import { createMetrics, type DrifterMetrics } from "./metrics";
+import { createMetrics, type CutReason, type DrifterMetrics } from "./metrics";
 import { BatchPool, PARALLEL_MIN_ROWS } from "./pool";
 
 export interface ServerOptions {
@@ -147,7 +147,7 @@ export function buildServer(opts: ServerOptions): DrifterServer {
     metrics.inFlight.inc();
     // A reader that takes too long in all, or stops taking data, loses its slot: the
     // response is cut (the client sees a batch shorter than X-Drift-Rows, an error).
-    const cut = (why: "stream_timeout" | "idle_timeout") => {
+    const cut = (why: CutReason) => {
       if (finished) return;
       req.log.warn({ client, rows, why }, "batch cut: the client read too slowly");
       metrics.cut.inc({ reason: why });

@@ -350,6 +350,7 @@ build_prometheus_operator() {
   src=$(checked_module_dir "$mod" "$ver" "$PROMETHEUS_OPERATOR_ZIP_H1")
   cp -r "$src" "$d/src"; chmod -R u+w "$d/src"
   for sub in pkg/apis/monitoring pkg/client; do
+    mkdir -p "$(dirname "$d/src/$sub")"
     copy_module "$mod/$sub" "$ver" "$d/src/$sub"
   done
   cd "$d/src"

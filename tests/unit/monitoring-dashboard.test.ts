@@ -66,7 +66,7 @@ describe("Grafana dashboard (components/monitoring/dashboard.ts)", () => {
     const exprOf = (title: string) => queriesOf(panels.find((p) => p.title === title)).map((t) => t.expr).join("\n");
     assert.match(exprOf("Model API latency (p50, p95)"), /histogram_quantile\(0\.5,[\s\S]*histogram_quantile\(0\.95,/);
     assert.match(exprOf("Model API error rate"), /status=~"5\.\."/);
-    assert.match(exprOf("Retrain requests"), /changes\(drift_loop_last_retrain_request_timestamp_seconds/);
+    assert.match(exprOf("Retrain requests"), /time\(\) - drift_loop_last_retrain_request_timestamp_seconds/);
     assert.ok(annotationTargets.some((t) => /drift_loop_last_retrain_request_timestamp_seconds/.test(t.expr)), "retrain requests are annotations too");
   });
 

@@ -33,6 +33,8 @@ async function ensure(client: KubeClient, paths: ResourcePaths, obj: KubeObject)
   }
 }
 
+const CLUSTER_SCOPED = new Set(["CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Namespace"]);
+
 /** Upstream's example manifests, moved from `default` to the monitoring namespace. */
 function upstreamManifests(dir: string): KubeObject[] {
   return readdirSync(dir)
@@ -41,7 +43,7 @@ function upstreamManifests(dir: string): KubeObject[] {
     .flatMap((f) => YAML.parseAllDocuments(readFileSync(path.join(dir, f), "utf8")).map((d) => d.toJSON() as KubeObject))
     .filter((o) => o && o.kind)
     .map((o) => {
-      if (o.metadata.namespace) o.metadata.namespace = MONITORING_NS;
+      if (!CLUSTER_SCOPED.has(o.kind)) o.metadata.namespace = MONITORING_NS;
       for (const s of o.subjects ?? []) if (s.namespace) s.namespace = MONITORING_NS;
       return o;
     });
@@ -159,7 +161,7 @@ export async function startMonitoring(cluster: Cluster, release: string): Promis
     remove: async () => {
       await client.request("DELETE", `/api/v1/namespaces/${MONITORING_NS}`).catch(() => undefined);
       for (const o of [...upstreamManifests(path.join(example, "rbac", "prometheus-operator")), ...upstreamManifests(path.join(example, "rbac", "prometheus"))]) {
-        if (o.metadata.namespace) continue;
+        if (!CLUSTER_SCOPED.has(o.kind)) continue;
         const p = await fresh.objectPath(o.apiVersion, o.kind, undefined, o.metadata.name).catch(() => undefined);
         if (p) await client.request("DELETE", p).catch(() => undefined);
       }
