@@ -76,6 +76,18 @@ describe("e2e toolchain (scripts/e2e/build-toolchain.sh)", function () {
     assert.match(markerText("coredns"), /^source=github\.com\/coredns\/coredns@v1\.14\.7 /m);
   });
 
+  it("builds the monitoring parts at their pins: Prometheus 3.5.0, the Prometheus Operator and its config reloader v0.85.0, the Pushgateway v1.11.5", () => {
+    const version = (tool: string) => {
+      const r = spawnSync(toolchain.tool(tool), ["--version"], { encoding: "utf8" });
+      return `${r.stdout}${r.stderr}`;
+    };
+    assert.match(version("prometheus"), /^prometheus, version 3\.5\.0 /m);
+    assert.match(version("operator"), /^prometheus-operator, version 0\.85\.0 /m);
+    assert.match(version("prometheus-config-reloader"), /version 0\.85\.0 /m);
+    assert.match(version("pushgateway"), /^pushgateway, version 1\.11\.5 /m);
+    assert.match(markerText("prometheus-operator"), /^source=github\.com\/prometheus-operator\/prometheus-operator@v0\.85\.0 /m);
+  });
+
   it("starts the kubernetes resource provider the way the CLI does", async () => {
     const port = await announcedPort(toolchain.tool("pulumi-resource-kubernetes"), []);
     assert.ok(port > 0);
