@@ -1,12 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV } from "../../lib/contract";
 import type { PartArgs } from "../shared/args";
-import { CREDENTIALS_ANNOTATION, credentialsHash } from "../shared/credentials";
+import { credentialsHash } from "../shared/credentials";
 import { ACCESS, accessLabels, appLabels } from "../shared/labels";
-import { NODE_UID, PodBuilder, plainEnv, scratch, serviceAccount } from "../shared/pod";
-import { resourcesFor } from "../shared/resources";
-import { S3_SECRET_KEYS, s3ClientEnv, type S3Target, type S3UserCredentials } from "../shared/s3";
+import { serviceAccount } from "../shared/pod";
+import { S3_SECRET_KEYS, s3ClientEnv, seedJob, type S3Target, type S3UserCredentials } from "../shared/s3";
 import { S3_USERS, type S3User } from "../../lib/storage-access";
 
 /** Arguments of the ExternalS3 component (namespace, pull policy, size: PartArgs). */
@@ -88,24 +86,20 @@ export class ExternalS3 extends pulumi.ComponentResource {
 
     const initLabels = { ...appLabels("s3-init", name), ...accessLabels("minio") };
     const sa = serviceAccount(`${name}-init-sa`, args.namespace, initLabels, { parent: this }, args.serviceAccountAnnotations);
-    const initPod = new PodBuilder({
-      labels: initLabels,
-      annotations: { [CREDENTIALS_ANNOTATION]: pulumi.output(creds.hash) },
-      serviceAccountName: sa.metadata.name,
-      uid: NODE_UID,
-      container: {
-        name: "seed",
+    // Checks (or creates) the prefixed buckets and writes the initial reference; no users.
+    this.initJob = seedJob(
+      `${name}-init`,
+      {
+        namespace: args.namespace,
+        labels: initLabels,
+        serviceAccountName: sa.metadata.name,
         image: args.seedImage,
         imagePullPolicy: args.imagePullPolicy,
-        command: ["node", "dist/drifter/src/seed-cli.js"],
-        env: [...creds.env, plainEnv(ENV.logLevel, args.logLevel)],
-        resources: resourcesFor("minioInit", args.size),
+        size: args.size,
+        logLevel: args.logLevel,
+        env: creds.env,
+        credentialsHash: creds.hash,
       },
-      volumes: [scratch("tmp", "/tmp", "128Mi")],
-    });
-    this.initJob = new k8s.batch.v1.Job(
-      `${name}-init`,
-      { metadata: { namespace: args.namespace, labels: initLabels }, spec: initPod.asJobSpec({ restartPolicy: "OnFailure", backoffLimit: 6, activeDeadlineSeconds: 600 }) },
       { parent: this },
     );
     this.registerOutputs({ endpointUrl: this.endpointUrl });

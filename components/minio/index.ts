@@ -1,16 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ENV, PORTS } from "../../lib/contract";
+import { PORTS } from "../../lib/contract";
 import type { ExposedPartArgs } from "../shared/args";
 import { accessLabels, appLabels } from "../shared/labels";
 import { allowIngress, exposeIngress } from "../shared/network";
-import { NODE_UID, PodBuilder, plainEnv, scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
+import { PodBuilder, scratch, serviceAccount, secretEnv, serviceHost } from "../shared/pod";
 import { resourcesFor } from "../shared/resources";
 import { CREDENTIALS_ANNOTATION, credentialsHash, generated } from "../shared/credentials";
 import { SECRET_KEY_LENGTH, S3_USERS, userSecretEnv, type S3User } from "../../lib/storage-access";
 import { DEFAULT_S3_REGION } from "../../lib/s3";
-import { S3_SECRET_KEYS, s3ClientEnv, type S3Target, type S3UserCredentials } from "../shared/s3";
+import { S3_SECRET_KEYS, s3ClientEnv, seedJob, type S3Target, type S3UserCredentials } from "../shared/s3";
 import { MINIO_METRICS_PATH, minioMetricsToken } from "../../lib/minio-metrics";
 import type { ScrapeTarget } from "../shared/http-server";
 
@@ -185,32 +185,21 @@ export class Minio extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // Buckets and the initial reference dataset, written by our own seed CLI (idempotent; it
-    // never overwrites a newer reference). Auto-named, so a new drifter image re-runs it.
     const initLabels = { ...appLabels("minio-init", name), ...accessLabels("minio") };
-    const initPod = new PodBuilder({
-      labels: initLabels,
-      // A new user key changes the template: the Job is replaced and runs again.
-      annotations: { [CREDENTIALS_ANNOTATION]: credentialsHash(...S3_USERS.map((u) => this.users[u].secretKey!)) },
-      serviceAccountName: sa.metadata.name,
-      uid: NODE_UID,
-      container: {
-        name: "seed",
+    this.initJob = seedJob(
+      `${name}-init`,
+      {
+        namespace: args.namespace,
+        labels: initLabels,
+        serviceAccountName: sa.metadata.name,
         image: args.seedImage,
         imagePullPolicy: args.imagePullPolicy,
-        command: ["node", "dist/drifter/src/seed-cli.js"],
-        env: [
-          ...rootEnv,
-          ...S3_USERS.map((u) => secretEnv(userSecretEnv(u), this.users[u].secret!.name, USER_SECRET_KEYS.secretKey)),
-          plainEnv(ENV.logLevel, args.logLevel),
-        ],
-        resources: resourcesFor("minioInit", args.size),
+        size: args.size,
+        logLevel: args.logLevel,
+        // As root: the buckets, and each workload user with its policy.
+        env: [...rootEnv, ...S3_USERS.map((u) => secretEnv(userSecretEnv(u), this.users[u].secret!.name, USER_SECRET_KEYS.secretKey))],
+        credentialsHash: credentialsHash(...S3_USERS.map((u) => this.users[u].secretKey!)),
       },
-      volumes: [scratch("tmp", "/tmp", "128Mi")],
-    });
-    this.initJob = new k8s.batch.v1.Job(
-      `${name}-init`,
-      { metadata: { namespace: args.namespace, labels: initLabels }, spec: initPod.asJobSpec({ restartPolicy: "OnFailure", backoffLimit: 6, activeDeadlineSeconds: 600 }) },
       { parent: this, dependsOn: [this.statefulSet] },
     );
 

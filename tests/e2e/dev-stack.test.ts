@@ -11,14 +11,13 @@ import assert from "node:assert/strict";
 
 import { type Cluster } from "../../scripts/cluster/cluster";
 import { conditionStatus, readiness, ResourcePaths, waitFor, type KubeObject } from "../../scripts/cluster/kube";
-import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress, stackImages, stackS3 } from "../../scripts/cluster/loop";
-import { NODE, imagesScript } from "../../scripts/cluster/node";
+import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress, stackS3 } from "../../scripts/cluster/loop";
+import { NODE } from "../../scripts/cluster/node";
 import { pulumiOk } from "../../scripts/cluster/pulumi";
-import { ensureToolchain, toolchainPath } from "../../scripts/cluster/toolchain";
+import { toolchainPath } from "../../scripts/cluster/toolchain";
 import { BUCKETS, MLFLOW } from "../../lib/contract";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
-import { getRealCluster } from "./helpers/shared";
-import { mlflowApi, sh, stackInCopy, type StackCopy } from "./helpers/stack";
+import { clusterForStacks, mlflowApi, sh, stackInCopy, type StackCopy } from "./helpers/stack";
 
 const STACK = "dev";
 const NS = "drift-loop";
@@ -36,12 +35,7 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
 
   before(async function () {
     this.timeout(0);
-    // Builds what is missing (slow when cold); a build that fails fails the suite.
-    ensureToolchain(["pulumi", "language-nodejs", "provider-kubernetes", "provider-random"]);
-    imagesScript(["base"]);
-    imagesScript(["build", "--registry", REGISTRY, "--tag", TAG]);
-    cluster = await getRealCluster();
-    cluster.realNode!.loadImages(stackImages());
+    cluster = await clusterForStacks();
     github = await startGithubReceiver({ token: DISPATCH_TOKEN, repository: REPOSITORY, host: NODE.ip });
     stack = await stackInCopy(
       STACK,

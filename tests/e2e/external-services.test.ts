@@ -15,10 +15,10 @@ import type { Client as S3Client } from "minio";
 
 import { type Cluster } from "../../scripts/cluster/cluster";
 import { conditionStatus, readiness, waitFor, type KubeObject } from "../../scripts/cluster/kube";
-import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress, stackImages } from "../../scripts/cluster/loop";
-import { NODE, imagesScript } from "../../scripts/cluster/node";
+import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress } from "../../scripts/cluster/loop";
+import { NODE } from "../../scripts/cluster/node";
 import { createServerPki } from "../../scripts/cluster/pki";
-import { ensureToolchain, toolchainPath } from "../../scripts/cluster/toolchain";
+import { toolchainPath } from "../../scripts/cluster/toolchain";
 import { pulumiOk } from "../../scripts/cluster/pulumi";
 import { locateBinaries } from "../../scripts/services/config";
 import { startMinio } from "../../scripts/services/minio";
@@ -27,8 +27,7 @@ import { freePorts } from "../../scripts/services/ports";
 import { stopProcess, type ManagedProcess } from "../../scripts/services/proc";
 import { BUCKET_NAMES, MLFLOW, bucketsWithPrefix } from "../../lib/contract";
 import { listKeys, s3Client } from "../../lib/s3";
-import { getRealCluster } from "./helpers/shared";
-import { mlflowApi, sh, stackInCopy, type StackCopy } from "./helpers/stack";
+import { clusterForStacks, mlflowApi, sh, stackInCopy, type StackCopy } from "./helpers/stack";
 
 const STACK = "external";
 const NS = "drift-loop-ext";
@@ -61,11 +60,7 @@ describe("external S3 store and Postgres (TLS) on a real node: up, the loop, ret
 
   before(async function () {
     this.timeout(0);
-    ensureToolchain(["pulumi", "language-nodejs", "provider-kubernetes", "provider-random"]);
-    imagesScript(["base"]);
-    imagesScript(["build", "--registry", REGISTRY, "--tag", TAG]);
-    cluster = await getRealCluster();
-    cluster.realNode!.loadImages(stackImages());
+    cluster = await clusterForStacks();
 
     // The "managed" services, on the node IP: the pods reach them as they would a cloud's.
     dir = mkdtempSync(path.join(tmpdir(), "drift-loop-e2e-external-"));

@@ -10,15 +10,14 @@ import assert from "node:assert/strict";
 
 import { type Cluster } from "../../scripts/cluster/cluster";
 import { conditionStatus, waitFor, type KubeObject } from "../../scripts/cluster/kube";
-import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress, stackImages } from "../../scripts/cluster/loop";
-import { NODE, imagesScript } from "../../scripts/cluster/node";
+import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress } from "../../scripts/cluster/loop";
+import { NODE } from "../../scripts/cluster/node";
 import { pulumiOk } from "../../scripts/cluster/pulumi";
-import { MONITORING_COMPONENTS, ensureToolchain } from "../../scripts/cluster/toolchain";
+import { MONITORING_COMPONENTS } from "../../scripts/cluster/toolchain";
 import { DASHBOARD_KEY } from "../../components/monitoring";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
-import { getRealCluster } from "./helpers/shared";
 import { MONITORING_IMAGES, MONITORING_NS, startMonitoring, type MonitoringStack } from "./helpers/monitoring";
-import { stackInCopy, type StackCopy } from "./helpers/stack";
+import { clusterForStacks, stackInCopy, type StackCopy } from "./helpers/stack";
 
 const STACK = "monitored";
 const NS = "drift-loop-mon";
@@ -38,12 +37,7 @@ describe("monitoring on a real node: the Prometheus Operator scrapes the platfor
 
   before(async function () {
     this.timeout(0);
-    ensureToolchain(["pulumi", "language-nodejs", "provider-kubernetes", "provider-random", ...MONITORING_COMPONENTS]);
-    imagesScript(["base"]);
-    imagesScript(["build", "--registry", REGISTRY, "--tag", TAG]);
-    imagesScript(["monitoring-images"]);
-    cluster = await getRealCluster();
-    cluster.realNode!.loadImages([...stackImages(), ...Object.values(MONITORING_IMAGES)]);
+    cluster = await clusterForStacks({ components: MONITORING_COMPONENTS, imagesCommand: "monitoring-images", images: Object.values(MONITORING_IMAGES) });
     monitoring = await startMonitoring(cluster, RELEASE);
     // A GitHub stand-in, so that the drifting traffic ends in a retrain request (the retrain panel's data).
     github = await startGithubReceiver({ token: DISPATCH_TOKEN, repository: REPOSITORY, host: NODE.ip });

@@ -8,11 +8,31 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+import type { Cluster } from "../../../scripts/cluster/cluster";
 import type { KubeObject } from "../../../scripts/cluster/kube";
+import { LOCAL_IMAGES, stackImages } from "../../../scripts/cluster/loop";
+import { imagesScript } from "../../../scripts/cluster/node";
 import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "../../../scripts/cluster/pulumi";
-import { REPO_ROOT } from "../../../scripts/cluster/toolchain";
+import { REPO_ROOT, ensureToolchain, type Component } from "../../../scripts/cluster/toolchain";
+import { getRealCluster } from "./shared";
 
 const SKIP_COPY = new Set(["node_modules", ".git", "dist", ".pulumi-state"]);
+
+/**
+ * The shared real-node cluster, ready for a stack of the program: the Pulumi toolchain (and
+ * `components`) built, our images built from their Dockerfiles and loaded into the node (and
+ * `images`, after `images.sh <imagesCommand>` built them). Builds what is missing (slow when
+ * cold); a build that fails fails the suite.
+ */
+export async function clusterForStacks(extra: { components?: Component[]; imagesCommand?: string; images?: string[] } = {}): Promise<Cluster> {
+  ensureToolchain(["pulumi", "language-nodejs", "provider-kubernetes", "provider-random", ...(extra.components ?? [])]);
+  imagesScript(["base"]);
+  imagesScript(["build", "--registry", LOCAL_IMAGES.registry, "--tag", LOCAL_IMAGES.tag]);
+  if (extra.imagesCommand) imagesScript([extra.imagesCommand]);
+  const cluster = await getRealCluster();
+  cluster.realNode!.loadImages([...stackImages(), ...(extra.images ?? [])]);
+  return cluster;
+}
 
 /** A JSON request with our own Host header (fetch does not let one set it). */
 export function httpJson(base: URL, method: string, p: string, headers: Record<string, string>, body?: unknown): Promise<KubeObject> {
