@@ -14,10 +14,9 @@ import { conditionStatus, readiness, ResourcePaths, waitFor, type KubeObject } f
 import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress, stackS3 } from "../../scripts/cluster/loop";
 import { NODE } from "../../scripts/cluster/node";
 import { pulumiOk } from "../../scripts/cluster/pulumi";
-import { toolchainPath } from "../../scripts/cluster/toolchain";
 import { BUCKETS, MLFLOW } from "../../lib/contract";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
-import { clusterForStacks, mlflowApi, sh, stackInCopy, type StackCopy } from "./helpers/stack";
+import { clusterForStacks, mlflowApi, retrainThroughWithCluster, stackInCopy, type StackCopy } from "./helpers/stack";
 
 const STACK = "dev";
 const NS = "drift-loop";
@@ -166,12 +165,7 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
   });
 
   it("retrains with npm run retrain: a new model image, the model API rolled, the new version served", async () => {
-    const socket = cluster.realNode!.containerdSocket;
-    const beforeDeploy = `bash scripts/cluster/images.sh build-model --registry ${REGISTRY} --tag "$MODEL_IMAGE_TAG" && bash scripts/cluster/images.sh load --containerd ${socket} ${REGISTRY}/model-api:"$MODEL_IMAGE_TAG"`;
-    const out = await sh(
-      `pulumi stack output --json --show-secrets --stack ${STACK} | npx tsx scripts/ci/with-cluster.ts -- npm run -s retrain -- --drifter --rows 3000 --tolerance 1 --stack ${STACK} --before-deploy '${beforeDeploy}'`,
-      { cwd: stack.work, env: { ...stack.penv.env, PATH: toolchainPath(), KUBECONFIG: cluster.kubeconfig }, timeoutMs: 1_200_000 },
-    );
+    const out = await retrainThroughWithCluster(cluster, stack, STACK);
     const tag = /model-v\d+/.exec(out)?.[0];
     assert.ok(tag, `no model tag in the retrain output:\n${out}`);
     const deployments = await cluster.client.list(`/apis/apps/v1/namespaces/${NS}/deployments`);

@@ -18,7 +18,6 @@ import { conditionStatus, readiness, waitFor, type KubeObject } from "../../scri
 import { LOCAL_IMAGES, podSummary, runCronJobOnce, serviceAddress } from "../../scripts/cluster/loop";
 import { NODE } from "../../scripts/cluster/node";
 import { createServerPki } from "../../scripts/cluster/pki";
-import { toolchainPath } from "../../scripts/cluster/toolchain";
 import { pulumiOk } from "../../scripts/cluster/pulumi";
 import { locateBinaries } from "../../scripts/services/config";
 import { startMinio } from "../../scripts/services/minio";
@@ -27,7 +26,7 @@ import { freePorts } from "../../scripts/services/ports";
 import { stopProcess, type ManagedProcess } from "../../scripts/services/proc";
 import { BUCKET_NAMES, MLFLOW, bucketsWithPrefix } from "../../lib/contract";
 import { listKeys, s3Client } from "../../lib/s3";
-import { clusterForStacks, mlflowApi, sh, stackInCopy, type StackCopy } from "./helpers/stack";
+import { clusterForStacks, mlflowApi, retrainThroughWithCluster, stackInCopy, type StackCopy } from "./helpers/stack";
 
 const STACK = "external";
 const NS = "drift-loop-ext";
@@ -196,12 +195,7 @@ describe("external S3 store and Postgres (TLS) on a real node: up, the loop, ret
   });
 
   it("retrains through with-cluster.ts straight to the external store (no MinIO tunnel), and serves the new model", async () => {
-    const socket = cluster.realNode!.containerdSocket;
-    const beforeDeploy = `bash scripts/cluster/images.sh build-model --registry ${REGISTRY} --tag "$MODEL_IMAGE_TAG" && bash scripts/cluster/images.sh load --containerd ${socket} ${REGISTRY}/model-api:"$MODEL_IMAGE_TAG"`;
-    const out = await sh(
-      `pulumi stack output --json --show-secrets --stack ${STACK} | npx tsx scripts/ci/with-cluster.ts -- npm run -s retrain -- --drifter --rows 3000 --tolerance 1 --stack ${STACK} --before-deploy '${beforeDeploy}'`,
-      { cwd: stack.work, env: { ...stack.penv.env, PATH: toolchainPath(), KUBECONFIG: cluster.kubeconfig }, timeoutMs: 1_200_000 },
-    );
+    const out = await retrainThroughWithCluster(cluster, stack, STACK);
     assert.match(out, /^mlflow: svc\//m);
     assert.doesNotMatch(out, /^minio: svc\//m, "no MinIO tunnel with an external store");
     const tag = /model-v\d+/.exec(out)?.[0];

@@ -13,7 +13,7 @@ import type { KubeObject } from "../../../scripts/cluster/kube";
 import { LOCAL_IMAGES, stackImages } from "../../../scripts/cluster/loop";
 import { imagesScript } from "../../../scripts/cluster/node";
 import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "../../../scripts/cluster/pulumi";
-import { REPO_ROOT, ensureToolchain, type Component } from "../../../scripts/cluster/toolchain";
+import { REPO_ROOT, ensureToolchain, toolchainPath, type Component } from "../../../scripts/cluster/toolchain";
 import { getRealCluster } from "./shared";
 
 const SKIP_COPY = new Set(["node_modules", ".git", "dist", ".pulumi-state"]);
@@ -69,6 +69,21 @@ export function sh(command: string, opts: { cwd: string; env: NodeJS.ProcessEnv;
       else reject(new Error(`${command} exited ${code}:\n${out.split("\n").slice(-60).join("\n")}`));
     });
   });
+}
+
+/**
+ * `npm run retrain` as the retrain workflow runs it: the stack's outputs into
+ * scripts/ci/with-cluster.ts (kubectl port-forwards), with `--before-deploy` building the new
+ * model image and loading it into the node. Resolves with the command's output.
+ */
+export function retrainThroughWithCluster(cluster: Cluster, stack: StackCopy, stackName: string): Promise<string> {
+  const { registry } = LOCAL_IMAGES;
+  const socket = cluster.realNode!.containerdSocket;
+  const beforeDeploy = `bash scripts/cluster/images.sh build-model --registry ${registry} --tag "$MODEL_IMAGE_TAG" && bash scripts/cluster/images.sh load --containerd ${socket} ${registry}/model-api:"$MODEL_IMAGE_TAG"`;
+  return sh(
+    `pulumi stack output --json --show-secrets --stack ${stackName} | npx tsx scripts/ci/with-cluster.ts -- npm run -s retrain -- --drifter --rows 3000 --tolerance 1 --stack ${stackName} --before-deploy '${beforeDeploy}'`,
+    { cwd: stack.work, env: { ...stack.penv.env, PATH: toolchainPath(), KUBECONFIG: cluster.kubeconfig }, timeoutMs: 1_200_000 },
+  );
 }
 
 export interface StackCopy {
