@@ -16,7 +16,7 @@ import { NODE } from "../../scripts/cluster/node";
 import { pulumiOk } from "../../scripts/cluster/pulumi";
 import { BUCKETS, MLFLOW } from "../../lib/contract";
 import { startGithubReceiver, type GithubReceiver } from "../helpers/github-receiver";
-import { clusterForStacks, mlflowApi, retrainThroughWithCluster, stackInCopy, type StackCopy } from "./helpers/stack";
+import { clusterForStacks, mlflowApi, retrainThroughWithCluster, stackInCopy, waitForServedModel, type StackCopy } from "./helpers/stack";
 
 const STACK = "dev";
 const NS = "drift-loop";
@@ -172,9 +172,7 @@ describe("dev stack on a real node: up, the loop, retrain, destroy", function ()
     const rolled = deployments.filter((d) => (d.spec.template.spec.containers as Array<{ image: string }>).some((c) => c.image === `${REGISTRY}/model-api:${tag}`));
     assert.equal(rolled.length, 1, "exactly one Deployment, the model API's, runs the new model image");
     assert.ok(readiness(rolled[0])?.ready, "the model API Deployment is ready after the retrain");
-    const modelApi = await serviceUrl("model-api", 8080);
-    const model = await (await fetch(`${modelApi}/model`, { headers: { authorization: `Bearer ${secrets.modelApiToken}` } })).json() as KubeObject;
-    assert.equal(`model-v${model.version}`, tag, `the model API serves ${JSON.stringify(model)}`);
+    await waitForServedModel(cluster, NS, secrets.modelApiToken, tag);
   });
 
   it("leaves the namespace empty after pulumi destroy", async () => {

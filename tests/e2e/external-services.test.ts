@@ -26,7 +26,7 @@ import { freePorts } from "../../scripts/services/ports";
 import { stopProcess, type ManagedProcess } from "../../scripts/services/proc";
 import { BUCKET_NAMES, MLFLOW, bucketsWithPrefix } from "../../lib/contract";
 import { listKeys, s3Client } from "../../lib/s3";
-import { clusterForStacks, mlflowApi, retrainThroughWithCluster, stackInCopy, type StackCopy } from "./helpers/stack";
+import { clusterForStacks, mlflowApi, retrainThroughWithCluster, stackInCopy, waitForServedModel, type StackCopy } from "./helpers/stack";
 
 const STACK = "external";
 const NS = "drift-loop-ext";
@@ -206,9 +206,7 @@ describe("external S3 store and Postgres (TLS) on a real node: up, the loop, ret
       (d.spec.template.spec.containers as Array<{ image: string }>).some((c) => c.image === `${REGISTRY}/model-api:${tag}`),
     );
     assert.ok(deployment && readiness(deployment)?.ready, "the model API rolled to the new image and is ready");
-    const modelApi = await serviceAddress(cluster.client, NS, "model-api", 8080);
-    const model = (await (await fetch(`${modelApi}/model`, { headers: { authorization: `Bearer ${secrets.modelApiToken}` } })).json()) as KubeObject;
-    assert.equal(`model-v${model.version}`, tag);
+    await waitForServedModel(cluster, NS, secrets.modelApiToken, tag);
   });
 
   it("destroys the stack and leaves the team's data in its store and database", async () => {

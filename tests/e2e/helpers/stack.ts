@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import type { Cluster } from "../../../scripts/cluster/cluster";
-import type { KubeObject } from "../../../scripts/cluster/kube";
-import { LOCAL_IMAGES, stackImages } from "../../../scripts/cluster/loop";
+import { waitFor, type KubeObject } from "../../../scripts/cluster/kube";
+import { LOCAL_IMAGES, serviceAddress, stackImages } from "../../../scripts/cluster/loop";
 import { imagesScript } from "../../../scripts/cluster/node";
 import { pulumi, pulumiEnv, pulumiOk, type PulumiEnv } from "../../../scripts/cluster/pulumi";
 import { REPO_ROOT, ensureToolchain, toolchainPath, type Component } from "../../../scripts/cluster/toolchain";
@@ -84,6 +84,29 @@ export function retrainThroughWithCluster(cluster: Cluster, stack: StackCopy, st
     `pulumi stack output --json --show-secrets --stack ${stackName} | npx tsx scripts/ci/with-cluster.ts -- npm run -s retrain -- --drifter --rows 3000 --tolerance 1 --stack ${stackName} --before-deploy '${beforeDeploy}'`,
     { cwd: stack.work, env: { ...stack.penv.env, PATH: toolchainPath(), KUBECONFIG: cluster.kubeconfig }, timeoutMs: 1_200_000 },
   );
+}
+
+/**
+ * The model version the stack's model API serves once it answers with `tag` (`model-v<N>`):
+ * right after a roll the Service's routes and the new pod's NetworkPolicy rules take a moment
+ * on the node (kube-proxy, kube-router), so it asks again until then (at most 90 s).
+ */
+export async function waitForServedModel(cluster: Cluster, namespace: string, token: string, tag: string): Promise<KubeObject> {
+  const url = await serviceAddress(cluster.client, namespace, "model-api", 8080);
+  let last = "no answer yet";
+  return waitFor(`the model API serving ${tag}`, async () => {
+    try {
+      const res = await fetch(`${url}/model`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+      const model = (await res.json()) as KubeObject;
+      last = `${res.status} ${JSON.stringify(model)}`;
+      return `model-v${model.version}` === tag ? model : undefined;
+    } catch (e) {
+      last = (e as Error).message;
+      return undefined;
+    }
+  }, { timeoutMs: 90_000, intervalMs: 2000 }).catch((e) => {
+    throw new Error(`${(e as Error).message}; last: ${last}`);
+  });
 }
 
 export interface StackCopy {
