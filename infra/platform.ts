@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, PORTS, bucketsWithPrefix } from "../lib/contract";
-import { s3Policies } from "../lib/storage-access";
+import { s3InitPolicy, s3Policies } from "../lib/storage-access";
 import { DriftMonitor } from "../components/drift-monitor";
 import { Drifter } from "../components/drifter";
 import { Images } from "../components/images";
@@ -330,7 +330,7 @@ export function createPlatform(cfg: PlatformConfig, options: PlatformOptions = {
     },
     objectStore: { external: !!ext, endpoint: store.endpointUrl, region: store.target.region, pathStyle: store.target.pathStyle, bucketPrefix: cfg.s3.bucketPrefix, buckets: { ...buckets } },
     database: { external: !!externalPostgres, host: db.host, port: db.port, database: db.database, sslMode: db.tls?.sslMode ?? "in-cluster, no TLS" },
-    s3Policies: ext ? { ...s3Policies(buckets), init: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:ListBucket", "s3:CreateBucket"], Resource: Object.values(buckets).map((b) => `arn:aws:s3:::${b}`) }, { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`arn:aws:s3:::${buckets.datasets}/reference/*`] }] } } : undefined,
+    s3Policies: ext ? { ...s3Policies(buckets), init: s3InitPolicy(buckets) } : undefined,
     drifter: { url: drifter.url, external: external("drifter", cfg.expose.drifter, drifter.service.metadata.name, PORTS.drifter) },
     modelApi: { url: modelApi.url, external: external("model-api", cfg.expose.modelApi, modelApi.service.metadata.name, PORTS.modelApi) },
     modelImage: images.model,

@@ -62,6 +62,18 @@ export function s3Policies(b: { readonly [K in BucketId]: string }): Readonly<Re
   };
 }
 
+/**
+ * What an external store's init Job needs (components/external-s3): see every bucket (HEAD),
+ * create one that is missing (leave s3:CreateBucket out when the buckets are made by hand),
+ * and write the initial reference. The in-cluster MinIO's init Job runs as root instead.
+ */
+export function s3InitPolicy(b: { readonly [K in BucketId]: string }): PolicyDocument {
+  return policy(
+    { Effect: "Allow", Action: ["s3:ListBucket", "s3:CreateBucket"], Resource: Object.values(b).map(bucketArn) },
+    { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [obj(b.datasets, REFERENCE_PREFIX)] },
+  );
+}
+
 /** The policies of this process's buckets (lib/contract.ts BUCKETS). */
 export const S3_POLICIES = s3Policies(BUCKETS);
 
