@@ -12,7 +12,7 @@
  */
 import { createCipheriv, createHash, pbkdf2Sync, randomBytes } from "node:crypto";
 import { signV4 } from "minio/dist/main/signing.js";
-import type { S3Settings } from "./s3";
+import { DEFAULT_S3_REGION, type S3Settings } from "./s3";
 
 export class MinioAdminError extends Error {
   constructor(message: string, readonly status: number, readonly code?: string) {
@@ -66,7 +66,7 @@ export class MinioAdmin {
     const sha = createHash("sha256").update(body).digest("hex");
     const headers: Record<string, string> = { host, "x-amz-date": amzDate, "x-amz-content-sha256": sha };
     const protocol = this.s.useSSL ? "https:" : "http:";
-    headers.authorization = signV4({ protocol, method, path: fullPath, headers }, this.s.accessKey, this.s.secretKey, this.s.region ?? "us-east-1", date, sha, "s3");
+    headers.authorization = signV4({ protocol, method, path: fullPath, headers }, this.s.accessKey, this.s.secretKey, this.s.region ?? DEFAULT_S3_REGION, date, sha, "s3");
     const { host: _host, ...sent } = headers;
     const res = await fetch(`${protocol}//${host}${fullPath}`, { method, headers: sent, body: method === "GET" ? undefined : body, signal: AbortSignal.timeout(30_000) });
     const text = await res.text();

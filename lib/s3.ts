@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { IamAwsProvider } from "minio/dist/main/IamAwsProvider.js";
 import { BUCKET_PREFIX_RULE, ENV, bucketPrefixProblem } from "./contract";
 import { ConfigError, boolEnv, intEnv, optionalStringEnv, stringEnv } from "./env";
+import { parseHttpUrl, urlPort } from "./http-url";
 
 /** The S3 region MinIO reports, and every client's default. */
 export const DEFAULT_S3_REGION = "us-east-1";
@@ -49,15 +50,9 @@ export const S3_ENDPOINT_RULE = "an http:// or https:// URL of the store's host,
 
 /** The parts of an S3 endpoint URL (S3_ENDPOINT_RULE), or undefined when it is not one. */
 export function parseS3Endpoint(url: string): { host: string; port: number; useSsl: boolean } | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if ((u.protocol !== "http:" && u.protocol !== "https:") || u.hostname === "" || u.username || u.password || (u.pathname !== "/" && u.pathname !== "") || u.search || u.hash) return undefined;
-  const useSsl = u.protocol === "https:";
-  return { host: u.hostname, port: u.port === "" ? (useSsl ? 443 : 80) : Number(u.port), useSsl };
+  const u = parseHttpUrl(url);
+  if (!u || u.hostname === "" || u.username || u.password || (u.pathname !== "/" && u.pathname !== "") || u.search || u.hash) return undefined;
+  return { host: u.hostname, port: urlPort(u), useSsl: u.protocol === "https:" };
 }
 
 /** A client with the settings' keys, or, without keys, the cloud identity's (refreshed before they expire). */

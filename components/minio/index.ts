@@ -17,9 +17,6 @@ import type { ScrapeTarget } from "../shared/http-server";
 /** Keys of the MinIO root credentials Secret (read by MinIO and its init Job only). */
 export const MINIO_SECRET_KEYS = { accessKey: "root-user", secretKey: "root-password" } as const;
 
-/** Keys of each workload user's Secret (`<name>-user-<user>`). */
-export const USER_SECRET_KEYS = S3_SECRET_KEYS;
-
 /** uid of the MinIO image we build (components/images/minio.Dockerfile). */
 export const MINIO_UID = 10002;
 
@@ -131,10 +128,10 @@ export class Minio extends pulumi.ComponentResource {
         const key = generated(`${name}-user-${user}-secret-key`, this, SECRET_KEY_LENGTH.max).result;
         const secret = new k8s.core.v1.Secret(
           `${name}-user-${user}`,
-          { metadata: { namespace: args.namespace, labels }, type: "Opaque", stringData: { [USER_SECRET_KEYS.accessKey]: user, [USER_SECRET_KEYS.secretKey]: key } },
+          { metadata: { namespace: args.namespace, labels }, type: "Opaque", stringData: { [S3_SECRET_KEYS.accessKey]: user, [S3_SECRET_KEYS.secretKey]: key } },
           { parent: this },
         );
-        const ref = { name: secret.metadata.name, accessKeyKey: USER_SECRET_KEYS.accessKey, secretKeyKey: USER_SECRET_KEYS.secretKey };
+        const ref = { name: secret.metadata.name, accessKeyKey: S3_SECRET_KEYS.accessKey, secretKeyKey: S3_SECRET_KEYS.secretKey };
         const creds: S3UserCredentials = { secret: ref, accessKey: user, secretKey: key, env: s3ClientEnv(this.target, ref), hash: credentialsHash(key) };
         return [user, creds];
       }),
@@ -197,7 +194,7 @@ export class Minio extends pulumi.ComponentResource {
         size: args.size,
         logLevel: args.logLevel,
         // As root: the buckets, and each workload user with its policy.
-        env: [...rootEnv, ...S3_USERS.map((u) => secretEnv(userSecretEnv(u), this.users[u].secret!.name, USER_SECRET_KEYS.secretKey))],
+        env: [...rootEnv, ...S3_USERS.map((u) => secretEnv(userSecretEnv(u), this.users[u].secret!.name, S3_SECRET_KEYS.secretKey))],
         credentialsHash: credentialsHash(...S3_USERS.map((u) => this.users[u].secretKey!)),
       },
       { parent: this, dependsOn: [this.statefulSet] },

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUCKETS, ENV } from "../../lib/contract";
 import { intEnv } from "../../lib/env";
-import { s3Env, type S3Settings } from "../../lib/s3";
+import { DEFAULT_S3_REGION, s3Env, type S3Settings } from "../../lib/s3";
 import { locateBinaries } from "./config";
 import { startMinio, type MinioOptions } from "./minio";
 import { startMlflow, type MlflowOptions } from "./mlflow";
@@ -160,7 +160,7 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Ru
   const template = bins.mlflowSchemaTemplate;
   try {
     const [pgPort, minioPort, consolePort, mlflowPort] = await freePorts(4);
-    const s3: S3Settings = { endPoint: "127.0.0.1", port: minioPort, useSSL: false, accessKey: `drift-loop-${secret(6)}`, secretKey: secret(24), region: "us-east-1" };
+    const s3: S3Settings = { endPoint: "127.0.0.1", port: minioPort, useSSL: false, accessKey: `drift-loop-${secret(6)}`, secretKey: secret(24), region: DEFAULT_S3_REGION };
     const pgBase = { host: "127.0.0.1", port: pgPort, user: "mlflow", password: secret(16), database: "mlflow" };
     const pgSettings: PostgresSettings = { ...pgBase, url: postgresUrl(pgBase) };
     log(`starting PostgreSQL on 127.0.0.1:${pgPort}, MinIO on 127.0.0.1:${minioPort} and MLflow on 127.0.0.1:${mlflowPort} (data in ${runDir})`);
@@ -289,7 +289,6 @@ export function servicesEnv(s: Services): Record<string, string> {
   const s3Url = `${s.s3.useSSL ? "https" : "http"}://${s.s3.endPoint}:${s.s3.port}`;
   return {
     ...s3Env(s.s3),
-    [ENV.s3Region]: s.s3.region ?? "us-east-1",
     [ENV.mlflowTrackingUri]: s.mlflowUrl,
     // For Python MLflow clients that upload artifacts directly, and for the AWS CLI.
     MLFLOW_S3_ENDPOINT_URL: s3Url,

@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { Client } from "minio";
 import { join } from "node:path";
-import { ensureBucket, s3Client, type S3Settings } from "../../lib/s3";
+import { DEFAULT_S3_REGION, ensureBucket, s3Client, type S3Settings } from "../../lib/s3";
 import { startProcess, waitHealthy, type ManagedProcess } from "./proc";
 
 export interface MinioOptions {
@@ -44,7 +44,7 @@ export async function startMinio(o: MinioOptions): Promise<{ proc: ManagedProces
   );
   o.onStart?.(proc);
   const base = `http://${host}:${o.port}`;
-  const settings: S3Settings = { endPoint: host, port: o.port, useSSL: false, accessKey: o.accessKey, secretKey: o.secretKey, region: "us-east-1" };
+  const settings: S3Settings = { endPoint: host, port: o.port, useSSL: false, accessKey: o.accessKey, secretKey: o.secretKey, region: DEFAULT_S3_REGION };
   // /minio/health/ready can answer 200 a moment before S3 calls stop returning 503; an
   // authenticated call without the client's own retries (and their warnings) settles it.
   const probe = new Client({ ...settings, retryOptions: { disableRetry: true } });

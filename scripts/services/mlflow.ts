@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { S3Settings } from "../../lib/s3";
+import { DEFAULT_S3_REGION, type S3Settings } from "../../lib/s3";
 import { basicAuthIni } from "../../lib/mlflow-auth";
 import { startProcess, waitHealthy, type ManagedProcess } from "./proc";
 import type { PostgresSettings } from "./types";
@@ -65,7 +65,7 @@ export async function startMlflow(o: MlflowOptions): Promise<{ proc: ManagedProc
         MLFLOW_S3_ENDPOINT_URL: s3Url,
         AWS_ACCESS_KEY_ID: o.s3.accessKey,
         AWS_SECRET_ACCESS_KEY: o.s3.secretKey,
-        AWS_DEFAULT_REGION: o.s3.region ?? "us-east-1",
+        AWS_DEFAULT_REGION: o.s3.region ?? DEFAULT_S3_REGION,
         MLFLOW_DISABLE_TELEMETRY: "true",
         // drift-loop uses no MLflow server jobs (GenAI scorers, trace roll-ups); the job
         // executor would start extra Python workers that cost memory and start-up time.

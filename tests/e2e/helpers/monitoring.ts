@@ -76,11 +76,12 @@ export async function startMonitoring(cluster: Cluster, release: string): Promis
   }
   const fresh = new ResourcePaths(client); // the new kinds
   await ensure(client, fresh, { apiVersion: "v1", kind: "Namespace", metadata: { name: MONITORING_NS } });
-  for (const o of [...upstreamManifests(path.join(example, "rbac", "prometheus-operator")), ...upstreamManifests(path.join(example, "rbac", "prometheus"))]) {
-    // Upstream's own monitoring of the operator and its example Prometheus: not needed here.
-    if (o.kind === "ServiceMonitor" || o.kind === "Prometheus") continue;
-    await ensure(client, fresh, o);
-  }
+  // The operator's and Prometheus' ServiceAccounts, roles and bindings, and the operator's
+  // Deployment; not upstream's own monitoring of the operator or its example Prometheus.
+  const rbac = [...upstreamManifests(path.join(example, "rbac", "prometheus-operator")), ...upstreamManifests(path.join(example, "rbac", "prometheus"))].filter(
+    (o) => o.kind !== "ServiceMonitor" && o.kind !== "Prometheus",
+  );
+  for (const o of rbac) await ensure(client, fresh, o);
 
   const pgwLabels = { "app.kubernetes.io/name": "pushgateway" };
   await ensure(client, fresh, {
@@ -160,7 +161,7 @@ export async function startMonitoring(cluster: Cluster, release: string): Promis
     targets: async () => (await api("/api/v1/targets?state=active")).activeTargets,
     remove: async () => {
       await client.request("DELETE", `/api/v1/namespaces/${MONITORING_NS}`).catch(() => undefined);
-      for (const o of [...upstreamManifests(path.join(example, "rbac", "prometheus-operator")), ...upstreamManifests(path.join(example, "rbac", "prometheus"))]) {
+      for (const o of rbac) {
         if (!CLUSTER_SCOPED.has(o.kind)) continue;
         const p = await fresh.objectPath(o.apiVersion, o.kind, undefined, o.metadata.name).catch(() => undefined);
         if (p) await client.request("DELETE", p).catch(() => undefined);
